@@ -1,0 +1,83 @@
+# ForgeryBench — `make demo` brings the platform up on this machine; `make test` runs the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+VAR := var
+RUN := $(VAR)/run
+LOGS := $(VAR)/log
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The demo: SQLite, the filesystem broker, a real worker process, real Docker.
+DEMO_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(VAR) SECRET_KEY_FILE=$(CURDIR)/$(VAR)/secret_key \
+	ALLOWED_HOSTS=127.0.0.1,localhost
+
+# The tests: PostgreSQL and Redis over real connections, data under var/test.
+TEST_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(VAR)/test SECRET_KEY=test-only-not-secret \
+	DATABASE_URL=postgres://forgerybench:forgerybench@127.0.0.1:5432/forgerybench \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/15 FORGERYBENCH_REQUIRE_SERVICES=1
+
+.PHONY: help venv services images demo stop test lint bench clean
+
+help:
+	@echo "make demo   set up everything and serve the site on http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite (starts PostgreSQL, Redis, Docker)"
+	@echo "make lint   ruff + mypy;  make bench   speed figures;  make stop   stop the demo"
+
+$(VENV)/.installed: pyproject.toml requirements/lock.txt
+	@PYTHON=$$(deploy/scripts/find-python.sh) && $$PYTHON -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/lock.txt
+	@# platform/ is a source folder, not a package (a package named `platform` would shadow
+	@# the standard library's): put it and the repository root on the venv's path.
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "forgerybench.pth").write_text("$(CURDIR)\n$(CURDIR)/platform\n")'
+	touch $@
+
+venv: $(VENV)/.installed
+
+images: venv
+	deploy/scripts/ensure-services.sh docker
+	deploy/images/build_baselines.sh
+
+$(VAR)/secret_key:
+	@mkdir -p $(VAR) && umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+demo: venv images $(VAR)/secret_key
+	@mkdir -p $(RUN) $(LOGS)
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py load_smoke
+	@$(MAKE) --no-print-directory stop >/dev/null
+	$(DEMO_ENV) nohup $(PY) -m celery -A forgerybench_site worker -Q cpu,gpu -c 1 \
+		--pidfile=$(RUN)/worker.pid --logfile=$(LOGS)/worker.log -l INFO >/dev/null 2>&1 &
+	$(DEMO_ENV) $(PY) manage.py demo_setup
+	$(DEMO_ENV) nohup $(VENV)/bin/gunicorn forgerybench_site.wsgi --bind $(HOST):$(PORT) \
+		--workers 2 --timeout 600 --pid $(RUN)/web.pid --access-logfile $(LOGS)/web-access.log \
+		--error-logfile $(LOGS)/web.log >/dev/null 2>&1 &
+	@for i in $$(seq 30); do curl -fsS -o /dev/null http://$(HOST):$(PORT)/ && break; sleep 1; done
+	@curl -fsS -o /dev/null http://$(HOST):$(PORT)/b/smoke-detect/image/
+	@echo "ForgeryBench is serving on http://$(HOST):$(PORT)/  (logins: $(VAR)/demo-credentials.txt; 'make stop' stops it)"
+
+stop:
+	-@for name in web worker; do \
+		if [ -f $(RUN)/$$name.pid ]; then kill $$(cat $(RUN)/$$name.pid) 2>/dev/null; rm -f $(RUN)/$$name.pid; fi; \
+	done
+
+test: venv
+	deploy/scripts/ensure-services.sh docker postgres redis chromium
+	deploy/images/build_baselines.sh
+	rm -rf $(VAR)/test
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: venv
+	$(PY) perf/bench_metrics.py
+
+clean: stop
+	rm -rf $(VAR)

@@ -1,0 +1,101 @@
+"""Writes for benchmarks: registering splits from sealed files, publishing hidden results."""
+
+import hashlib
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import Benchmark, Split, Track
+
+
+class SplitFilesError(ValueError):
+    """A split's files are missing or laid out so that labels could leak."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_split_files(inputs_dir: Path, labels_path: Path) -> int:
+    manifest = inputs_dir / "manifest.jsonl"
+    problems = []
+    if not (inputs_dir / "task.json").is_file():
+        problems.append(f"{inputs_dir / 'task.json'} is missing")
+    if not manifest.is_file():
+        problems.append(f"{manifest} is missing")
+    if not labels_path.is_file():
+        problems.append(f"labels file {labels_path} is missing")
+    if labels_path.resolve().is_relative_to(inputs_dir.resolve()):
+        problems.append(f"labels file {labels_path} lies inside the inputs folder {inputs_dir}")
+    if problems:
+        raise SplitFilesError("; ".join(problems))
+    with manifest.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+@transaction.atomic
+def benchmark_upsert(*, slug: str, name: str, description: str, synthetic: bool) -> Benchmark:
+    benchmark, _ = Benchmark.objects.update_or_create(
+        slug=slug, defaults={"name": name, "description": description, "synthetic": synthetic}
+    )
+    return benchmark
+
+
+@transaction.atomic
+def track_upsert(
+    *,
+    benchmark: Benchmark,
+    slug: str,
+    name: str,
+    task: str,
+    primary_metric: str,
+    resource_class: str = Track.ResourceClass.CPU,
+    timeout_seconds: int = 600,
+    memory_mb: int = 2048,
+    cpus: float = 1.0,
+) -> Track:
+    track, _ = Track.objects.update_or_create(
+        benchmark=benchmark,
+        slug=slug,
+        defaults={
+            "name": name,
+            "task": task,
+            "primary_metric": primary_metric,
+            "resource_class": resource_class,
+            "timeout_seconds": timeout_seconds,
+            "memory_mb": memory_mb,
+            "cpus": cpus,
+        },
+    )
+    return track
+
+
+@transaction.atomic
+def split_register(
+    *, track: Track, name: str, visibility: str, inputs_dir: Path, labels_path: Path
+) -> Split:
+    """Record a split whose files are already sealed on disk, with their SHA-256 digests."""
+    sample_count = _check_split_files(inputs_dir, labels_path)
+    split, _ = Split.objects.update_or_create(
+        track=track,
+        name=name,
+        defaults={
+            "visibility": visibility,
+            "inputs_dir": str(inputs_dir.resolve()),
+            "labels_path": str(labels_path.resolve()),
+            "inputs_sha256": file_sha256(inputs_dir / "manifest.jsonl"),
+            "labels_sha256": file_sha256(labels_path),
+            "sample_count": sample_count,
+        },
+    )
+    return split
+
+
+def split_publish_results(*, split: Split, published: bool = True) -> Split:
+    Split.objects.filter(pk=split.pk).update(results_published=published)
+    split.refresh_from_db(fields=["results_published"])
+    return split

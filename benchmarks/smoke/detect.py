@@ -1,0 +1,179 @@
+"""Smoke-Detect: a small, deterministic image-forgery detection split built from real photos.
+
+Half of the samples are authentic crops of real photos; the other half are crops of the same
+photos carrying a real manipulation (splice from another photo, resampled region, or rescaled
+copy-move; see ``forge``). The container sees only opaque ids and neutral file names; labels and
+provenance are written to a separate folder that is never mounted into containers.
+
+Organizers::
+
+    python -m benchmarks.smoke.detect --inputs DIR --labels DIR --split val --count 200 --seed 1
+
+Use a different seed for every split; val draws from different photo regions than any other split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from . import forge
+from .photos import Photo, load_photos
+
+PROTOCOL = 1
+OUTPUTS = "predictions.jsonl"
+ID_HEX = 12
+
+
+def _json_line(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=True) + "\n"
+
+
+def _split_code(split: str) -> int:
+    return int.from_bytes(hashlib.sha256(split.encode()).digest()[:4], "big")
+
+
+def _sample_id(seed: int, track: str, split: str, index: int) -> str:
+    """Opaque id: a keyed hash of the (secret) seed and the sample's position, nothing else."""
+    key = f"forgerybench/{track}/seed={seed}".encode()
+    return hmac.new(key, f"{split}/{index}".encode(), hashlib.sha256).hexdigest()[:ID_HEX]
+
+
+def _part(split: str) -> int:
+    """Which checkerboard part of the photos a split draws from: val 0, all others 1."""
+    return 0 if split == "val" or split.startswith("val-") else 1
+
+
+def _save_png(pixels: np.ndarray, path: Path) -> None:
+    # Pillow writes no timestamp into PNGs; fixed zlib settings keep the bytes reproducible.
+    Image.fromarray(pixels, mode="RGB").save(path, format="PNG", optimize=False, compress_level=6)
+
+
+def _check_dirs(inputs_dir: Path, labels_dir: Path) -> None:
+    ins, labs = inputs_dir.resolve(), labels_dir.resolve()
+    if ins == labs or ins.is_relative_to(labs) or labs.is_relative_to(ins):
+        raise ValueError("inputs_dir and labels_dir must be separate: labels are never mounted")
+    for d in (inputs_dir, labels_dir):
+        if d.exists() and any(d.iterdir()):
+            raise FileExistsError(f"{d} is not empty; a split is written into fresh folders")
+
+
+def _make_sample(
+    rng: np.random.Generator, label: int, cells: list[forge.Cell]
+) -> tuple[np.ndarray, dict[str, Any]]:
+    photos: list[Photo] = list({c.photo.name: c.photo for c in cells}.values())  # load order
+    # Pick the photo first, then a cell: large photos must not dominate the split.
+    photo = photos[int(rng.integers(len(photos)))]
+    own = [c for c in cells if c.photo.name == photo.name]
+    host, crop = forge.crop_in_cell(rng, own[int(rng.integers(len(own)))], forge.SIZE, forge.SIZE)
+    record: dict[str, Any] = {"label": label, "source": photo.name, "crop": crop}
+    if label == 0:
+        return np.ascontiguousarray(host), {**record, "kind": "authentic"}
+    kind = forge.KINDS[int(rng.integers(len(forge.KINDS)))]
+    donors = [c for c in cells if c.photo.gray == photo.gray and c.photo.name != photo.name]
+    if kind == "splice" and donors:
+        pixels, how = forge.splice(rng, host, donors)
+    elif kind == "copymove":
+        pixels, how = forge.copymove(rng, host)
+    else:
+        pixels, how = forge.resample(rng, host)
+    return pixels, {**record, **how}
+
+
+def build_detection_split(
+    *,
+    inputs_dir: Path,
+    labels_dir: Path,
+    split: str,
+    count: int,
+    seed: int,
+    track: str = "smoke-detect",
+) -> dict[str, Any]:
+    """Write one Smoke-Detect split; returns a summary (class counts and file digests).
+
+    Same arguments (and the same installed photo packages) give byte-identical files.
+    """
+    if count < 2 or count % 2:
+        raise ValueError("count must be an even number >= 2 (classes are exactly balanced)")
+    inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
+    _check_dirs(inputs_dir, labels_dir)
+    photos = load_photos()
+    cells = [c for p in photos for c in forge.photo_cells(p) if c.part == _part(split)]
+
+    # Labels come from a seeded shuffle, independent of the ids' hash, so neither an id nor
+    # the index behind it says anything about the class.
+    code = _split_code(split)
+    order_rng = np.random.default_rng([seed, code])
+    labels = order_rng.permutation(np.repeat([0, 1], count // 2))
+    ids = [_sample_id(seed, track, split, i) for i in range(count)]
+    if len(set(ids)) != count:
+        raise RuntimeError("sample id collision; choose another seed")
+
+    (inputs_dir / "images").mkdir(parents=True, exist_ok=True)
+    labels_dir.mkdir(parents=True, exist_ok=True)
+    provenance: dict[str, dict[str, Any]] = {}
+    for index, (sample_id, label) in enumerate(zip(ids, labels, strict=True)):
+        rng = np.random.default_rng([seed, code, index])
+        pixels, record = _make_sample(rng, int(label), cells)
+        _save_png(pixels, inputs_dir / "images" / f"{sample_id}.png")
+        provenance[sample_id] = record
+
+    task = {"protocol": PROTOCOL, "task": "detection", "track": track, "outputs": OUTPUTS}
+    (inputs_dir / "task.json").write_text(json.dumps(task) + "\n", encoding="utf-8")
+    manifest = "".join(
+        _json_line({"id": ids[i], "path": f"images/{ids[i]}.png"})
+        for i in order_rng.permutation(count)
+    )
+    truth = "".join(_json_line({"id": i, "label": provenance[i]["label"]}) for i in sorted(ids))
+    prov = "".join(_json_line({"id": i, **provenance[i]}) for i in sorted(ids))
+    (inputs_dir / "manifest.jsonl").write_text(manifest, encoding="utf-8")
+    (labels_dir / "truth.jsonl").write_text(truth, encoding="utf-8")
+    (labels_dir / "provenance.jsonl").write_text(prov, encoding="utf-8")
+
+    return {
+        "track": track,
+        "split": split,
+        "seed": seed,
+        "count": count,
+        "classes": {"authentic": int((labels == 0).sum()), "manipulated": int(labels.sum())},
+        "kinds": dict(sorted(Counter(r["kind"] for r in provenance.values()).items())),
+        "photos": [p.name for p in photos],
+        "manifest_sha256": hashlib.sha256(manifest.encode()).hexdigest(),
+        "truth_sha256": hashlib.sha256(truth.encode()).hexdigest(),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate a Smoke-Detect split (synthetic).")
+    parser.add_argument("--inputs", type=Path, required=True, help="folder mounted as /input")
+    parser.add_argument("--labels", type=Path, required=True, help="sealed labels folder")
+    parser.add_argument("--split", required=True, help="split name, e.g. val or test")
+    parser.add_argument("--count", type=int, default=200, help="number of samples (even)")
+    parser.add_argument("--seed", type=int, required=True, help="seed; distinct per split")
+    parser.add_argument("--track", default="smoke-detect", help="track slug for task.json")
+    args = parser.parse_args(argv)
+    summary = build_detection_split(
+        inputs_dir=args.inputs,
+        labels_dir=args.labels,
+        split=args.split,
+        count=args.count,
+        seed=args.seed,
+        track=args.track,
+    )
+    json.dump(summary, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

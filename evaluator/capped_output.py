@@ -1,0 +1,95 @@
+"""A size-capped, writable /output for one container run.
+
+Docker cannot cap a bind mount and a tmpfs loses its files with the container, so each run
+gets its own small ext4 filesystem in a sparse file, loop-mounted on the host: a writer hits
+ENOSPC at the cap, and the files outlive the container so the platform can collect them.
+"""
+
+import contextlib
+import os
+import shutil
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class OutputCapUnavailable(RuntimeError):
+    """The host cannot loop-mount a capped filesystem (not root, no loop devices)."""
+
+
+def _run(command: list[str]) -> None:
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise OutputCapUnavailable(
+            f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr.strip()}"
+        )
+
+
+@contextlib.contextmanager
+def capped_output(run_dir: Path, *, cap_mb: int, owner: str) -> Iterator[Path]:
+    """Yield a folder owned by `owner` ("uid:gid") that holds at most `cap_mb` MiB.
+
+    The filesystem is unmounted and its backing file deleted on exit; copy what you need
+    out of the folder before leaving the block.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    image = run_dir / "output.img"
+    mount_point = run_dir / "output"
+    mount_point.mkdir(exist_ok=True)
+    with image.open("wb") as handle:
+        handle.truncate(cap_mb * 1024 * 1024)
+    mounted = False
+    try:
+        _run(["mkfs.ext4", "-q", "-F", "-m", "0", "-E", f"root_owner={owner}", str(image)])
+        _run(["mount", "-o", "loop,nosuid,nodev,noexec", str(image), str(mount_point)])
+        mounted = True
+        # lost+found is root's; the container neither needs nor can use it.
+        shutil.rmtree(mount_point / "lost+found", ignore_errors=True)
+        yield mount_point
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
+        image.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def uncapped_output(run_dir: Path, *, owner: str) -> Iterator[Path]:
+    """A plain folder for hosts that cannot loop-mount (size is not capped: opt-in only)."""
+    folder = run_dir / "output"
+    folder.mkdir(parents=True, exist_ok=True)
+    uid, gid = (int(part) for part in owner.split(":"))
+    with contextlib.suppress(PermissionError):
+        os.chown(folder, uid, gid)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def collect_output(source: Path, destination: Path) -> list[str]:
+    """Copy what a container wrote into trusted storage.
+
+    Regular files and folders are copied; symlinks are kept as links (never followed) so
+    validation can name them; anything else (FIFOs, sockets) is skipped, since opening a
+    FIFO would block the worker. Returns the relative paths that were skipped.
+    """
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    skipped: list[str] = []
+    for folder, dir_names, file_names in os.walk(source, followlinks=False):
+        relative = Path(folder).relative_to(source)
+        for name in dir_names + file_names:
+            path = Path(folder) / name
+            target = destination / relative / name
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                os.symlink(os.readlink(path), target)
+            elif stat.S_ISDIR(mode):
+                target.mkdir()
+            elif stat.S_ISREG(mode):
+                shutil.copyfile(path, target, follow_symlinks=False)
+            else:
+                skipped.append(str(relative / name))
+    return skipped

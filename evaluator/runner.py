@@ -1,0 +1,218 @@
+"""Run one untrusted submission container on one split's inputs.
+
+The runner knows images, folders and limits, nothing else: it never receives a labels path
+or database settings, so the zone that executes strangers' code holds no secrets. It applies
+the hardening of protocol.md §2 and reports a named outcome for every way a run can end.
+"""
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.models.containers import Container
+from docker.types import DeviceRequest
+
+from .capped_output import OutputCapUnavailable, capped_output, collect_output, uncapped_output
+
+logger = logging.getLogger(__name__)
+
+LABEL_PREFIX = "org.forgerybench"
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    timeout_seconds: int
+    memory_mb: int
+    cpus: float
+    pids_limit: int = 256
+    output_cap_mb: int = 1024
+    tmpfs_mb: int = 256
+    user: str = "65534:65534"
+    gpu: bool = False
+    log_tail_bytes: int = 64 * 1024
+    allow_uncapped_output: bool = False
+
+
+@dataclass
+class RunOutcome:
+    """How a run ended. `outcome` is one of OUTCOMES; `message` is shown to the team."""
+
+    outcome: str
+    message: str
+    exit_code: int | None = None
+    container_id: str = ""
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    log_tail: str = ""
+    runtime_flags: dict[str, Any] = field(default_factory=dict)
+    skipped_outputs: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == "completed"
+
+
+OUTCOMES = ("completed", "nonzero_exit", "timeout", "oom", "start_failed", "image_missing")
+
+
+def container_name(run_key: str) -> str:
+    return f"forgerybench-run-{run_key}"
+
+
+def build_run_kwargs(
+    *, image_id: str, inputs_dir: Path, output_dir: Path, limits: RunLimits, labels: dict[str, str]
+) -> dict[str, Any]:
+    """The docker SDK arguments for one run: every hardening flag in one place."""
+    kwargs: dict[str, Any] = {
+        "image": image_id,
+        "detach": True,
+        "network_mode": "none",
+        "read_only": True,
+        "user": limits.user,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "pids_limit": limits.pids_limit,
+        "mem_limit": f"{limits.memory_mb}m",
+        # Same as the memory limit: no swap, so a memory bomb is OOM-killed, not slowed.
+        "memswap_limit": f"{limits.memory_mb}m",
+        "nano_cpus": int(limits.cpus * 1_000_000_000),
+        "tmpfs": {"/tmp": f"rw,noexec,nosuid,nodev,size={limits.tmpfs_mb}m"},
+        "volumes": {
+            str(inputs_dir): {"bind": "/input", "mode": "ro"},
+            str(output_dir): {"bind": "/output", "mode": "rw"},
+        },
+        # Only what the contract needs: no platform variables leak into the container.
+        "environment": {"FORGERYBENCH_PROTOCOL": "1", "HOME": "/tmp"},
+        "working_dir": "/tmp",
+        "labels": labels,
+        # The engine's own log file is bounded too, whatever the container prints.
+        "log_config": {"type": "json-file", "config": {"max-size": "4m", "max-file": "1"}},
+        "ipc_mode": "private",
+    }
+    if limits.gpu:
+        kwargs["device_requests"] = [DeviceRequest(count=1, capabilities=[["gpu"]])]
+    return kwargs
+
+
+def _log_tail(container: Container, limit: int) -> str:
+    try:
+        raw = container.logs(stdout=True, stderr=True, tail=2000)
+    except docker.errors.APIError as exc:
+        return f"(logs unavailable: {exc.explanation})"
+    text = raw[-limit:].decode("utf-8", errors="replace")
+    return text
+
+
+def _remove_stale(client: docker.DockerClient, name: str) -> None:
+    """A redelivered task finds the container of the run that died: remove it first."""
+    with contextlib.suppress(docker.errors.NotFound):
+        client.containers.get(name).remove(force=True)
+
+
+@contextlib.contextmanager
+def _output_folder(run_dir: Path, limits: RunLimits) -> Iterator[Path]:
+    try:
+        with capped_output(run_dir, cap_mb=limits.output_cap_mb, owner=limits.user) as folder:
+            yield folder
+            return
+    except OutputCapUnavailable:
+        if not limits.allow_uncapped_output:
+            raise
+        logger.warning("output size cap unavailable; running with an uncapped /output")
+    with uncapped_output(run_dir, owner=limits.user) as folder:
+        yield folder
+
+
+def run_submission_container(
+    client: docker.DockerClient,
+    *,
+    image_id: str,
+    inputs_dir: Path,
+    run_dir: Path,
+    artifacts_dir: Path,
+    limits: RunLimits,
+    run_key: str,
+    labels: dict[str, str] | None = None,
+) -> RunOutcome:
+    """Run `image_id` on `inputs_dir`; copy what it wrote under /output to `artifacts_dir`."""
+    name = container_name(run_key)
+    container_labels = {f"{LABEL_PREFIX}.run": run_key, **(labels or {})}
+    try:
+        client.images.get(image_id)
+    except docker.errors.ImageNotFound:
+        return RunOutcome("image_missing", f"image {image_id} is not in the engine")
+    _remove_stale(client, name)
+
+    with _output_folder(run_dir, limits) as output_dir:
+        kwargs = build_run_kwargs(
+            image_id=image_id,
+            inputs_dir=inputs_dir,
+            output_dir=output_dir,
+            limits=limits,
+            labels=container_labels,
+        )
+        flags = {k: v for k, v in kwargs.items() if k not in ("image", "detach", "labels")}
+        flags["device_requests"] = [dict(r) for r in kwargs.get("device_requests", [])]
+        started_at = datetime.now(UTC)
+        try:
+            container = client.containers.run(name=name, **kwargs)
+        except docker.errors.APIError as exc:
+            return RunOutcome(
+                "start_failed",
+                f"the container could not start: {exc.explanation or exc}",
+                started_at=started_at,
+                ended_at=datetime.now(UTC),
+                runtime_flags=flags,
+            )
+        try:
+            outcome = _wait(container, limits, started_at)
+            outcome.runtime_flags = flags
+            outcome.skipped_outputs = collect_output(output_dir, artifacts_dir)
+            return outcome
+        finally:
+            with contextlib.suppress(docker.errors.APIError):
+                container.remove(force=True)
+
+
+def _wait(container: Container, limits: RunLimits, started_at: datetime) -> RunOutcome:
+    timed_out = False
+    try:
+        status = container.wait(timeout=limits.timeout_seconds)
+        exit_code: int | None = int(status.get("StatusCode", -1))
+    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+        timed_out = True
+        exit_code = None
+        with contextlib.suppress(docker.errors.APIError):
+            container.kill()
+        with contextlib.suppress(Exception):
+            container.wait(timeout=30)
+    ended_at = datetime.now(UTC)
+    container.reload()
+    state = container.attrs.get("State", {})
+    log_tail = _log_tail(container, limits.log_tail_bytes)
+    common = {
+        "container_id": container.id or "",
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "log_tail": log_tail,
+    }
+    if timed_out:
+        return RunOutcome(
+            "timeout", f"timed out after {limits.timeout_seconds} s", exit_code=None, **common
+        )
+    if state.get("OOMKilled"):
+        return RunOutcome(
+            "oom", f"out of memory (limit {limits.memory_mb} MiB)", exit_code=exit_code, **common
+        )
+    if exit_code != 0:
+        return RunOutcome(
+            "nonzero_exit", f"the container exited with code {exit_code}", exit_code=exit_code, **common
+        )
+    return RunOutcome("completed", "", exit_code=0, **common)

@@ -1,0 +1,13 @@
+"""The Celery app. Queues: `gpu` (runs on GPU tracks), `cpu` (CPU runs and scoring)."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forgerybench_site.settings")
+
+app = Celery("forgerybench")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = (Queue("cpu"), Queue("gpu"))
+app.autodiscover_tasks(["submissions"])

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from .models import Result, SplitRun, Submission
+
+
+class SplitRunInline(admin.TabularInline):
+    model = SplitRun
+    extra = 0
+    can_delete = False
+    readonly_fields = ["split", "outcome", "exit_code", "started_at", "ended_at", "container_id"]
+    fields = readonly_fields
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["pk", "team", "track", "method_name", "status", "created_at"]
+    list_filter = ["status", "track"]
+    # Scores and states change only through the pipeline, never by hand.
+    readonly_fields = [f.name for f in Submission._meta.fields]
+    inlines = [SplitRunInline]
+
+
+@admin.register(Result)
+class ResultAdmin(admin.ModelAdmin):
+    list_display = ["submission", "split", "primary_value", "protocol_version", "created_at"]
+    readonly_fields = [f.name for f in Result._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

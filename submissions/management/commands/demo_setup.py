@@ -1,0 +1,98 @@
+"""Set up the one-machine demo: users, the baseline team, baseline submissions, published results."""
+
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import Team
+from accounts.services import team_add_member, team_create, user_create
+from benchmarks.models import Split, Track
+from benchmarks.services import split_publish_results
+from benchmarks.smoke_install import SMOKE_DETECT_SLUG, smoke_detect_install
+from submissions.models import Status, Submission
+from submissions.services import submission_create_from_image
+
+BASELINES = (
+    ("forgerybench/baseline-sanity:latest", "Chance (hash of id)"),
+    ("forgerybench/baseline-highfreq:latest", "High-frequency residual statistics"),
+)
+
+
+class Command(BaseCommand):
+    help = "Create demo users and the baseline team, score the baselines, publish results."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--wait", type=int, default=900, help="seconds to wait for scoring")
+
+    def _ensure_user(self, username: str, *, staff: bool, credentials: list[str]) -> Any:
+        user_model = get_user_model()
+        existing = user_model.objects.filter(username=username).first()
+        if existing is not None:
+            return existing
+        password = secrets.token_urlsafe(12)
+        credentials.append(f"{username} / {password}")
+        return user_create(username=username, password=password, is_staff=staff)
+
+    def handle(self, *args: Any, wait: int, **options: Any) -> None:
+        smoke_detect_install()
+        credentials: list[str] = []
+        self._ensure_user("organizer", staff=True, credentials=credentials)
+        team_member = self._ensure_user("demo-team", staff=False, credentials=credentials)
+        if credentials:
+            path = Path(settings.DATA_DIR) / "demo-credentials.txt"
+            path.write_text("\n".join(credentials) + "\n")
+            path.chmod(0o600)
+            self.stdout.write(f"demo logins written to {path}")
+        demo_team = Team.objects.filter(slug="demo-team").first() or team_create(name="demo-team")
+        team_add_member(team=demo_team, user=team_member)
+        baselines = Team.objects.filter(slug="forgerybench-baselines").first() or team_create(
+            name="ForgeryBench baselines", is_baseline=True
+        )
+        track = Track.objects.get(benchmark__slug=SMOKE_DETECT_SLUG, slug="image")
+        pending = []
+        for image, method in BASELINES:
+            done = Submission.objects.filter(
+                team=baselines, track=track, method_name=method, status=Status.FINISHED
+            ).exists()
+            if not done:
+                pending.append(
+                    submission_create_from_image(
+                        team=baselines,
+                        track=track,
+                        user=None,
+                        image_reference=image,
+                        method_name=method,
+                        training_data="none" if "Chance" in method else "other: training-free",
+                    ).pk
+                )
+        self._wait_for(pending, wait)
+        for split in track.splits.filter(visibility=Split.Visibility.HIDDEN):
+            split_publish_results(split=split, published=True)
+        self.stdout.write(self.style.SUCCESS(f"baselines scored on {track}; hidden results published"))
+
+    def _wait_for(self, submission_ids: list[int], timeout: int) -> None:
+        deadline = time.monotonic() + timeout
+        while submission_ids:
+            states = dict(
+                Submission.objects.filter(pk__in=submission_ids).values_list("pk", "status")
+            )
+            for pk, status in states.items():
+                if status == Status.FAILED:
+                    failed = Submission.objects.get(pk=pk)
+                    raise CommandError(
+                        f"baseline submission {pk} failed: {failed.failure_code}: "
+                        f"{failed.failure_reason}\n{failed.log_tail[-2000:]}"
+                    )
+                if status == Status.FINISHED:
+                    self.stdout.write(f"submission {pk} finished")
+                    submission_ids.remove(pk)
+            if time.monotonic() > deadline:
+                raise CommandError(
+                    f"submissions {submission_ids} did not finish in {timeout} s: is the worker up?"
+                )
+            time.sleep(1)

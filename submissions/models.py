@@ -1,0 +1,96 @@
+"""A team's submitted image, its runs on each split and the scored results."""
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Team
+from benchmarks.models import Split, Track
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SCORING = "scoring"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class Submission(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="submissions")
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="submissions")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    method_name = models.CharField(max_length=120)
+    training_data = models.CharField(
+        max_length=200, help_text="A benchmark slug, or 'other: <text>'"
+    )
+    # Image id is the content-addressed config digest the engine assigns ("sha256:…").
+    image_id = models.CharField(max_length=80)
+    image_reference = models.CharField(max_length=200, blank=True)
+    tarball_sha256 = models.CharField(max_length=64, blank=True)
+    tarball_size = models.BigIntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    running_at = models.DateTimeField(null=True, blank=True)
+    scoring_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_reason = models.TextField(blank=True)
+    log_tail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Cheap scans for the sweeper and the queue views: only unfinished rows.
+            models.Index(
+                fields=["status", "created_at"],
+                name="submission_active",
+                condition=models.Q(status__in=["queued", "running", "scoring"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.team} / {self.method_name}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (Status.FINISHED, Status.FAILED)
+
+
+class SplitRun(models.Model):
+    """One container run of a submission on one split: what was run, how, and how it ended."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
+    split = models.ForeignKey(Split, on_delete=models.PROTECT, related_name="runs")
+    container_id = models.CharField(max_length=80, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    exit_code = models.IntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=40, blank=True)
+    runtime_flags = models.JSONField(default=dict)
+    artifacts_dir = models.CharField(max_length=500, blank=True)
+    log_tail = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "split"], name="one_run_per_split")
+        ]
+
+
+class Result(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="results")
+    split = models.ForeignKey(Split, on_delete=models.PROTECT, related_name="results")
+    metrics = models.JSONField()
+    primary_value = models.FloatField(null=True)
+    protocol_version = models.PositiveSmallIntegerField()
+    evaluator_version = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "split"], name="one_result_per_split")
+        ]

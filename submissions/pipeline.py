@@ -1,0 +1,156 @@
+"""The two steps every submission goes through: run (untrusted zone), then score (trusted).
+
+`submission_run` hands the runner only an image id, the split's inputs folder and limits;
+labels are read only by `submission_score`.
+"""
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+import evaluator
+from benchmarks.models import Split, Track
+from evaluator.runner import RunLimits, RunOutcome, run_submission_container
+from evaluator.scoring import score_files
+from evaluator.validation import PredictionError, TruthError
+
+from .images import docker_client
+from .models import Result, SplitRun, Status, Submission
+from .services import submission_claim, submission_fail
+
+logger = logging.getLogger(__name__)
+
+PREDICTIONS_FILE = "predictions.jsonl"
+
+
+def run_limits_for(track: Track) -> RunLimits:
+    return RunLimits(
+        timeout_seconds=track.timeout_seconds,
+        memory_mb=track.memory_mb,
+        cpus=float(track.cpus),
+        pids_limit=settings.FORGERYBENCH_PIDS_LIMIT,
+        output_cap_mb=settings.FORGERYBENCH_OUTPUT_CAP_MB,
+        tmpfs_mb=settings.FORGERYBENCH_TMPFS_MB,
+        user=settings.FORGERYBENCH_RUN_USER,
+        gpu=track.resource_class == Track.ResourceClass.GPU,
+        log_tail_bytes=settings.FORGERYBENCH_LOG_TAIL_BYTES,
+        allow_uncapped_output=settings.FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT,
+    )
+
+
+def artifacts_dir_for(submission: Submission, split: Split) -> Path:
+    return Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / str(submission.pk) / split.name
+
+
+def _record_run(submission: Submission, split: Split, outcome: RunOutcome, artifacts: Path) -> None:
+    SplitRun.objects.update_or_create(
+        submission=submission,
+        split=split,
+        defaults={
+            "container_id": outcome.container_id,
+            "started_at": outcome.started_at,
+            "ended_at": outcome.ended_at,
+            "exit_code": outcome.exit_code,
+            "outcome": outcome.outcome,
+            "runtime_flags": outcome.runtime_flags,
+            "artifacts_dir": str(artifacts),
+            "log_tail": outcome.log_tail,
+        },
+    )
+
+
+def submission_run(*, submission_id: int) -> None:
+    """Run the submission's image on every split of its track, then queue scoring."""
+    if not submission_claim(
+        submission_id=submission_id, from_status=Status.QUEUED, to_status=Status.RUNNING
+    ):
+        logger.info("submission %s is not queued any more; nothing to run", submission_id)
+        return
+    submission = Submission.objects.select_related("track").get(pk=submission_id)
+    limits = run_limits_for(submission.track)
+    client = docker_client()
+    log_tails = []
+    for split in submission.track.splits.order_by("visibility", "name"):
+        artifacts = artifacts_dir_for(submission, split)
+        outcome = run_submission_container(
+            client,
+            image_id=submission.image_id,
+            inputs_dir=Path(split.inputs_dir),
+            run_dir=Path(settings.FORGERYBENCH_RUNS_DIR) / f"{submission.pk}-{split.pk}",
+            artifacts_dir=artifacts,
+            limits=limits,
+            run_key=f"{submission.pk}-{split.pk}",
+            labels={"org.forgerybench.submission": str(submission.pk)},
+        )
+        _record_run(submission, split, outcome, artifacts)
+        log_tails.append(f"== {split.name} ==\n{outcome.log_tail}")
+        if not outcome.succeeded:
+            submission_fail(
+                submission_id=submission.pk,
+                code=outcome.outcome,
+                reason=f"{split.name}: {outcome.message}",
+                log_tail="\n".join(log_tails)[-settings.FORGERYBENCH_LOG_TAIL_BYTES :],
+            )
+            return
+    Submission.objects.filter(pk=submission.pk).update(
+        log_tail="\n".join(log_tails)[-settings.FORGERYBENCH_LOG_TAIL_BYTES :]
+    )
+    with transaction.atomic():
+        if submission_claim(
+            submission_id=submission.pk, from_status=Status.RUNNING, to_status=Status.SCORING
+        ):
+            from .tasks import score_submission
+
+            transaction.on_commit(lambda: score_submission.apply_async((submission.pk,)))
+
+
+def submission_score(*, submission_id: int) -> None:
+    """Validate and score each split's predictions against the sealed labels; write Results."""
+    submission = Submission.objects.select_related("track").get(pk=submission_id)
+    if submission.status != Status.SCORING:
+        logger.info("submission %s is %s; nothing to score", submission_id, submission.status)
+        return
+    track = submission.track
+    for run in submission.runs.select_related("split").order_by("split__visibility"):
+        split = run.split
+        predictions = Path(run.artifacts_dir) / PREDICTIONS_FILE
+        try:
+            report = score_files(
+                track.task,
+                Path(split.labels_path),
+                predictions,
+                seed=settings.FORGERYBENCH_BOOTSTRAP_SEED,
+                primary=track.primary_metric,
+            )
+        except PredictionError as exc:
+            submission_fail(
+                submission_id=submission.pk,
+                code=exc.code,
+                reason=f"{split.name}: invalid predictions: {exc}",
+            )
+            return
+        except TruthError as exc:
+            # A broken labels file is the platform's fault, never the team's.
+            submission_fail(
+                submission_id=submission.pk,
+                code="platform_error",
+                reason=f"{split.name}: the split's labels could not be read; organizers notified",
+            )
+            logger.error("labels of split %s are broken: %s", split.pk, exc)
+            return
+        primary_value = report.get(track.primary_metric)
+        Result.objects.get_or_create(
+            submission=submission,
+            split=split,
+            defaults={
+                "metrics": report,
+                "primary_value": primary_value,
+                "protocol_version": evaluator.PROTOCOL_VERSION,
+                "evaluator_version": evaluator.__version__,
+            },
+        )
+    submission_claim(
+        submission_id=submission.pk, from_status=Status.SCORING, to_status=Status.FINISHED
+    )

@@ -1,0 +1,79 @@
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from .forms import SubmissionUploadForm
+from .models import Submission
+from .selectors import submission_can_see_logs, submission_list_for_user
+from .services import SubmissionRejected, submission_create_from_tarball
+from .uploads import UPLOAD_ERROR_ATTR, StreamedTarball
+
+
+@login_required
+def submission_list(request: HttpRequest) -> HttpResponse:
+    submissions = submission_list_for_user(user=request.user)[:200]
+    return render(request, "submissions/list.html", {"submissions": submissions})
+
+
+@login_required
+def submission_new(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        form = SubmissionUploadForm(user=request.user)
+        return render(request, "submissions/new.html", {"form": form})
+    form = SubmissionUploadForm(request.POST, request.FILES, user=request.user)
+    for error in getattr(request, UPLOAD_ERROR_ATTR, []):
+        form.add_error("image", error)
+    upload = request.FILES.get("image")
+    if not form.is_valid() or not isinstance(upload, StreamedTarball):
+        if isinstance(upload, StreamedTarball):
+            upload.discard()
+        return render(request, "submissions/new.html", {"form": form}, status=400)
+    upload.close()
+    try:
+        submission = submission_create_from_tarball(
+            team=form.cleaned_data["team"],
+            track=form.cleaned_data["track"],
+            user=request.user,
+            tarball_path=Path(upload.temporary_file_path()),
+            tarball_sha256=upload.sha256,
+            tarball_size=upload.size or 0,
+            method_name=form.cleaned_data["method_name"],
+            training_data=form.cleaned_data["training_data"],
+        )
+    except SubmissionRejected as exc:
+        form.add_error("image", str(exc))
+        return render(request, "submissions/new.html", {"form": form}, status=400)
+    messages.success(request, f"Submission #{submission.pk} is queued.")
+    return redirect("submission-detail", pk=submission.pk)
+
+
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        submission = Submission.objects.select_related("team", "track", "track__benchmark").get(pk=pk)
+    except Submission.DoesNotExist:
+        raise Http404("no such submission") from None
+    results = [
+        result
+        for result in submission.results.select_related("split").order_by("split__visibility")
+        if result.split.results_visible or request.user.is_staff
+    ]
+    return render(
+        request,
+        "submissions/detail.html",
+        {
+            "submission": submission,
+            "results": results,
+            "show_logs": submission_can_see_logs(submission=submission, user=request.user),
+            "timeline": [
+                ("submitted", submission.created_at),
+                ("queued", submission.queued_at),
+                ("running", submission.running_at),
+                ("scoring", submission.scoring_at),
+                ("finished", submission.finished_at),
+                ("failed", submission.failed_at),
+            ],
+        },
+    )
