@@ -7,16 +7,16 @@ the truth file's own folder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from evaluator.metrics.registry import TASKS
 from evaluator.validation.errors import TruthError
 from evaluator.validation.files import DEFAULT_MAX_FILE_BYTES, Collector, read_jsonl, safe_relative
-
-TASKS = ("detection", "localization", "retrieval", "video_localization")
 
 # Masks and images may declare their size so that predictions for images without a ground-truth
 # mask (authentic images, empty frames) can still be checked for the right width x height.
@@ -73,13 +73,13 @@ def load_truth(task: str, path: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_
             errors.add("duplicate_id", number, f"{ident!r} first seen on line {seen[ident]}")
         seen.setdefault(ident, number)
         ids.append(ident)
-    builder = {
+    builders: dict[str, Callable[..., Truth]] = {
         "detection": _detection,
         "localization": _localization,
         "retrieval": _retrieval,
         "video_localization": _video_localization,
-    }[task]
-    truth = builder(ids, rows, path.parent, errors)
+    }
+    truth = builders[task](ids, rows, path.parent, errors)
     errors.raise_if_any()
     return truth
 

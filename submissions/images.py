@@ -36,8 +36,8 @@ def image_load_tarball(*, path: Path) -> Image:
     try:
         with path.open("rb") as handle:
             images = client.images.load(handle)
-    except docker.errors.APIError as exc:
-        detail = exc.explanation or str(exc)
+    except (docker.errors.APIError, docker.errors.ImageLoadError) as exc:
+        detail = getattr(exc, "explanation", None) or str(exc)
         raise ImageIntakeError(
             f"the file is not a loadable `docker save` image tarball ({detail})"
         ) from None

@@ -15,16 +15,11 @@ import docker
 import docker.errors
 import pytest
 
+from tests.support import unavailable
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_IMAGES = ROOT / "tests" / "fixtures" / "images"
-REQUIRE_SERVICES = os.environ.get("FORGERYBENCH_REQUIRE_SERVICES") == "1"
 BASE_IMAGE = "forgerybench/base:latest"
-
-
-def unavailable(reason: str) -> None:
-    if REQUIRE_SERVICES:
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -102,7 +102,7 @@ def _paste(host: np.ndarray, patch: np.ndarray, box: list[int], alpha: np.ndarra
     layer = canvas.copy()
     layer[box[1] : box[3], box[0] : box[2]] = patch
     out = canvas * (1.0 - alpha) + layer * alpha
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(np.rint(out), 0, 255), dtype=np.uint8)
 
 
 def splice(

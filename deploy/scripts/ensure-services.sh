@@ -35,7 +35,7 @@ ensure_docker() {
   command -v dockerd >/dev/null || apt_install docker.io
   if [ "$(id -u)" != 0 ]; then say "no Docker engine answers and starting dockerd needs root"; exit 1; fi
   say "starting dockerd (log: $LOG_DIR/dockerd.log)"
-  nohup dockerd >"$LOG_DIR/dockerd.log" 2>&1 &
+  setsid nohup dockerd >"$LOG_DIR/dockerd.log" 2>&1 < /dev/null &
   wait_for 60 "dockerd" docker info || { tail -20 "$LOG_DIR/dockerd.log" >&2; exit 1; }
 }
 

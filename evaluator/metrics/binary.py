@@ -38,10 +38,7 @@ class SortedScores:
         self, weights: NDArray[np.float64] | None = None
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Per distinct score, ascending: (weighted positives, weighted negatives)."""
-        if weights is None:
-            w = np.ones(self.labels.size)
-        else:
-            w = weights[self.order]
+        w = np.ones(self.labels.size) if weights is None else weights[self.order]
         pos = np.add.reduceat(np.where(self.labels, w, 0.0), self.starts)
         total = np.add.reduceat(w, self.starts)
         return pos, total - pos
@@ -97,7 +94,9 @@ def average_precision_score(
     tps, fps = _descending_cumulative(labels, scores, weights)
     if tps[-1] <= 0:
         raise ValueError("average_precision is undefined when y_true holds no positives (1)")
-    precision = tps / (tps + fps)
+    predicted = tps + fps
+    # a threshold whose samples all weigh 0 adds no recall; its precision term must not be NaN
+    precision = np.divide(tps, predicted, out=np.zeros_like(tps), where=predicted > 0)
     recall_step = np.diff(tps, prepend=0.0) / tps[-1]
     return float(np.dot(recall_step, precision))
 

@@ -22,7 +22,7 @@ CUT = 128  # first 8-bit value that counts as positive, for predictions and grou
 Histogram = NDArray[np.int64]  # shape (2, 256): [0] authentic pixels, [1] manipulated pixels
 
 
-def _pair_histogram(values: NDArray[np.uint8]) -> NDArray[np.int64]:
+def value_histogram(values: NDArray[np.uint8]) -> NDArray[np.int64]:
     """256-bin histogram of a C-contiguous uint8 array, counting two pixels per step.
 
     ``np.bincount`` widens its input to intp; reading pixels pairwise as uint16 halves that
@@ -55,14 +55,14 @@ def joint_histogram(y_true: NDArray[np.generic], y_score: NDArray[np.uint8]) -> 
         raise ValueError("joint_histogram: masks must have at least one dimension")
     positive = truth if truth.dtype == np.bool_ else truth >= CUT
     rows = np.flatnonzero(positive.reshape(len(positive), -1).any(axis=1))
-    total = _pair_histogram(score)
+    total = value_histogram(score)
     hist = np.zeros((2, 256), dtype=np.int64)
     if rows.size:
         # only rows that hold a manipulated pixel: masks are blobs, this is often a small band
         band = slice(int(rows[0]), int(rows[-1]) + 1)
         band_positive = np.ascontiguousarray(positive[band])
         kept = np.multiply(score[band], band_positive, dtype=np.uint8)
-        hist[1] = _pair_histogram(kept)
+        hist[1] = value_histogram(kept)
         # zeros in ``kept`` are authentic pixels of the band plus manipulated pixels scored 0
         hist[1, 0] -= kept.size - int(np.count_nonzero(band_positive))
     hist[0] = total - hist[1]

@@ -63,5 +63,7 @@ def mean_average_precision(
 ) -> float:
     """Mean over queries of :func:`average_precision_at`."""
     _check(relevant, rankings)
-    values = [average_precision_at(r, ranking) for r, ranking in zip(relevant, rankings, strict=True)]
+    values = [
+        average_precision_at(r, ranking) for r, ranking in zip(relevant, rankings, strict=True)
+    ]
     return sum(values) / len(values)

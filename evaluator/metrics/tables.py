@@ -98,7 +98,8 @@ class Table:
 
     def save(self, path: Path) -> None:
         """Write the table as a compressed ``.npz`` (no pickles), see :func:`load_table`."""
-        np.savez_compressed(path, task=np.array(self.task), **self.arrays())
+        arrays: dict[str, Any] = {"task": np.array(self.task), **self.arrays()}
+        np.savez_compressed(path, **arrays)
 
 
 class DetectionTable(Table):

@@ -43,8 +43,11 @@ def _line_key(line: int | None) -> int:
     return line if line is not None else 1 << 62
 
 
-def read_bytes(path: Path, *, max_bytes: int, error: ErrorType, allow_symlink: bool) -> bytes:
-    """Read a whole regular file, refusing symlinks (unless trusted) and files over ``max_bytes``."""
+def read_bytes(
+    path: Path, *, max_bytes: int, error: ErrorType, allow_symlink: bool, head: int | None = None
+) -> bytes:
+    """Read a regular file (its first ``head`` bytes if given), refusing symlinks (unless
+    trusted) and files over ``max_bytes``."""
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
     if not allow_symlink:
         flags |= os.O_NOFOLLOW
@@ -64,7 +67,7 @@ def read_bytes(path: Path, *, max_bytes: int, error: ErrorType, allow_symlink: b
             detail = f"{path.name} is {info.st_size} bytes, the limit is {max_bytes}"
             raise error("file_too_large", [(None, detail)])
         with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = handle.read(max_bytes + 1 if head is None else head)
         if len(data) > max_bytes:  # grew after fstat
             raise error("file_too_large", [(None, f"{path.name} exceeds {max_bytes} bytes")])
         return data

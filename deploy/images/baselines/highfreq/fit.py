@@ -25,6 +25,7 @@ sys.dont_write_bytecode = True  # keep the build context free of caches
 sys.path[:0] = [str(HERE), str(HERE.parents[3])]  # predict.py, and the repository root
 
 import predict  # noqa: E402
+
 from benchmarks.smoke.detect import build_detection_split  # noqa: E402
 
 FIT_SPLIT, FIT_SEED, FIT_COUNT = "val", 101, 2000
@@ -52,7 +53,10 @@ def split_features(split: str, seed: int, count: int) -> tuple[np.ndarray, np.nd
         )
         rows = [json.loads(line) for line in (labels / "truth.jsonl").read_text().splitlines()]
         x = np.array(
-            [predict.features(predict.luminance(inputs / "images" / f"{r['id']}.png")) for r in rows]
+            [
+                predict.features(predict.luminance(inputs / "images" / f"{r['id']}.png"))
+                for r in rows
+            ]
         )
         return x, np.array([r["label"] for r in rows], dtype=np.float64)
 

@@ -72,7 +72,9 @@ def features(g):
     # Laplacian one octave down (2x2 means), upsampled back by repetition.
     h2, w2 = shape[0] // 2 * 2, shape[1] // 2 * 2
     half = (g[0:h2:2, 0:w2:2] + g[1:h2:2, 0:w2:2] + g[0:h2:2, 1:w2:2] + g[1:h2:2, 1:w2:2]) / 4
-    coarse2 = _pad_to(np.kron(np.pad(_laplacian(half), 1, mode="edge") ** 2, np.ones((2, 2))), shape)
+    coarse2 = _pad_to(
+        np.kron(np.pad(_laplacian(half), 1, mode="edge") ** 2, np.ones((2, 2))), shape
+    )
     out = []
     for b in BLOCKS:
         fine = np.log(_blocks(lap2, b).mean(axis=2) + 1.0)
@@ -107,12 +109,12 @@ def main():
     with open(os.path.join(INPUT, "task.json"), encoding="utf-8") as f:
         task = json.load(f)
     if task.get("task") != "detection":
-        log("unsupported task %r" % task.get("task"))
+        log(f"unsupported task {task.get('task')!r}")
         return 2
     model = load_model()
     with open(os.path.join(INPUT, "manifest.jsonl"), encoding="utf-8") as f:
         items = [json.loads(line) for line in f if line.strip()]
-    log("%d samples, track %s" % (len(items), task.get("track")))
+    log(f"{len(items)} samples, track {task.get('track')}")
     start = time.monotonic()
     out_path = os.path.join(OUTPUT, task.get("outputs", "predictions.jsonl"))
     with open(out_path, "w", encoding="utf-8") as out:
@@ -120,11 +122,11 @@ def main():
             try:
                 p = score(features(luminance(os.path.join(INPUT, item["path"]))), model)
             except Exception as exc:  # one unreadable file must not sink the whole run
-                log("%s: %s; scoring 0.5" % (item["id"], exc))
+                log(f"{item['id']}: {exc}; scoring 0.5")
                 p = 0.5
             out.write(json.dumps({"id": item["id"], "score": round(p, 6)}) + "\n")
             if n % 100 == 0 or n == len(items):
-                log("%d/%d done (%.1f s)" % (n, len(items), time.monotonic() - start))
+                log(f"{n}/{len(items)} done ({time.monotonic() - start:.1f} s)")
     return 0
 
 

@@ -31,17 +31,17 @@ def main():
     with open(os.path.join(INPUT, "task.json"), encoding="utf-8") as f:
         task = json.load(f)
     if task.get("task") != "detection":
-        log("unsupported task %r" % task.get("task"))
+        log(f"unsupported task {task.get('task')!r}")
         return 2
     with open(os.path.join(INPUT, "manifest.jsonl"), encoding="utf-8") as f:
         items = [json.loads(line) for line in f if line.strip()]
-    log("%d samples, track %s" % (len(items), task.get("track")))
+    log(f"{len(items)} samples, track {task.get('track')}")
     out_path = os.path.join(OUTPUT, task.get("outputs", "predictions.jsonl"))
     with open(out_path, "w", encoding="utf-8") as out:
         for item in items:
             out.write(json.dumps({"id": item["id"], "score": round(chance_score(item["id"]), 6)}))
             out.write("\n")
-    log("wrote %d predictions" % len(items))
+    log(f"wrote {len(items)} predictions")
     return 0
 
 

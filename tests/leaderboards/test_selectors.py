@@ -1,0 +1,62 @@
+"""Leaderboard rows: best per team, ranked by the primary metric, hidden splits gated."""
+
+import pytest
+from django.test import Client
+
+from accounts.services import team_create
+from benchmarks.models import Split
+from benchmarks.services import split_publish_results
+from leaderboards.selectors import leaderboard_for_split
+from submissions.models import Result, Status, Submission
+
+pytestmark = pytest.mark.django_db
+
+
+def _finished(team, track, method: str, scores: dict[str, float]) -> Submission:
+    submission = Submission.objects.create(
+        team=team, track=track, method_name=method, training_data="x", image_id="sha256:x",
+        status=Status.FINISHED,
+    )
+    for split in track.splits.all():
+        auc = scores[split.name]
+        Result.objects.create(
+            submission=submission, split=split, metrics={"auc": auc, "acc": 0.5, "ci": {"auc": [auc - 0.1, auc]}},
+            primary_value=auc, protocol_version=1, evaluator_version="test",
+        )
+    return submission
+
+
+def test_one_row_per_team_best_first_and_ties_share_a_rank(smoke_track) -> None:
+    owls, cats, dogs = (team_create(name=n) for n in ("Owls", "Cats", "Dogs"))
+    _finished(owls, smoke_track, "owl-v1", {"val": 0.70, "test": 0.6})
+    _finished(owls, smoke_track, "owl-v2", {"val": 0.90, "test": 0.6})
+    _finished(cats, smoke_track, "cat", {"val": 0.80, "test": 0.6})
+    _finished(dogs, smoke_track, "dog", {"val": 0.80, "test": 0.6})
+    val = smoke_track.splits.get(name="val")
+    rows, columns = leaderboard_for_split(split=val, track=smoke_track)
+    assert [(r.rank, r.method) for r in rows] == [(1, "owl-v2"), (2, "cat"), (2, "dog")]
+    assert columns == ["auc", "acc"]
+    assert rows[0].interval == (pytest.approx(0.8), 0.9)
+
+
+def test_failed_submissions_never_rank(smoke_track) -> None:
+    team = team_create(name="Owls")
+    submission = _finished(team, smoke_track, "owl", {"val": 0.9, "test": 0.9})
+    Submission.objects.filter(pk=submission.pk).update(status=Status.FAILED)
+    rows, _ = leaderboard_for_split(split=smoke_track.splits.get(name="val"), track=smoke_track)
+    assert rows == []
+
+
+def test_hidden_numbers_appear_only_once_published(smoke_track) -> None:
+    team = team_create(name="Owls")
+    _finished(team, smoke_track, "owl", {"val": 0.91234, "test": 0.45678})
+    page = Client().get("/b/smoke-detect/image/").content.decode()
+    assert "0.9123" in page and "0.4568" not in page
+    split_publish_results(split=smoke_track.splits.get(visibility=Split.Visibility.HIDDEN))
+    page = Client().get("/b/smoke-detect/image/").content.decode()
+    assert "0.4568" in page
+
+
+def test_home_lists_the_benchmark_as_synthetic(smoke_track) -> None:
+    page = Client().get("/").content.decode()
+    assert "Smoke-Detect" in page and "synthetic" in page
