@@ -42,7 +42,15 @@ def submission_enqueue_run(*, submission: Submission) -> None:
     from .tasks import run_submission
 
     queue = submission.track.queue
-    transaction.on_commit(lambda: run_submission.apply_async((submission.pk,), queue=queue))
+
+    def send() -> None:
+        try:
+            run_submission.apply_async((submission.pk,), queue=queue)
+        except Exception:
+            # The row is committed and stays `queued`; the sweeper sends it again later.
+            logger.exception("could not enqueue submission %s; the sweeper will retry", submission.pk)
+
+    transaction.on_commit(send)
 
 
 def _create(

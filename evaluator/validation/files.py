@@ -67,7 +67,8 @@ def read_bytes(
             detail = f"{path.name} is {info.st_size} bytes, the limit is {max_bytes}"
             raise error("file_too_large", [(None, detail)])
         with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(max_bytes + 1 if head is None else head)
+            # read(n) allocates n bytes up front: ask for what fstat says, plus one to see growth
+            data = handle.read(min(info.st_size, max_bytes) + 1 if head is None else head)
         if len(data) > max_bytes:  # grew after fstat
             raise error("file_too_large", [(None, f"{path.name} exceeds {max_bytes} bytes")])
         return data

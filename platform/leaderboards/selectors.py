@@ -1,15 +1,16 @@
-"""Reads behind the leaderboard pages: one row per team, best result on a split."""
+"""Reads behind the leaderboard pages: one row per team (its best result on a split).
 
+Baseline rows are the platform's reference methods: each method keeps its own row.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from benchmarks.models import Split, Track
+from evaluator.metrics.registry import task_spec
 from submissions.models import Result, Status
-
-# Metrics where a smaller number is better; everything else ranks higher-first.
-LOWER_IS_BETTER = frozenset({"eer", "log_loss", "video_eer", "video_log_loss"})
-REPORT_KEYS = frozenset({"n", "ci", "protocol", "seed", "primary", "task"})
 
 
 @dataclass(frozen=True)
@@ -25,45 +26,48 @@ class LeaderboardRow:
     scored_at: datetime
 
 
-def metric_columns(results: list[Result], primary: str) -> list[str]:
-    names: set[str] = set()
-    for result in results:
-        names.update(key for key in result.metrics if key not in REPORT_KEYS)
-    names.discard(primary)
-    return [primary, *sorted(names)]
+def metric_columns(results: list[Result], track: Track) -> list[str]:
+    """The primary metric first, then the task's other metrics that any row reports."""
+    reported = {key for result in results for key in result.metrics}
+    names = [spec.name for spec in task_spec(track.task).metrics if spec.name in reported]
+    return [track.primary_metric, *(name for name in names if name != track.primary_metric)]
 
 
-def _sort_key(primary: str):  # type: ignore[no-untyped-def]
-    sign = 1.0 if primary in LOWER_IS_BETTER else -1.0
+def _sort_key(track: Track) -> Callable[[Result], tuple[bool, float, datetime]]:
+    higher_is_better = task_spec(track.task).metric(track.primary_metric).higher_is_better
+    sign = -1.0 if higher_is_better else 1.0
 
     def key(result: Result) -> tuple[bool, float, datetime]:
         value = result.primary_value
+        # Undefined values sort last; among equals the earlier submission comes first.
         return (value is None, sign * value if value is not None else 0.0, result.created_at)
 
     return key
 
 
+def _entry_key(result: Result) -> tuple[int, str]:
+    team = result.submission.team
+    return (team.pk, result.submission.method_name if team.is_baseline else "")
+
+
 def leaderboard_for_split(*, split: Split, track: Track) -> tuple[list[LeaderboardRow], list[str]]:
     results = list(
-        Result.objects.filter(split=split, submission__status=Status.FINISHED)
-        .select_related("submission", "submission__team")
-        .order_by("created_at")
+        Result.objects.filter(split=split, submission__status=Status.FINISHED).select_related(
+            "submission", "submission__team"
+        )
     )
-    ordered = sorted(results, key=_sort_key(track.primary_metric))
     best: list[Result] = []
-    seen_teams: set[int] = set()
-    for result in ordered:
-        if result.submission.team_id not in seen_teams:
-            seen_teams.add(result.submission.team_id)
+    seen: set[tuple[int, str]] = set()
+    for result in sorted(results, key=_sort_key(track)):
+        if _entry_key(result) not in seen:
+            seen.add(_entry_key(result))
             best.append(result)
     rows: list[LeaderboardRow] = []
-    previous: float | None = None
     rank = 0
     for position, result in enumerate(best, start=1):
-        # Equal numbers share a rank (1, 1, 3), as in competition ranking.
-        if result.primary_value != previous or position == 1:
+        # Equal numbers share a rank (1, 2, 2, 4), as in competition ranking.
+        if position == 1 or result.primary_value != best[position - 2].primary_value:
             rank = position
-        previous = result.primary_value
         interval = (result.metrics.get("ci") or {}).get(track.primary_metric)
         rows.append(
             LeaderboardRow(
@@ -73,9 +77,9 @@ def leaderboard_for_split(*, split: Split, track: Track) -> tuple[list[Leaderboa
                 method=result.submission.method_name,
                 submission_id=result.submission.pk,
                 primary=result.primary_value,
-                interval=tuple(interval) if interval else None,
+                interval=(interval[0], interval[1]) if interval else None,
                 metrics=result.metrics,
                 scored_at=result.created_at,
             )
         )
-    return rows, metric_columns(best, track.primary_metric)
+    return rows, metric_columns(best, track)

@@ -60,3 +60,24 @@ def test_hidden_numbers_appear_only_once_published(smoke_track) -> None:
 def test_home_lists_the_benchmark_as_synthetic(smoke_track) -> None:
     page = Client().get("/").content.decode()
     assert "Smoke-Detect" in page and "synthetic" in page
+
+
+def test_each_baseline_method_keeps_its_own_row(smoke_track) -> None:
+    baselines = team_create(name="ForgeryBench baselines", is_baseline=True)
+    _finished(baselines, smoke_track, "Chance", {"val": 0.5, "test": 0.5})
+    _finished(baselines, smoke_track, "High-frequency", {"val": 0.7, "test": 0.7})
+    rows, _ = leaderboard_for_split(split=smoke_track.splits.get(name="val"), track=smoke_track)
+    assert [(r.rank, r.method, r.is_baseline) for r in rows] == [
+        (1, "High-frequency", True),
+        (2, "Chance", True),
+    ]
+
+
+def test_columns_are_the_tasks_metrics_only(smoke_track) -> None:
+    team = team_create(name="Owls")
+    submission = _finished(team, smoke_track, "owl", {"val": 0.9, "test": 0.9})
+    Result.objects.filter(submission=submission).update(
+        metrics={"auc": 0.9, "eer": 0.1, "n_resamples": 1000, "seed": 3, "task": "detection"}
+    )
+    _, columns = leaderboard_for_split(split=smoke_track.splits.get(name="val"), track=smoke_track)
+    assert columns == ["auc", "eer"]

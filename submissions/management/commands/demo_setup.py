@@ -2,6 +2,7 @@
 
 import secrets
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from benchmarks.services import split_publish_results
 from benchmarks.smoke_install import SMOKE_DETECT_SLUG, smoke_detect_install
 from submissions.models import Status, Submission
 from submissions.services import submission_create_from_image
+from submissions.sweeper import submission_requeue_stale
 
 BASELINES = (
     ("forgerybench/baseline-sanity:latest", "Chance (hash of id)"),
@@ -54,12 +56,20 @@ class Command(BaseCommand):
             name="ForgeryBench baselines", is_baseline=True
         )
         track = Track.objects.get(benchmark__slug=SMOKE_DETECT_SLUG, slug="image")
+        # A previous demo may have left runs queued (e.g. the worker was stopped): resend them.
+        submission_requeue_stale(older_than=timedelta(0))
         pending = []
         for image, method in BASELINES:
-            done = Submission.objects.filter(
-                team=baselines, track=track, method_name=method, status=Status.FINISHED
-            ).exists()
-            if not done:
+            existing = (
+                Submission.objects.filter(team=baselines, track=track, method_name=method)
+                .exclude(status=Status.FAILED)
+                .order_by("-created_at")
+                .first()
+            )
+            if existing is not None:
+                if not existing.is_done:
+                    pending.append(existing.pk)
+            else:
                 pending.append(
                     submission_create_from_image(
                         team=baselines,

@@ -22,11 +22,11 @@ def labelled_scores(draw: st.DrawFn, both: bool = True) -> tuple[np.ndarray, np.
     # a small grid of values produces ties; "constant" makes every score equal
     kind = draw(st.sampled_from(["grid", "float", "constant"]))
     if kind == "grid":
-        scores = np.array(draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]), min_size=n, max_size=n)))
-    elif kind == "float":
         scores = np.array(
-            draw(st.lists(st.floats(1e-6, 1 - 1e-6), min_size=n, max_size=n))
+            draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]), min_size=n, max_size=n))
         )
+    elif kind == "float":
+        scores = np.array(draw(st.lists(st.floats(1e-6, 1 - 1e-6), min_size=n, max_size=n)))
     else:
         scores = np.full(n, draw(st.floats(0.01, 0.99)))
     return labels, scores
