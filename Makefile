@@ -74,7 +74,7 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy .
+	DEBUG=1 $(VENV)/bin/mypy
 
 bench: venv
 	$(PY) perf/bench_metrics.py

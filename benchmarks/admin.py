@@ -32,13 +32,17 @@ class TrackAdmin(admin.ModelAdmin):
 
 
 @admin.action(description="Publish results of the selected splits")
-def publish_results(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Split]) -> None:
+def publish_results(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Split]
+) -> None:
     for split in queryset:
         split_publish_results(split=split, published=True)
 
 
 @admin.action(description="Hide results of the selected splits")
-def hide_results(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Split]) -> None:
+def hide_results(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Split]
+) -> None:
     for split in queryset:
         split_publish_results(split=split, published=False)
 

@@ -16,7 +16,10 @@ SMOKE_DETECT_DESCRIPTION = (
     "the platform end to end; its numbers say nothing about real deepfakes."
 )
 # (split name, visibility, sample count, seed): val is public, test hidden.
-SMOKE_DETECT_SPLITS = (("val", Split.Visibility.PUBLIC, 200, 1), ("test", Split.Visibility.HIDDEN, 400, 2))
+SMOKE_DETECT_SPLITS = (
+    ("val", Split.Visibility.PUBLIC, 200, 1),
+    ("test", Split.Visibility.HIDDEN, 400, 2),
+)
 
 
 def smoke_detect_install(*, data_dir: Path | None = None, scale: float = 1.0) -> Benchmark:
@@ -43,7 +46,10 @@ def smoke_detect_install(*, data_dir: Path | None = None, scale: float = 1.0) ->
         inputs_dir = splits_root / name
         labels_dir = labels_root / name
         sample_count = max(2, int(count * scale)) // 2 * 2
-        if not (labels_dir / "truth.jsonl").is_file() or not (inputs_dir / "manifest.jsonl").is_file():
+        if (
+            not (labels_dir / "truth.jsonl").is_file()
+            or not (inputs_dir / "manifest.jsonl").is_file()
+        ):
             build_detection_split(
                 inputs_dir=inputs_dir,
                 labels_dir=labels_dir,

@@ -197,22 +197,20 @@ def _wait(container: Container, limits: RunLimits, started_at: datetime) -> RunO
     container.reload()
     state = container.attrs.get("State", {})
     log_tail = _log_tail(container, limits.log_tail_bytes)
-    common = {
-        "container_id": container.id or "",
-        "started_at": started_at,
-        "ended_at": ended_at,
-        "log_tail": log_tail,
-    }
     if timed_out:
-        return RunOutcome(
-            "timeout", f"timed out after {limits.timeout_seconds} s", exit_code=None, **common
-        )
-    if state.get("OOMKilled"):
-        return RunOutcome(
-            "oom", f"out of memory (limit {limits.memory_mb} MiB)", exit_code=exit_code, **common
-        )
-    if exit_code != 0:
-        return RunOutcome(
-            "nonzero_exit", f"the container exited with code {exit_code}", exit_code=exit_code, **common
-        )
-    return RunOutcome("completed", "", exit_code=0, **common)
+        outcome, message = "timeout", f"timed out after {limits.timeout_seconds} s"
+    elif state.get("OOMKilled"):
+        outcome, message = "oom", f"out of memory (limit {limits.memory_mb} MiB)"
+    elif exit_code != 0:
+        outcome, message = "nonzero_exit", f"the container exited with code {exit_code}"
+    else:
+        outcome, message = "completed", ""
+    return RunOutcome(
+        outcome,
+        message,
+        exit_code=exit_code,
+        container_id=container.id or "",
+        started_at=started_at,
+        ended_at=ended_at,
+        log_tail=log_tail,
+    )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Result, SplitRun, Submission
 
@@ -7,7 +8,7 @@ class SplitRunInline(admin.TabularInline):
     model = SplitRun
     extra = 0
     can_delete = False
-    readonly_fields = ["split", "outcome", "exit_code", "started_at", "ended_at", "container_id"]
+    readonly_fields = ("split", "outcome", "exit_code", "started_at", "ended_at", "container_id")
     fields = readonly_fields
 
 
@@ -25,5 +26,5 @@ class ResultAdmin(admin.ModelAdmin):
     list_display = ["submission", "split", "primary_value", "protocol_version", "created_at"]
     readonly_fields = [f.name for f in Result._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

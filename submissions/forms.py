@@ -1,7 +1,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from accounts.models import Team
 from benchmarks.models import Track
@@ -16,7 +16,7 @@ class SubmissionUploadForm(forms.Form):
     )
     image = forms.FileField(help_text="The output of `docker save IMAGE -o image.tar`")
 
-    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)

@@ -7,7 +7,7 @@ delivered twice finds the row already moved and leaves it alone.
 import logging
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,7 +48,9 @@ def submission_enqueue_run(*, submission: Submission) -> None:
             run_submission.apply_async((submission.pk,), queue=queue)
         except Exception:
             # The row is committed and stays `queued`; the sweeper sends it again later.
-            logger.exception("could not enqueue submission %s; the sweeper will retry", submission.pk)
+            logger.exception(
+                "could not enqueue submission %s; the sweeper will retry", submission.pk
+            )
 
     transaction.on_commit(send)
 
@@ -57,7 +59,7 @@ def _create(
     *,
     team: Team,
     track: Track,
-    user: AbstractBaseUser | None,
+    user: User | None,
     image_id: str,
     image_reference: str,
     method_name: str,
@@ -88,7 +90,7 @@ def submission_create_from_tarball(
     *,
     team: Team,
     track: Track,
-    user: AbstractBaseUser | None,
+    user: User | None,
     tarball_path: Path,
     tarball_sha256: str,
     tarball_size: int,
@@ -120,7 +122,7 @@ def submission_create_from_image(
     *,
     team: Team,
     track: Track,
-    user: AbstractBaseUser | None,
+    user: User | None,
     image_reference: str,
     method_name: str,
     training_data: str,

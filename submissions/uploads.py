@@ -37,7 +37,10 @@ class StreamingTarballUploadHandler(FileUploadHandler):
         super().new_file(*args, **kwargs)
         upload_dir = Path(settings.FORGERYBENCH_UPLOAD_DIR)
         upload_dir.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=upload_dir, suffix=".upload", delete=False)
+        # Closed in file_complete / upload_interrupted: it outlives this call by design.
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            dir=upload_dir, suffix=".upload", delete=False
+        )
         self._handle = handle
         self._path = Path(handle.name)
         self._digest = hashlib.sha256()

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -20,10 +21,12 @@ def submission_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def submission_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # login_required let only signed-in users through
     if request.method != "POST":
-        form = SubmissionUploadForm(user=request.user)
+        form = SubmissionUploadForm(user=user)
         return render(request, "submissions/new.html", {"form": form})
-    form = SubmissionUploadForm(request.POST, request.FILES, user=request.user)
+    form = SubmissionUploadForm(request.POST, request.FILES, user=user)
     for error in getattr(request, UPLOAD_ERROR_ATTR, []):
         form.add_error("image", error)
     upload = request.FILES.get("image")
@@ -36,7 +39,7 @@ def submission_new(request: HttpRequest) -> HttpResponse:
         submission = submission_create_from_tarball(
             team=form.cleaned_data["team"],
             track=form.cleaned_data["track"],
-            user=request.user,
+            user=user,
             tarball_path=Path(upload.temporary_file_path()),
             tarball_sha256=upload.sha256,
             tarball_size=upload.size or 0,
@@ -52,7 +55,9 @@ def submission_new(request: HttpRequest) -> HttpResponse:
 
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        submission = Submission.objects.select_related("team", "track", "track__benchmark").get(pk=pk)
+        submission = Submission.objects.select_related("team", "track", "track__benchmark").get(
+            pk=pk
+        )
     except Submission.DoesNotExist:
         raise Http404("no such submission") from None
     results = [

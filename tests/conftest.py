@@ -88,18 +88,39 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
     from django.db import connection
 
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
-        unavailable("end-to-end tests need DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…")
+        unavailable(
+            "end-to-end tests need DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…"
+        )
     env = dict(os.environ, DATABASE_URL=_database_url(connection.settings_dict))
     log_path = Path(settings.DATA_DIR) / "worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     celery = [sys.executable, "-m", "celery", "-A", "forgerybench_site"]
-    subprocess.run([*celery, "purge", "-f", "-Q", "cpu,gpu"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*celery, "purge", "-f", "-Q", "cpu,gpu"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*celery, "worker", "-Q", "cpu,gpu", "-c", "1", "-l", "INFO", "--without-heartbeat",
-             "--without-mingle", "--without-gossip"],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [
+                *celery,
+                "worker",
+                "-Q",
+                "cpu,gpu",
+                "-c",
+                "1",
+                "-l",
+                "INFO",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 60
     while b"ready." not in log_path.read_bytes():

@@ -1,5 +1,4 @@
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -7,21 +6,20 @@ from .models import Membership, Team
 
 
 @transaction.atomic
-def team_create(*, name: str, owner: AbstractBaseUser | None = None, is_baseline: bool = False) -> Team:
+def team_create(*, name: str, owner: User | None = None, is_baseline: bool = False) -> Team:
     team = Team.objects.create(name=name, slug=slugify(name), is_baseline=is_baseline)
     if owner is not None:
         Membership.objects.create(team=team, user=owner, role=Membership.Role.OWNER)
     return team
 
 
-def team_add_member(*, team: Team, user: AbstractBaseUser) -> Membership:
+def team_add_member(*, team: Team, user: User) -> Membership:
     membership, _ = Membership.objects.get_or_create(team=team, user=user)
     return membership
 
 
-def user_create(*, username: str, password: str, is_staff: bool = False) -> AbstractBaseUser:
-    user_model = get_user_model()
-    user = user_model.objects.create_user(username=username, password=password)
+def user_create(*, username: str, password: str, is_staff: bool = False) -> User:
+    user = User.objects.create_user(username=username, password=password)
     if is_staff:
         user.is_staff = True
         user.is_superuser = True

@@ -104,9 +104,7 @@ STORAGES = {
 FILE_UPLOAD_HANDLERS = ["submissions.uploads.StreamingTarballUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FORGERYBENCH_UPLOAD_DIR = DATA_DIR / "uploads"
-FORGERYBENCH_MAX_UPLOAD_BYTES = env_int(
-    "FORGERYBENCH_MAX_UPLOAD_BYTES", 8 * 1024**3, minimum=1024
-)
+FORGERYBENCH_MAX_UPLOAD_BYTES = env_int("FORGERYBENCH_MAX_UPLOAD_BYTES", 8 * 1024**3, minimum=1024)
 
 # Where splits and run artifacts live. Labels sit in their own tree that is never mounted
 # into a container.

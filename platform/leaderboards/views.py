@@ -17,7 +17,11 @@ def benchmark_detail(request: HttpRequest, benchmark_slug: str) -> HttpResponse:
     return render(
         request,
         "leaderboards/benchmark.html",
-        {"benchmark": benchmark, "tracks": benchmark.tracks.all(), "protocol": evaluator.PROTOCOL_VERSION},
+        {
+            "benchmark": benchmark,
+            "tracks": benchmark.tracks.all(),
+            "protocol": evaluator.PROTOCOL_VERSION,
+        },
     )
 
 
@@ -36,5 +40,10 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
     return render(
         request,
         "leaderboards/track.html",
-        {"track": track, "benchmark": track.benchmark, "boards": boards, "protocol": evaluator.PROTOCOL_VERSION},
+        {
+            "track": track,
+            "benchmark": track.benchmark,
+            "boards": boards,
+            "protocol": evaluator.PROTOCOL_VERSION,
+        },
     )

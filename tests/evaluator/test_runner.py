@@ -24,11 +24,13 @@ def _inputs(tmp_path: Path, ids: list[str]) -> Path:
 
 
 def test_gpu_tracks_request_one_gpu_and_cpu_tracks_none(tmp_path: Path) -> None:
-    common = {"image_id": "x", "inputs_dir": tmp_path, "output_dir": tmp_path, "labels": {}}
-    cpu = build_run_kwargs(limits=RunLimits(timeout_seconds=1, memory_mb=64, cpus=1), **common)
-    gpu = build_run_kwargs(
-        limits=RunLimits(timeout_seconds=1, memory_mb=64, cpus=1, gpu=True), **common
-    )
+    def kwargs(gpu: bool) -> dict:
+        limits = RunLimits(timeout_seconds=1, memory_mb=64, cpus=1, gpu=gpu)
+        return build_run_kwargs(
+            image_id="x", inputs_dir=tmp_path, output_dir=tmp_path, limits=limits, labels={}
+        )
+
+    cpu, gpu = kwargs(False), kwargs(True)
     assert "device_requests" not in cpu
     assert [dict(r) for r in gpu["device_requests"]] == [
         {"Driver": "", "Count": 1, "DeviceIDs": [], "Capabilities": [["gpu"]], "Options": {}}
@@ -61,7 +63,9 @@ def test_live_container_carries_every_hardening_flag(
     try:
         container = None
         for _ in range(100):
-            found = docker_client.containers.list(filters={"label": "org.forgerybench.run=hardening-test"})
+            found = docker_client.containers.list(
+                filters={"label": "org.forgerybench.run=hardening-test"}
+            )
             if found:
                 container = found[0]
                 break
@@ -88,13 +92,20 @@ def test_live_container_carries_every_hardening_flag(
         env = container.attrs["Config"]["Env"]
         assert not [e for e in env if e.startswith(("DATABASE", "SECRET", "CELERY", "DOCKER"))]
         # Inside: only the loopback interface exists.
-        interfaces = container.exec_run(["python3", "-c", "import os; print(os.listdir('/sys/class/net'))"])
+        interfaces = container.exec_run(
+            ["python3", "-c", "import os; print(os.listdir('/sys/class/net'))"]
+        )
         assert interfaces.output.decode().strip() == "['lo']"
         container.kill()
     finally:
         thread.join(timeout=60)
     assert outcome["value"].outcome == "nonzero_exit"
-    assert docker_client.containers.list(all=True, filters={"label": "org.forgerybench.run=hardening-test"}) == []
+    assert (
+        docker_client.containers.list(
+            all=True, filters={"label": "org.forgerybench.run=hardening-test"}
+        )
+        == []
+    )
 
 
 def test_timeout_kills_and_removes_the_container(
@@ -111,7 +122,12 @@ def test_timeout_kills_and_removes_the_container(
     )
     assert result.outcome == "timeout"
     assert result.message == "timed out after 2 s"
-    assert docker_client.containers.list(all=True, filters={"label": "org.forgerybench.run=timeout-test"}) == []
+    assert (
+        docker_client.containers.list(
+            all=True, filters={"label": "org.forgerybench.run=timeout-test"}
+        )
+        == []
+    )
 
 
 def test_nonzero_exit_keeps_the_log_tail(

@@ -6,7 +6,6 @@ import pytest
 
 from accounts.services import team_create
 from submissions.models import Result, Status, Submission
-
 from tests.support import unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,16 +37,25 @@ def page(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         browser.close()
 
 
-def test_team_member_logs_in_and_reads_the_leaderboard(page, live_server, smoke_track, people) -> None:
+def test_team_member_logs_in_and_reads_the_leaderboard(
+    page, live_server, smoke_track, people
+) -> None:
     baselines = team_create(name="ForgeryBench baselines", is_baseline=True)
     for team, method, auc in ((people.team, "owl-net", 0.8765), (baselines, "Chance", 0.5012)):
         submission = Submission.objects.create(
-            team=team, track=smoke_track, method_name=method, training_data="x",
-            image_id="sha256:x", status=Status.FINISHED,
+            team=team,
+            track=smoke_track,
+            method_name=method,
+            training_data="x",
+            image_id="sha256:x",
+            status=Status.FINISHED,
         )
         Result.objects.create(
-            submission=submission, split=smoke_track.splits.get(name="val"),
-            metrics={"auc": auc, "acc": 0.5}, primary_value=auc, protocol_version=1,
+            submission=submission,
+            split=smoke_track.splits.get(name="val"),
+            metrics={"auc": auc, "acc": 0.5},
+            primary_value=auc,
+            protocol_version=1,
             evaluator_version="test",
         )
     page.goto(f"{live_server.url}/login/")

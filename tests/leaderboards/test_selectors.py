@@ -14,14 +14,22 @@ pytestmark = pytest.mark.django_db
 
 def _finished(team, track, method: str, scores: dict[str, float]) -> Submission:
     submission = Submission.objects.create(
-        team=team, track=track, method_name=method, training_data="x", image_id="sha256:x",
+        team=team,
+        track=track,
+        method_name=method,
+        training_data="x",
+        image_id="sha256:x",
         status=Status.FINISHED,
     )
     for split in track.splits.all():
         auc = scores[split.name]
         Result.objects.create(
-            submission=submission, split=split, metrics={"auc": auc, "acc": 0.5, "ci": {"auc": [auc - 0.1, auc]}},
-            primary_value=auc, protocol_version=1, evaluator_version="test",
+            submission=submission,
+            split=split,
+            metrics={"auc": auc, "acc": 0.5, "ci": {"auc": [auc - 0.1, auc]}},
+            primary_value=auc,
+            protocol_version=1,
+            evaluator_version="test",
         )
     return submission
 

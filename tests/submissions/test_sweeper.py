@@ -12,8 +12,13 @@ pytestmark = pytest.mark.django_db
 
 def _queued(people, track, minutes_ago: int) -> Submission:
     return Submission.objects.create(
-        team=people.team, track=track, method_name="m", training_data="x", image_id="sha256:x",
-        status=Status.QUEUED, queued_at=timezone.now() - timedelta(minutes=minutes_ago),
+        team=people.team,
+        track=track,
+        method_name="m",
+        training_data="x",
+        image_id="sha256:x",
+        status=Status.QUEUED,
+        queued_at=timezone.now() - timedelta(minutes=minutes_ago),
     )
 
 

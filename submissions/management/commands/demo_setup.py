@@ -1,4 +1,4 @@
-"""Set up the one-machine demo: users, the baseline team, baseline submissions, published results."""
+"""Set up the demo: users, the baseline team, scored baseline submissions, published results."""
 
 import secrets
 import time
@@ -83,7 +83,9 @@ class Command(BaseCommand):
         self._wait_for(pending, wait)
         for split in track.splits.filter(visibility=Split.Visibility.HIDDEN):
             split_publish_results(split=split, published=True)
-        self.stdout.write(self.style.SUCCESS(f"baselines scored on {track}; hidden results published"))
+        self.stdout.write(
+            self.style.SUCCESS(f"baselines scored on {track}; hidden results published")
+        )
 
     def _wait_for(self, submission_ids: list[int], timeout: int) -> None:
         deadline = time.monotonic() + timeout
