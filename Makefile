@@ -14,10 +14,15 @@ PORT ?= 8000
 DEMO_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(VAR) SECRET_KEY_FILE=$(CURDIR)/$(VAR)/secret_key \
 	ALLOWED_HOSTS=127.0.0.1,localhost
 
-# The tests: PostgreSQL and Redis over real connections, data under var/test.
-TEST_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(VAR)/test SECRET_KEY=test-only-not-secret \
-	DATABASE_URL=postgres://forgerybench:forgerybench@127.0.0.1:5432/forgerybench \
-	CELERY_BROKER_URL=redis://127.0.0.1:6379/15 FORGERYBENCH_REQUIRE_SERVICES=1
+# The tests: PostgreSQL and Redis over real connections, data under var/test. TEST_NAME keeps
+# concurrent runs on one machine apart (database, Redis db, data folder, container names).
+TEST_NAME ?= test
+TEST_REDIS_DB ?= 15
+TEST_DATA := $(VAR)/$(TEST_NAME)
+TEST_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(TEST_DATA) SECRET_KEY=test-only-not-secret \
+	DATABASE_URL=postgres://forgerybench:forgerybench@127.0.0.1:5432/forgerybench_$(TEST_NAME) \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) FORGERYBENCH_INSTANCE=$(TEST_NAME) \
+	FORGERYBENCH_REQUIRE_SERVICES=1
 
 .PHONY: help venv services images demo stop test lint bench clean
 
@@ -68,7 +73,7 @@ stop:
 test: venv
 	deploy/scripts/ensure-services.sh docker postgres redis chromium
 	deploy/images/build_baselines.sh
-	rm -rf $(VAR)/test
+	rm -rf $(TEST_DATA)
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -13,7 +13,7 @@ from django.db import transaction
 import evaluator
 from benchmarks.models import Split, Track
 from evaluator.runner import RunLimits, RunOutcome, run_submission_container
-from evaluator.scoring import score_files
+from evaluator.scoring import evaluate
 from evaluator.validation import PredictionError, TruthError
 
 from .images import docker_client
@@ -23,6 +23,8 @@ from .services import submission_claim, submission_fail
 logger = logging.getLogger(__name__)
 
 PREDICTIONS_FILE = "predictions.jsonl"
+# Per-unit statistics of a scored split: what paired comparisons between entries resample.
+UNIT_TABLE_FILE = "units.npz"
 
 
 def run_limits_for(track: Track) -> RunLimits:
@@ -81,7 +83,7 @@ def submission_run(*, submission_id: int) -> None:
             run_dir=Path(settings.FORGERYBENCH_RUNS_DIR) / f"{submission.pk}-{split.pk}",
             artifacts_dir=artifacts,
             limits=limits,
-            run_key=f"{submission.pk}-{split.pk}",
+            run_key=f"{settings.FORGERYBENCH_INSTANCE}-{submission.pk}-{split.pk}",
             labels={"org.forgerybench.submission": str(submission.pk)},
         )
         _record_run(submission, split, outcome, artifacts)
@@ -117,7 +119,7 @@ def submission_score(*, submission_id: int) -> None:
         split = run.split
         predictions = Path(run.artifacts_dir) / PREDICTIONS_FILE
         try:
-            report = score_files(
+            evaluation = evaluate(
                 track.task,
                 Path(split.labels_path),
                 predictions,
@@ -140,6 +142,17 @@ def submission_score(*, submission_id: int) -> None:
             )
             logger.error("labels of split %s are broken: %s", split.pk, exc)
             return
+        except ValueError as exc:
+            # E.g. a track whose primary metric this split cannot give: an organizer's fix.
+            submission_fail(
+                submission_id=submission.pk,
+                code="platform_error",
+                reason=f"{split.name}: the track is misconfigured; organizers notified",
+            )
+            logger.error("track %s cannot score split %s: %s", track.pk, split.pk, exc)
+            return
+        report = evaluation.result
+        evaluation.table.save(Path(run.artifacts_dir) / UNIT_TABLE_FILE)
         primary_value = report.get(track.primary_metric)
         Result.objects.get_or_create(
             submission=submission,

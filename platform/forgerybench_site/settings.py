@@ -114,6 +114,8 @@ FORGERYBENCH_ARTIFACTS_DIR = DATA_DIR / "artifacts"
 FORGERYBENCH_RUNS_DIR = DATA_DIR / "runs"
 
 # Container runner (protocol.md §2).
+# Names this installation's containers, so several sites (or test runs) can share one engine.
+FORGERYBENCH_INSTANCE = env_str("FORGERYBENCH_INSTANCE", "main")
 FORGERYBENCH_RUN_USER = env_str("FORGERYBENCH_RUN_USER", "65534:65534")
 FORGERYBENCH_PIDS_LIMIT = env_int("FORGERYBENCH_PIDS_LIMIT", 256, minimum=8)
 FORGERYBENCH_OUTPUT_CAP_MB = env_int("FORGERYBENCH_OUTPUT_CAP_MB", 1024, minimum=8)

@@ -1,6 +1,7 @@
 """The runner against a real engine: hardening flags on a live container, named outcomes."""
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 from evaluator.runner import RunLimits, build_run_kwargs, run_submission_container
 
 pytestmark = pytest.mark.docker
+
+# Concurrent test runs on one engine must not touch each other's containers.
+RUN_PREFIX = os.environ.get("FORGERYBENCH_INSTANCE", "local")
 
 
 def _inputs(tmp_path: Path, ids: list[str]) -> Path:
@@ -55,7 +59,7 @@ def test_live_container_carries_every_hardening_flag(
             run_dir=tmp_path / "run",
             artifacts_dir=tmp_path / "artifacts",
             limits=limits,
-            run_key="hardening-test",
+            run_key=f"{RUN_PREFIX}-hardening-test",
         )
 
     thread = threading.Thread(target=run)
@@ -64,7 +68,7 @@ def test_live_container_carries_every_hardening_flag(
         container = None
         for _ in range(100):
             found = docker_client.containers.list(
-                filters={"label": "org.forgerybench.run=hardening-test"}
+                filters={"label": f"org.forgerybench.run={RUN_PREFIX}-hardening-test"}
             )
             if found:
                 container = found[0]
@@ -102,7 +106,7 @@ def test_live_container_carries_every_hardening_flag(
     assert outcome["value"].outcome == "nonzero_exit"
     assert (
         docker_client.containers.list(
-            all=True, filters={"label": "org.forgerybench.run=hardening-test"}
+            all=True, filters={"label": f"org.forgerybench.run={RUN_PREFIX}-hardening-test"}
         )
         == []
     )
@@ -118,13 +122,13 @@ def test_timeout_kills_and_removes_the_container(
         run_dir=tmp_path / "run",
         artifacts_dir=tmp_path / "artifacts",
         limits=RunLimits(timeout_seconds=2, memory_mb=128, cpus=1),
-        run_key="timeout-test",
+        run_key=f"{RUN_PREFIX}-timeout-test",
     )
     assert result.outcome == "timeout"
     assert result.message == "timed out after 2 s"
     assert (
         docker_client.containers.list(
-            all=True, filters={"label": "org.forgerybench.run=timeout-test"}
+            all=True, filters={"label": f"org.forgerybench.run={RUN_PREFIX}-timeout-test"}
         )
         == []
     )
@@ -140,7 +144,7 @@ def test_nonzero_exit_keeps_the_log_tail(
         run_dir=tmp_path / "run",
         artifacts_dir=tmp_path / "artifacts",
         limits=RunLimits(timeout_seconds=60, memory_mb=128, cpus=1),
-        run_key="crash-test",
+        run_key=f"{RUN_PREFIX}-crash-test",
     )
     assert (result.outcome, result.exit_code) == ("nonzero_exit", 3)
     assert "FileNotFoundError: /opt/model/weights.pt" in result.log_tail
@@ -154,6 +158,6 @@ def test_missing_image_is_named(docker_client: docker.DockerClient, tmp_path: Pa
         run_dir=tmp_path / "run",
         artifacts_dir=tmp_path / "artifacts",
         limits=RunLimits(timeout_seconds=60, memory_mb=128, cpus=1),
-        run_key="missing-test",
+        run_key=f"{RUN_PREFIX}-missing-test",
     )
     assert result.outcome == "image_missing"
