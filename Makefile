@@ -24,7 +24,7 @@ TEST_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(TEST_DATA) SECRET_KEY=test-only-no
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) FORGERYBENCH_INSTANCE=$(TEST_NAME) \
 	FORGERYBENCH_REQUIRE_SERVICES=1
 
-.PHONY: help venv services images demo stop test lint bench clean
+.PHONY: help venv services images demo stop test security-report lint bench clean
 
 help:
 	@echo "make demo   set up everything and serve the site on http://$(HOST):$(PORT)"
@@ -38,6 +38,9 @@ $(VENV)/.installed: pyproject.toml requirements/lock.txt
 	@# platform/ is a source folder, not a package (a package named `platform` would shadow
 	@# the standard library's): put it and the repository root on the venv's path.
 	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "forgerybench.pth").write_text("$(CURDIR)\n$(CURDIR)/platform\n")'
+	@# The team CLI as a command (what `pip install .` installs as a console script).
+	printf '#!$(CURDIR)/$(PY)\nfrom forgerybench_cli.app import main\nmain()\n' > $(VENV)/bin/forgerybench
+	chmod +x $(VENV)/bin/forgerybench
 	touch $@
 
 venv: $(VENV)/.installed
@@ -71,10 +74,15 @@ stop:
 	done
 
 test: venv
-	deploy/scripts/ensure-services.sh docker postgres redis chromium
+	deploy/scripts/ensure-services.sh docker postgres redis chromium compose
 	deploy/images/build_baselines.sh
 	rm -rf $(TEST_DATA)
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Run the attack suite and rewrite the attack -> outcome table in docs/security.md.
+security-report: venv
+	FORGERYBENCH_SECURITY_REPORT=$(CURDIR)/docs/security.md $(MAKE) --no-print-directory test \
+		TEST_NAME=$(TEST_NAME) TEST_REDIS_DB=$(TEST_REDIS_DB) PYTEST_ARGS="-q tests/security $(PYTEST_ARGS)"
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -83,6 +91,8 @@ lint: venv
 
 bench: venv
 	$(PY) perf/bench_metrics.py
+	deploy/scripts/ensure-services.sh docker postgres redis
+	$(PY) perf/bench_scale.py $(BENCH_SCALE_ARGS)
 
 clean: stop
 	rm -rf $(VAR)

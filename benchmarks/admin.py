@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Benchmark, Split, Track
+from .models import Benchmark, Phase, Split, Track
 from .services import split_publish_results
 
 
 class TrackInline(admin.TabularInline):
     model = Track
+    extra = 0
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
     extra = 0
 
 
@@ -21,7 +26,7 @@ class SplitInline(admin.TabularInline):
 class BenchmarkAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "synthetic", "updated_at"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [TrackInline]
+    inlines = [PhaseInline, TrackInline]
 
 
 @admin.register(Track)
@@ -36,7 +41,7 @@ def publish_results(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Split]
 ) -> None:
     for split in queryset:
-        split_publish_results(split=split, published=True)
+        split_publish_results(split=split, published=True, actor=request.user.get_username())
 
 
 @admin.action(description="Hide results of the selected splits")
@@ -44,7 +49,7 @@ def hide_results(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Split]
 ) -> None:
     for split in queryset:
-        split_publish_results(split=split, published=False)
+        split_publish_results(split=split, published=False, actor=request.user.get_username())
 
 
 @admin.register(Split)

@@ -16,6 +16,8 @@ class Benchmark(models.Model):
     description = models.TextField(blank=True)
     # Generated data is labelled as such wherever the benchmark is shown.
     synthetic = models.BooleanField(default=False)
+    # The definition file it was loaded from (benchmarks/definitions/*.yaml), blank if made by hand.
+    definition_file = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,6 +44,19 @@ class Track(models.Model):
     timeout_seconds = models.PositiveIntegerField(default=600)
     memory_mb = models.PositiveIntegerField(default=2048)
     cpus = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+    # Submission quotas per team (empty: no limit). Failures the platform caused never count.
+    daily_submission_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Per team per UTC day; empty for no limit"
+    )
+    total_submission_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Per team over the track's life; empty for no limit"
+    )
+    description = models.TextField(blank=True)
+    # A robustness track holds hidden perturbed copies of one split of another track
+    # (protocol §6): one split per perturbation level plus the unperturbed "clean" copy.
+    robustness_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="robustness_tracks"
+    )
 
     class Meta:
         ordering = ["benchmark__name", "name"]
@@ -74,6 +89,13 @@ class Split(models.Model):
     sample_count = models.PositiveIntegerField()
     # Hidden results appear on the leaderboard only once published by an organizer.
     results_published = models.BooleanField(default=False)
+    # How the files were made: generator and seed, importer options, frame count, face crops,
+    # perturbation seed; compared on reload so that a change never silently replaces data
+    # that results were scored on.
+    metadata = models.JSONField(default=dict, blank=True)
+    # Robustness splits: the perturbation and its level ("" and null for clean data).
+    perturbation = models.CharField(max_length=16, blank=True)
+    level = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["track", "visibility", "name"]
@@ -87,3 +109,29 @@ class Split(models.Model):
     @property
     def results_visible(self) -> bool:
         return self.visibility == self.Visibility.PUBLIC or self.results_published
+
+
+class Phase(models.Model):
+    """A period of a benchmark: when submissions are open and how many final picks count."""
+
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.CASCADE, related_name="phases")
+    slug = models.SlugField(max_length=40)
+    name = models.CharField(max_length=120)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # Out-of-distribution hidden splits run only on each team's final picks (protocol §5).
+    final_picks = models.PositiveSmallIntegerField(default=2)
+
+    class Meta:
+        ordering = ["benchmark", "starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["benchmark", "slug"], name="phase_slug_per_benchmark"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="phase_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benchmark.name} / {self.name}"

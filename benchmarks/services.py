@@ -3,6 +3,7 @@
 import hashlib
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import transaction
 
 from .models import Benchmark, Split, Track
@@ -95,7 +96,34 @@ def split_register(
     return split
 
 
-def split_publish_results(*, split: Split, published: bool = True) -> Split:
-    Split.objects.filter(pk=split.pk).update(results_published=published)
+def split_publish_results(
+    *, split: Split, published: bool = True, actor: str = "system", reason: str = ""
+) -> Split:
+    """Publish or hide a split's results; each real change is an audit log entry."""
+    from audit.models import AuditAction  # audit sits above benchmarks; import late
+    from audit.services import audit_append
+
+    with transaction.atomic():
+        moved = Split.objects.filter(pk=split.pk, results_published=not published).update(
+            results_published=published
+        )
+        if moved:
+            audit_append(
+                action=AuditAction.RESULTS_PUBLISHED if published else AuditAction.RESULTS_HIDDEN,
+                target_type="split",
+                target_id=split.pk,
+                actor=actor,
+                reason=reason,
+                payload={"split": str(split), "labels_sha256": split.labels_sha256},
+            )
     split.refresh_from_db(fields=["results_published"])
+    if moved:
+        track_results_changed(track=split.track)
     return split
+
+
+def track_results_changed(*, track: Track) -> None:
+    """Invalidate the track's cached leaderboards: call after any write they show."""
+    key = f"track-results-generation:{track.benchmark.slug}:{track.slug}"
+    cache.add(key, 0, timeout=None)
+    cache.incr(key)

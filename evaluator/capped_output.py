@@ -36,6 +36,10 @@ def capped_output(run_dir: Path, *, cap_mb: int, owner: str) -> Iterator[Path]:
     run_dir.mkdir(parents=True, exist_ok=True)
     image = run_dir / "output.img"
     mount_point = run_dir / "output"
+    if os.path.ismount(mount_point):
+        # Left mounted by a worker that was killed mid-run: detach it before reusing the file.
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
+    image.unlink(missing_ok=True)
     mount_point.mkdir(exist_ok=True)
     with image.open("wb") as handle:
         handle.truncate(cap_mb * 1024 * 1024)

@@ -7,7 +7,8 @@ the hardening of protocol.md §2 and reports a named outcome for every way a run
 
 import contextlib
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,9 @@ class RunLimits:
     tmpfs_mb: int = 256
     user: str = "65534:65534"
     gpu: bool = False
+    # The GPUs this run's container may see (engine device ids or UUIDs). Empty: the engine
+    # picks one. A worker that owns several GPUs pins each container to its own one.
+    gpu_device_ids: tuple[str, ...] = ()
     log_tail_bytes: int = 64 * 1024
     allow_uncapped_output: bool = False
 
@@ -59,7 +63,22 @@ class RunOutcome:
         return self.outcome == "completed"
 
 
-OUTCOMES = ("completed", "nonzero_exit", "timeout", "oom", "start_failed", "image_missing")
+OUTCOMES = (
+    "completed",
+    "nonzero_exit",
+    "timeout",
+    "oom",
+    "pids_limit",
+    "cancelled",
+    "start_failed",
+    "image_missing",
+)
+
+# How often a running container is looked at (exit, process limit, cancel request).
+POLL_SECONDS = 0.5
+# A container at its process limit for this many looks in a row is a fork bomb: stop it now
+# rather than let it burn its whole time limit.
+PIDS_SATURATED_POLLS = 2
 
 
 def container_name(run_key: str) -> str:
@@ -97,17 +116,81 @@ def build_run_kwargs(
         "ipc_mode": "private",
     }
     if limits.gpu:
-        kwargs["device_requests"] = [DeviceRequest(count=1, capabilities=[["gpu"]])]
+        kwargs["device_requests"] = [gpu_device_request(limits.gpu_device_ids)]
     return kwargs
 
 
+def gpu_device_request(device_ids: tuple[str, ...] = ()) -> DeviceRequest:
+    """`--gpus 1`, or `--gpus device=<id>` when the worker has chosen the GPU itself."""
+    if device_ids:
+        return DeviceRequest(device_ids=list(device_ids), capabilities=[["gpu"]])
+    return DeviceRequest(count=1, capabilities=[["gpu"]])
+
+
 def _log_tail(container: Container, limit: int) -> str:
+    """The last `limit` bytes of the container's output, read as a stream.
+
+    Memory stays bounded whatever the container printed: chunks are appended to a buffer
+    that is cut back to `limit` bytes as soon as it holds twice that.
+    """
+    tail = bytearray()
     try:
-        raw = container.logs(stdout=True, stderr=True, tail=2000)
+        for chunk in container.logs(stdout=True, stderr=True, stream=True, follow=False):
+            tail += chunk
+            if len(tail) > 2 * limit:
+                del tail[:-limit]
     except docker.errors.APIError as exc:
         return f"(logs unavailable: {exc.explanation})"
-    text = raw[-limit:].decode("utf-8", errors="replace")
-    return text
+    return bytes(tail[-limit:]).decode("utf-8", errors="replace")
+
+
+class _PidsWatch:
+    """Reads the container's pids cgroup from the host: how often the limit refused a fork.
+
+    cgroup v1 (`pids/docker/<id>`) and v2 (`docker/<id>`, systemd `docker-<id>.scope`) layouts
+    are tried; where none is readable (a worker inside a container) it stays silent and a
+    fork bomb ends at the time limit instead.
+    """
+
+    ROOTS = (
+        "/sys/fs/cgroup/pids/docker/{id}",
+        "/sys/fs/cgroup/pids/system.slice/docker-{id}.scope",
+        "/sys/fs/cgroup/docker/{id}",
+        "/sys/fs/cgroup/system.slice/docker-{id}.scope",
+    )
+
+    def __init__(self, container_id: str, limit: int):
+        self.limit = limit
+        self.folder = next(
+            (
+                Path(root.format(id=container_id))
+                for root in self.ROOTS
+                if Path(root.format(id=container_id), "pids.events").exists()
+            ),
+            None,
+        )
+        self.refused = 0  # forks refused by the limit so far
+        self.saturated_polls = 0
+
+    def look(self) -> None:
+        if self.folder is None:
+            return
+        try:
+            events = (self.folder / "pids.events").read_text()
+            current = int((self.folder / "pids.current").read_text())
+        except (OSError, ValueError):
+            return  # the cgroup goes away with the container
+        fields = dict(line.split(maxsplit=1) for line in events.splitlines() if line.strip())
+        refused = int(fields.get("max", "0"))
+        if refused > self.refused and current >= self.limit:
+            self.saturated_polls += 1
+        else:
+            self.saturated_polls = 0
+        self.refused = max(self.refused, refused)
+
+    @property
+    def bombing(self) -> bool:
+        return self.saturated_polls >= PIDS_SATURATED_POLLS
 
 
 def _remove_stale(client: docker.DockerClient, name: str) -> None:
@@ -140,8 +223,13 @@ def run_submission_container(
     limits: RunLimits,
     run_key: str,
     labels: dict[str, str] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RunOutcome:
-    """Run `image_id` on `inputs_dir`; copy what it wrote under /output to `artifacts_dir`."""
+    """Run `image_id` on `inputs_dir`; copy what it wrote under /output to `artifacts_dir`.
+
+    `should_stop` is asked while the container runs; True stops it with outcome `cancelled`
+    (a cancel request, or another worker having taken the run over).
+    """
     name = container_name(run_key)
     container_labels = {f"{LABEL_PREFIX}.run": run_key, **(labels or {})}
     try:
@@ -164,6 +252,9 @@ def run_submission_container(
         try:
             container = client.containers.run(name=name, **kwargs)
         except docker.errors.APIError as exc:
+            # `run` is create + start: a refused start (e.g. a GPU the engine cannot give)
+            # leaves a created container behind; remove it.
+            _remove_stale(client, name)
             return RunOutcome(
                 "start_failed",
                 f"the container could not start: {exc.explanation or exc}",
@@ -172,7 +263,7 @@ def run_submission_container(
                 runtime_flags=flags,
             )
         try:
-            outcome = _wait(container, limits, started_at)
+            outcome = _wait(container, limits, started_at, should_stop)
             outcome.runtime_flags = flags
             outcome.skipped_outputs = collect_output(output_dir, artifacts_dir)
             return outcome
@@ -181,14 +272,35 @@ def run_submission_container(
                 container.remove(force=True)
 
 
-def _wait(container: Container, limits: RunLimits, started_at: datetime) -> RunOutcome:
-    timed_out = False
-    try:
-        status = container.wait(timeout=limits.timeout_seconds)
-        exit_code: int | None = int(status.get("StatusCode", -1))
-    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-        timed_out = True
-        exit_code = None
+def _wait(
+    container: Container,
+    limits: RunLimits,
+    started_at: datetime,
+    should_stop: Callable[[], bool] | None,
+) -> RunOutcome:
+    deadline = time.monotonic() + limits.timeout_seconds
+    pids = _PidsWatch(container.id or "", limits.pids_limit)
+    stopped_for = ""  # why the platform stopped the container, if it did
+    exit_code: int | None = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            stopped_for = "timeout"
+            break
+        try:
+            status = container.wait(timeout=min(POLL_SECONDS, remaining))
+            exit_code = int(status.get("StatusCode", -1))
+            break
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            pass
+        pids.look()
+        if pids.bombing:
+            stopped_for = "pids_limit"
+            break
+        if should_stop is not None and should_stop():
+            stopped_for = "cancelled"
+            break
+    if stopped_for:
         with contextlib.suppress(docker.errors.APIError):
             container.kill()
         with contextlib.suppress(Exception):
@@ -197,10 +309,18 @@ def _wait(container: Container, limits: RunLimits, started_at: datetime) -> RunO
     container.reload()
     state = container.attrs.get("State", {})
     log_tail = _log_tail(container, limits.log_tail_bytes)
-    if timed_out:
+    pids_message = f"stopped by the process limit ({limits.pids_limit} processes)"
+    if stopped_for == "timeout":
         outcome, message = "timeout", f"timed out after {limits.timeout_seconds} s"
+    elif stopped_for == "pids_limit":
+        outcome, message = "pids_limit", pids_message
+    elif stopped_for == "cancelled":
+        outcome, message = "cancelled", "stopped: the run was cancelled"
     elif state.get("OOMKilled"):
         outcome, message = "oom", f"out of memory (limit {limits.memory_mb} MiB)"
+    elif exit_code != 0 and pids.refused:
+        # It died after the limit refused it processes: name the limit, not just the code.
+        outcome, message = "pids_limit", f"{pids_message}; exit code {exit_code}"
     elif exit_code != 0:
         outcome, message = "nonzero_exit", f"the container exited with code {exit_code}"
     else:

@@ -12,7 +12,7 @@ class SubmissionUploadForm(forms.Form):
     track = forms.ModelChoiceField(queryset=Track.objects.select_related("benchmark"))
     method_name = forms.CharField(max_length=120)
     training_data = forms.CharField(
-        max_length=200, help_text="A benchmark slug, or 'other: <description>'"
+        max_length=200, help_text="A benchmark slug, or 'other: DESCRIPTION'"
     )
     image = forms.FileField(help_text="The output of `docker save IMAGE -o image.tar`")
 

@@ -13,6 +13,11 @@ class Status(models.TextChoices):
     SCORING = "scoring"
     FINISHED = "finished"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# Failure codes of faults that are the platform's, not the team's: they never use up a quota.
+PLATFORM_FAILURE_CODES = ("platform_error", "platform_timeout", "image_missing")
 
 
 class Submission(models.Model):
@@ -38,9 +43,19 @@ class Submission(models.Model):
     scoring_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     failure_code = models.CharField(max_length=40, blank=True)
     failure_reason = models.TextField(blank=True)
     log_tail = models.TextField(blank=True)
+    # Who runs it now ("host:pid" of the worker process) and when that worker last said so:
+    # a redelivered run takes over only from an owner that is gone.
+    run_owner = models.CharField(max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When a run or score message was last sent: the sweeper resends at most once a deadline.
+    last_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -58,7 +73,7 @@ class Submission(models.Model):
 
     @property
     def is_done(self) -> bool:
-        return self.status in (Status.FINISHED, Status.FAILED)
+        return self.status in (Status.FINISHED, Status.FAILED, Status.CANCELLED)
 
 
 class SplitRun(models.Model):

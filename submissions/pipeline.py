@@ -4,21 +4,32 @@
 labels are read only by `submission_score`.
 """
 
+import dataclasses
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 import evaluator
+from audit.provenance import result_record_provenance
 from benchmarks.models import Split, Track
+from benchmarks.services import track_results_changed
 from evaluator.runner import RunLimits, RunOutcome, run_submission_container
 from evaluator.scoring import evaluate
 from evaluator.validation import PredictionError, TruthError
 
 from .images import docker_client
 from .models import Result, SplitRun, Status, Submission
-from .services import submission_claim, submission_fail
+from .services import (
+    submission_claim,
+    submission_claim_run,
+    submission_fail,
+    submission_heartbeat,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,16 +74,38 @@ def _record_run(submission: Submission, split: Split, outcome: RunOutcome, artif
     )
 
 
-def submission_run(*, submission_id: int) -> None:
-    """Run the submission's image on every split of its track, then queue scoring."""
-    if not submission_claim(
-        submission_id=submission_id, from_status=Status.QUEUED, to_status=Status.RUNNING
-    ):
-        logger.info("submission %s is not queued any more; nothing to run", submission_id)
+def _still_ours(submission_id: int, owner: str) -> Callable[[], bool]:
+    """The runner's stop check: a heartbeat at most every few seconds, and True (stop) once
+    the row is no longer running under this owner (cancelled, failed by the sweeper, taken
+    over). A database blip keeps the container running: the next beat asks again."""
+    last = 0.0
+
+    def should_stop() -> bool:
+        nonlocal last
+        if time.monotonic() - last < settings.FORGERYBENCH_HEARTBEAT_SECONDS:
+            return False
+        last = time.monotonic()
+        try:
+            return not submission_heartbeat(submission_id=submission_id, owner=owner)
+        except DatabaseError:
+            logger.warning("submission %s: heartbeat failed; the run goes on", submission_id)
+            return False
+
+    return should_stop
+
+
+def submission_run(*, submission_id: int, gpu_device_ids: tuple[str, ...] = ()) -> None:
+    """Run the submission's image on every split of its track, then queue scoring.
+
+    `gpu_device_ids`: the GPU(s) this worker process holds for the run (see the task)."""
+    owner = submission_claim_run(submission_id=submission_id)
+    if owner is None:
+        logger.info("submission %s is not queued, or a live worker runs it", submission_id)
         return
     submission = Submission.objects.select_related("track").get(pk=submission_id)
-    limits = run_limits_for(submission.track)
+    limits = dataclasses.replace(run_limits_for(submission.track), gpu_device_ids=gpu_device_ids)
     client = docker_client()
+    should_stop = _still_ours(submission.pk, owner)
     log_tails = []
     for split in submission.track.splits.order_by("visibility", "name"):
         artifacts = artifacts_dir_for(submission, split)
@@ -84,10 +117,18 @@ def submission_run(*, submission_id: int) -> None:
             artifacts_dir=artifacts,
             limits=limits,
             run_key=f"{settings.FORGERYBENCH_INSTANCE}-{submission.pk}-{split.pk}",
-            labels={"org.forgerybench.submission": str(submission.pk)},
+            labels={
+                "org.forgerybench.submission": str(submission.pk),
+                "org.forgerybench.instance": settings.FORGERYBENCH_INSTANCE,
+            },
+            should_stop=should_stop,
         )
         _record_run(submission, split, outcome, artifacts)
         log_tails.append(f"== {split.name} ==\n{outcome.log_tail}")
+        if outcome.outcome == "cancelled":
+            # Cancelled or taken over: the row already says so; its new owner carries on.
+            logger.info("submission %s: run on %s stopped", submission.pk, split.name)
+            return
         if not outcome.succeeded:
             submission_fail(
                 submission_id=submission.pk,
@@ -96,13 +137,13 @@ def submission_run(*, submission_id: int) -> None:
                 log_tail="\n".join(log_tails)[-settings.FORGERYBENCH_LOG_TAIL_BYTES :],
             )
             return
-    Submission.objects.filter(pk=submission.pk).update(
+    Submission.objects.filter(pk=submission.pk, run_owner=owner).update(
         log_tail="\n".join(log_tails)[-settings.FORGERYBENCH_LOG_TAIL_BYTES :]
     )
     with transaction.atomic():
-        if submission_claim(
-            submission_id=submission.pk, from_status=Status.RUNNING, to_status=Status.SCORING
-        ):
+        if Submission.objects.filter(
+            pk=submission.pk, status=Status.RUNNING, run_owner=owner
+        ).update(status=Status.SCORING, scoring_at=timezone.now(), last_sent_at=timezone.now()):
             from .tasks import score_submission
 
             transaction.on_commit(lambda: score_submission.apply_async((submission.pk,)))
@@ -118,6 +159,7 @@ def submission_score(*, submission_id: int) -> None:
     for run in submission.runs.select_related("split").order_by("split__visibility"):
         split = run.split
         predictions = Path(run.artifacts_dir) / PREDICTIONS_FILE
+        score_started_at = timezone.now()
         try:
             evaluation = evaluate(
                 track.task,
@@ -154,16 +196,21 @@ def submission_score(*, submission_id: int) -> None:
         report = evaluation.result
         evaluation.table.save(Path(run.artifacts_dir) / UNIT_TABLE_FILE)
         primary_value = report.get(track.primary_metric)
-        Result.objects.get_or_create(
-            submission=submission,
-            split=split,
-            defaults={
-                "metrics": report,
-                "primary_value": primary_value,
-                "protocol_version": evaluator.PROTOCOL_VERSION,
-                "evaluator_version": evaluator.__version__,
-            },
-        )
-    submission_claim(
+        # The Result, its provenance, stored predictions and audit entry commit together.
+        with transaction.atomic():
+            result, created = Result.objects.get_or_create(
+                submission=submission,
+                split=split,
+                defaults={
+                    "metrics": report,
+                    "primary_value": primary_value,
+                    "protocol_version": evaluator.PROTOCOL_VERSION,
+                    "evaluator_version": evaluator.__version__,
+                },
+            )
+            if created:
+                result_record_provenance(result=result, run=run, score_started_at=score_started_at)
+    if submission_claim(
         submission_id=submission.pk, from_status=Status.SCORING, to_status=Status.FINISHED
-    )
+    ):
+        track_results_changed(track=track)

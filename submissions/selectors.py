@@ -1,7 +1,16 @@
-from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
-from .models import Submission
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import Team
+from benchmarks.models import Track
+from evaluator.metrics import DetectionTable, load_table
+from evaluator.metrics.curves import pr_points, roc_points
+
+from .models import PLATFORM_FAILURE_CODES, Status, Submission
 
 
 def submission_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Submission]:
@@ -18,3 +27,65 @@ def submission_can_see_logs(*, submission: Submission, user: User | AnonymousUse
     if getattr(user, "is_staff", False):
         return True
     return user.is_authenticated and submission.team.memberships.filter(user=user).exists()
+
+
+def submission_list_for_team(*, team: Team, include_unfinished: bool) -> QuerySet[Submission]:
+    """A team's submissions; outsiders see only finished ones (failures are the team's own)."""
+    queryset = Submission.objects.filter(team=team).select_related("track", "track__benchmark")
+    if not include_unfinished:
+        queryset = queryset.filter(status=Status.FINISHED)
+    return queryset
+
+
+def submission_detection_curves(*, submission: Submission, split_ids: list[int]) -> dict[int, dict]:
+    """ROC and PR points per split (detection only), from the tables the score step saved."""
+    if submission.track.task != "detection":
+        return {}
+    curves: dict[int, dict] = {}
+    for run in submission.runs.filter(split_id__in=split_ids):
+        path = Path(run.artifacts_dir) / "units.npz"
+        if not path.is_file():
+            continue
+        table = load_table(path)
+        if not isinstance(table, DetectionTable):
+            continue
+        try:
+            fpr, tpr = roc_points(table.labels, table.scores)
+            recall, precision = pr_points(table.labels, table.scores)
+        except ValueError:
+            continue
+        curves[run.split_id] = {"roc": (fpr, tpr), "pr": (recall, precision)}
+    return curves
+
+
+@dataclass(frozen=True)
+class QuotaUsage:
+    today: int  # since 00:00 UTC
+    total: int
+
+
+def submission_quota_usage(*, team: Team, track: Track, now: datetime) -> QuotaUsage:
+    """Submissions that count against the team's quota on `track`.
+
+    Everything the team sent counts, including its own failures (its container crashed, bad
+    predictions), except failures the platform caused and cancelled submissions, which
+    produced no score.
+    """
+    counted = (
+        Submission.objects.filter(team=team, track=track)
+        .exclude(status=Status.CANCELLED)
+        .exclude(status=Status.FAILED, failure_code__in=PLATFORM_FAILURE_CODES)
+    )
+    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    stats = counted.aggregate(
+        total=Count("pk"), today=Count("pk", filter=Q(created_at__gte=midnight))
+    )
+    return QuotaUsage(today=stats["today"], total=stats["total"])
+
+
+def submission_can_cancel(*, submission: Submission, user: User | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_staff", False):
+        return True
+    return submission.team.memberships.filter(user=user).exists()

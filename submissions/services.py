@@ -5,8 +5,12 @@ delivered twice finds the row already moved and leaves it alone.
 """
 
 import logging
+import os
+import socket
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +20,7 @@ from benchmarks.models import Track
 
 from .images import ImageIntakeError, image_load_tarball, image_resolve
 from .models import Status, Submission
+from .selectors import submission_can_cancel, submission_quota_usage
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +36,30 @@ def _check_fields(*, team: Team, track: Track, method_name: str, training_data: 
         raise SubmissionRejected("a method name is required")
     if not training_data.strip():
         raise SubmissionRejected(
-            "declare the training data: a benchmark slug, or 'other: <description>'"
+            "declare the training data: a benchmark slug, or 'other: DESCRIPTION'"
         )
     if track.splits.count() == 0:
         raise SubmissionRejected(f"track {track} has no data splits yet")
+    _check_quota(team=team, track=track)
+
+
+def _check_quota(*, team: Team, track: Track) -> None:
+    """Refuse a submission over the track's daily or total limit for this team."""
+    if track.daily_submission_limit is None and track.total_submission_limit is None:
+        return
+    usage = submission_quota_usage(team=team, track=track, now=timezone.now())
+    if track.total_submission_limit is not None and usage.total >= track.total_submission_limit:
+        raise SubmissionRejected(
+            f"quota reached: {team} has used all {track.total_submission_limit} submissions "
+            f"of track {track} (failures caused by the platform and cancelled submissions "
+            "do not count)"
+        )
+    if track.daily_submission_limit is not None and usage.today >= track.daily_submission_limit:
+        raise SubmissionRejected(
+            f"daily quota reached: {team} has used {usage.today} of "
+            f"{track.daily_submission_limit} submissions on track {track} today; it resets at "
+            "00:00 UTC (failures caused by the platform and cancelled submissions do not count)"
+        )
 
 
 def submission_enqueue_run(*, submission: Submission) -> None:
@@ -68,6 +93,10 @@ def _create(
     tarball_size: int | None = None,
 ) -> Submission:
     with transaction.atomic():
+        # Lock the team row so two uploads at once cannot both slip under the quota.
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        _check_quota(team=team, track=track)
+        now = timezone.now()
         submission = Submission.objects.create(
             team=team,
             track=track,
@@ -79,7 +108,8 @@ def _create(
             tarball_sha256=tarball_sha256,
             tarball_size=tarball_size,
             status=Status.QUEUED,
-            queued_at=timezone.now(),
+            queued_at=now,
+            last_sent_at=now,
         )
         submission_enqueue_run(submission=submission)
     logger.info("submission %s queued (image %s)", submission.pk, image_id)
@@ -166,4 +196,95 @@ def submission_fail(*, submission_id: int, code: str, reason: str, log_tail: str
     moved = Submission.objects.filter(pk=submission_id, status__in=ACTIVE).update(**fields)
     if moved:
         logger.info("submission %s failed: %s (%s)", submission_id, code, reason)
+    return moved == 1
+
+
+def worker_identity() -> str:
+    """Names this worker process: the run owner recorded on the row."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_is_gone(owner: str, heartbeat_at: object) -> bool:
+    """True when the recorded run owner cannot still be running the submission."""
+    lease = timedelta(seconds=settings.FORGERYBENCH_RUN_LEASE_SECONDS)
+    if not owner or heartbeat_at is None or heartbeat_at < timezone.now() - lease:  # type: ignore[operator]
+        return True
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine: only its heartbeat can tell
+    if int(pid) == os.getpid():
+        return True  # this process runs one task at a time: the earlier attempt has ended
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")  # killed; a zombie until its parent reaps it
+
+
+def submission_claim_run(*, submission_id: int) -> str | None:
+    """Claim the run for this worker: queued → running, or take over a running submission
+    whose owner died (a redelivered message after a worker was killed).
+
+    Returns the owner name recorded, or None when there is nothing to do: the row moved on,
+    or a live worker is running it (a duplicate message).
+    """
+    me = worker_identity()
+    now = timezone.now()
+    if Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, running_at=now, run_owner=me, heartbeat_at=now
+    ):
+        return me
+    row = (
+        Submission.objects.filter(pk=submission_id, status=Status.RUNNING)
+        .values("run_owner", "heartbeat_at")
+        .first()
+    )
+    if row is None or not _owner_is_gone(row["run_owner"], row["heartbeat_at"]):
+        return None
+    # Conditional on the owner and beat we saw: of two takers only one wins.
+    taken = Submission.objects.filter(
+        pk=submission_id,
+        status=Status.RUNNING,
+        run_owner=row["run_owner"],
+        heartbeat_at=row["heartbeat_at"],
+    ).update(run_owner=me, heartbeat_at=now)
+    if not taken:
+        return None
+    logger.warning(
+        "submission %s: took the run over from %s (gone)", submission_id, row["run_owner"]
+    )
+    return me
+
+
+def submission_heartbeat(*, submission_id: int, owner: str) -> bool:
+    """Record that `owner` still runs the submission; False once it should stop (cancelled,
+    failed by the sweeper, or taken over)."""
+    return (
+        Submission.objects.filter(pk=submission_id, status=Status.RUNNING, run_owner=owner).update(
+            heartbeat_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def submission_cancel(*, submission: Submission, user: User) -> bool:
+    """Cancel a queued or running submission for its team or an organizer.
+
+    A queued one never starts (the run step's claim finds it moved); a running one's worker
+    sees the change at its next heartbeat and stops the container. False when it had already
+    moved past running.
+    """
+    if not submission_can_cancel(submission=submission, user=user):
+        raise PermissionError("only the submitting team or an organizer can cancel")
+    moved = Submission.objects.filter(
+        pk=submission.pk, status__in=(Status.QUEUED, Status.RUNNING)
+    ).update(
+        status=Status.CANCELLED,
+        cancelled_at=timezone.now(),
+        cancelled_by=user,
+        failure_code="cancelled",
+        failure_reason=f"cancelled by {user.get_username()}",
+    )
+    if moved:
+        logger.info("submission %s cancelled by %s", submission.pk, user.get_username())
     return moved == 1

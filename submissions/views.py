@@ -4,12 +4,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from .forms import SubmissionUploadForm
 from .models import Submission
-from .selectors import submission_can_see_logs, submission_list_for_user
-from .services import SubmissionRejected, submission_create_from_tarball
+from .selectors import (
+    submission_can_cancel,
+    submission_can_see_logs,
+    submission_detection_curves,
+    submission_list_for_user,
+)
+from .services import SubmissionRejected, submission_cancel, submission_create_from_tarball
 from .uploads import UPLOAD_ERROR_ATTR, StreamedTarball
 
 
@@ -72,6 +78,12 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submission": submission,
             "results": results,
             "show_logs": submission_can_see_logs(submission=submission, user=request.user),
+            "can_cancel": not submission.is_done
+            and submission.status != "scoring"
+            and submission_can_cancel(submission=submission, user=request.user),
+            "curves": submission_detection_curves(
+                submission=submission, split_ids=[result.split_id for result in results]
+            ),
             "timeline": [
                 ("submitted", submission.created_at),
                 ("queued", submission.queued_at),
@@ -79,6 +91,25 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ("scoring", submission.scoring_at),
                 ("finished", submission.finished_at),
                 ("failed", submission.failed_at),
+                ("cancelled", submission.cancelled_at),
             ],
         },
     )
+
+
+@login_required
+@require_POST
+def submission_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    submission = get_object_or_404(Submission.objects.select_related("team"), pk=pk)
+    if not submission_can_cancel(submission=submission, user=user):
+        raise Http404("no such submission")  # outsiders learn nothing
+    if submission_cancel(submission=submission, user=user):
+        messages.success(request, f"Submission #{submission.pk} is cancelled.")
+    else:
+        submission.refresh_from_db(fields=["status"])
+        messages.error(
+            request, f"Submission #{submission.pk} is {submission.status} and cannot be cancelled."
+        )
+    return redirect("submission-detail", pk=submission.pk)

@@ -161,3 +161,15 @@ def people(db: None):  # type: ignore[no-untyped-def]
     return SimpleNamespace(
         owner=owner, teammate=teammate, outsider=outsider, organizer=organizer, team=team
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (leaderboards are cached across requests)."""
+    from django.conf import settings
+
+    if settings.configured:  # evaluator tests may run without Django (-p no:django)
+        from django.core.cache import cache
+
+        cache.clear()
+    yield

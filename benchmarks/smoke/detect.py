@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import hmac
 import json
 import sys
 from collections import Counter
@@ -25,47 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
-from . import forge
+from . import common, forge
 from .photos import Photo, load_photos
 
-PROTOCOL = 1
-OUTPUTS = "predictions.jsonl"
-ID_HEX = 12
-
-
-def _json_line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=True) + "\n"
-
-
-def _split_code(split: str) -> int:
-    return int.from_bytes(hashlib.sha256(split.encode()).digest()[:4], "big")
-
-
-def _sample_id(seed: int, track: str, split: str, index: int) -> str:
-    """Opaque id: a keyed hash of the (secret) seed and the sample's position, nothing else."""
-    key = f"forgerybench/{track}/seed={seed}".encode()
-    return hmac.new(key, f"{split}/{index}".encode(), hashlib.sha256).hexdigest()[:ID_HEX]
-
-
-def _part(split: str) -> int:
-    """Which checkerboard part of the photos a split draws from: val 0, all others 1."""
-    return 0 if split == "val" or split.startswith("val-") else 1
-
-
-def _save_png(pixels: np.ndarray, path: Path) -> None:
-    # Pillow writes no timestamp into PNGs; fixed zlib settings keep the bytes reproducible.
-    Image.fromarray(pixels, mode="RGB").save(path, format="PNG", optimize=False, compress_level=6)
-
-
-def _check_dirs(inputs_dir: Path, labels_dir: Path) -> None:
-    ins, labs = inputs_dir.resolve(), labels_dir.resolve()
-    if ins == labs or ins.is_relative_to(labs) or labs.is_relative_to(ins):
-        raise ValueError("inputs_dir and labels_dir must be separate: labels are never mounted")
-    for d in (inputs_dir, labels_dir):
-        if d.exists() and any(d.iterdir()):
-            raise FileExistsError(f"{d} is not empty; a split is written into fresh folders")
+_json_line = common.json_line
+_split_code = common.split_code
+_sample_id = common.sample_id
+_part = common.part
+_save_png = common.save_png
+_check_dirs = common.check_dirs
 
 
 def _make_sample(
@@ -128,8 +96,7 @@ def build_detection_split(
         _save_png(pixels, inputs_dir / "images" / f"{sample_id}.png")
         provenance[sample_id] = record
 
-    task = {"protocol": PROTOCOL, "task": "detection", "track": track, "outputs": OUTPUTS}
-    (inputs_dir / "task.json").write_text(json.dumps(task) + "\n", encoding="utf-8")
+    common.write_task(inputs_dir, "detection", track)
     manifest = "".join(
         _json_line({"id": ids[i], "path": f"images/{ids[i]}.png"})
         for i in order_rng.permutation(count)

@@ -78,6 +78,14 @@ def _alpha(rng: np.random.Generator, box: list[int]) -> tuple[np.ndarray, Record
     """A feathered rectangle or ellipse filling ``box``, as float weights in [0, 1]."""
     shape = "ellipse" if rng.random() < 0.5 else "rectangle"
     feather = round(float(rng.uniform(1.0, 3.0)), 3)
+    return blend_weights(box, shape, feather)[..., None], {
+        "shape": shape,
+        "feather": feather,
+    }
+
+
+def blend_weights(box: list[int], shape: str, feather: float) -> np.ndarray:
+    """The (SIZE, SIZE) alpha a manipulation blended with; a pure function of its record."""
     mask = Image.new("L", (SIZE, SIZE), 0)
     inner = [box[0] + 2, box[1] + 2, box[2] - 3, box[3] - 3]  # keep the blur inside the box
     draw = ImageDraw.Draw(mask)
@@ -90,10 +98,12 @@ def _alpha(rng: np.random.Generator, box: list[int]) -> tuple[np.ndarray, Record
     outside = np.ones((SIZE, SIZE), dtype=bool)
     outside[box[1] : box[3], box[0] : box[2]] = False
     weights[outside] = 0.0
-    return weights[..., None], {
-        "shape": shape,
-        "feather": feather,
-    }
+    return weights
+
+
+def true_mask(record: Record) -> np.ndarray:
+    """Ground truth of a manipulation record: True where the blend weight is at least 0.5."""
+    return blend_weights(record["box"], record["shape"], record["feather"]) >= 0.5
 
 
 def _paste(host: np.ndarray, patch: np.ndarray, box: list[int], alpha: np.ndarray) -> np.ndarray:
@@ -164,3 +174,18 @@ def copymove(rng: np.random.Generator, host: np.ndarray) -> tuple[np.ndarray, Re
         "resample": method,
         **blend,
     }
+
+
+def inpaint(rng: np.random.Generator, host: np.ndarray) -> tuple[np.ndarray, Record]:
+    """Remove a region and fill it from its surroundings (OpenCV's Telea or Navier-Stokes)."""
+    import cv2  # only the localization and video smoke sets need OpenCV
+
+    box = _random_box(rng)
+    shape = "ellipse" if rng.random() < 0.5 else "rectangle"
+    feather = round(float(rng.uniform(1.0, 3.0)), 3)
+    method = "telea" if rng.random() < 0.5 else "ns"
+    record: Record = {"kind": "inpaint", "box": box, "shape": shape, "feather": feather}
+    region = true_mask(record).astype(np.uint8) * 255
+    flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
+    out = cv2.inpaint(np.ascontiguousarray(host), region, 5, flag)
+    return np.asarray(out, dtype=np.uint8), {**record, "method": method, "radius": 5}

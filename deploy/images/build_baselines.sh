@@ -4,7 +4,7 @@
 # the files in baselines/<name>/, plus :latest; an image whose tag exists is not rebuilt.
 # Prints the final tags on stdout, one a line (base first); progress goes to stderr.
 #
-# Environment: BASELINES (default "sanity highfreq").
+# Environment: BASELINES (default: the sanity baseline of every task, and highfreq).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,7 +24,7 @@ folder_key() {
     ) | sha256sum | cut -c1-12
 }
 
-for name in ${BASELINES:-sanity highfreq}; do
+for name in ${BASELINES:-sanity sanity-localization sanity-retrieval sanity-video-localization highfreq}; do
     dir="$here/baselines/$name"
     [[ -f "$dir/Dockerfile" ]] || { log "no Dockerfile in $dir"; exit 1; }
     repo="forgerybench/baseline-$name"

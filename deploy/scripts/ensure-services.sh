@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start the services the platform and its tests need, installing them first where missing.
-# Usage: ensure-services.sh docker|postgres|redis|chromium ...
+# Usage: ensure-services.sh docker|postgres|redis|chromium|compose ...
 # Installs need root on Debian (apt-get); elsewhere the script says exactly what is missing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -63,6 +63,18 @@ ensure_redis() {
   redis-server --daemonize yes --bind 127.0.0.1 --save '' --appendonly no \
     --logfile "$LOG_DIR/redis.log"
   wait_for 20 "Redis" redis-cli -h 127.0.0.1 ping
+}
+
+ensure_compose() {
+  # Compose v2 (`docker compose`) where the engine has it; else Debian's docker-compose package
+  # (v2 from trixie on, 1.29 on bookworm: both read the Compose specification).
+  docker compose version >/dev/null 2>&1 && return 0
+  command -v docker-compose >/dev/null || apt_install docker-compose
+  docker-compose version >/dev/null
+}
+
+ensure_wrk() {
+  command -v wrk >/dev/null || apt_install wrk
 }
 
 ensure_chromium() {

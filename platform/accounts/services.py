@@ -25,3 +25,17 @@ def user_create(*, username: str, password: str, is_staff: bool = False) -> User
         user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
     return user
+
+
+def team_set_baseline(*, team: Team, is_baseline: bool) -> Team:
+    """Mark a team's rows as the platform's reference methods (shown apart on leaderboards)."""
+    from benchmarks.models import Track
+    from benchmarks.services import track_results_changed
+
+    Team.objects.filter(pk=team.pk).update(is_baseline=is_baseline)
+    team.refresh_from_db(fields=["is_baseline"])
+    for track in (
+        Track.objects.filter(submissions__team=team).distinct().select_related("benchmark")
+    ):
+        track_results_changed(track=track)
+    return team

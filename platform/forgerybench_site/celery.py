@@ -5,6 +5,11 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from ops.logs import install_record_factory
+
+# Before any worker logs: Celery's log format names each record's submission.
+install_record_factory()
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forgerybench_site.settings")
 
 app = Celery("forgerybench")

@@ -7,6 +7,7 @@ DATABASE_URL at PostgreSQL and CELERY_BROKER_URL at Redis.
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -36,9 +37,17 @@ INSTALLED_APPS = [
     "benchmarks",
     "submissions",
     "leaderboards",
+    "console",
+    "audit",
+    "ops",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
+    # Probes and /metrics answer before host checks: kubelets and Prometheus use pod IPs.
+    "ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,6 +92,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Behind TLS in production set SECURE_COOKIES=true; the one-machine demo serves plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -95,9 +108,49 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "platform" / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Where scored splits' artifacts are kept for good: the data folder (default) or an
+# S3-compatible bucket (MinIO, Ceph, AWS) through django-storages, shared by every node.
+FORGERYBENCH_ARTIFACT_STORAGE = env_str("FORGERYBENCH_ARTIFACT_STORAGE", "filesystem")
+if FORGERYBENCH_ARTIFACT_STORAGE == "s3":
+    STORAGES["artifacts"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("FORGERYBENCH_S3_BUCKET", ""),
+            "endpoint_url": env_str("FORGERYBENCH_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("FORGERYBENCH_S3_REGION", "") or None,
+            "access_key": env_str("FORGERYBENCH_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("FORGERYBENCH_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("FORGERYBENCH_S3_PREFIX", "artifacts"),
+            "default_acl": None,
+            "file_overwrite": True,
+        },
+    }
+    if not STORAGES["artifacts"]["OPTIONS"]["bucket_name"]:
+        raise ConfigError(
+            "FORGERYBENCH_S3_BUCKET is required with FORGERYBENCH_ARTIFACT_STORAGE=s3"
+        )
+elif FORGERYBENCH_ARTIFACT_STORAGE == "filesystem":
+    STORAGES["artifacts"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "artifacts")},
+    }
+else:
+    raise ConfigError(
+        f"FORGERYBENCH_ARTIFACT_STORAGE={FORGERYBENCH_ARTIFACT_STORAGE!r} is not one of: "
+        "filesystem, s3"
+    )
+
+# Leaderboards are cached under keys that change with their data; a file cache is shared by
+# the web server and the workers on one machine.
+CACHES = {
+    "default": {
+        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
+        "LOCATION": env_str("CACHE_LOCATION", str(DATA_DIR / "cache")),
+    }
 }
 
 # Uploaded image tarballs stream straight to disk (never into memory).
@@ -112,6 +165,10 @@ FORGERYBENCH_SPLITS_DIR = DATA_DIR / "splits"
 FORGERYBENCH_LABELS_DIR = DATA_DIR / "labels"
 FORGERYBENCH_ARTIFACTS_DIR = DATA_DIR / "artifacts"
 FORGERYBENCH_RUNS_DIR = DATA_DIR / "runs"
+# Trusted audit store: compressed per-sample predictions and unit tables of every scored split.
+FORGERYBENCH_AUDIT_DIR = DATA_DIR / "audit"
+# The code's commit, recorded in every provenance; read from git when this is empty.
+FORGERYBENCH_GIT_COMMIT = env_str("FORGERYBENCH_GIT_COMMIT", "")
 
 # Container runner (protocol.md §2).
 # Names this installation's containers, so several sites (or test runs) can share one engine.
@@ -123,6 +180,40 @@ FORGERYBENCH_TMPFS_MB = env_int("FORGERYBENCH_TMPFS_MB", 256, minimum=8)
 FORGERYBENCH_LOG_TAIL_BYTES = env_int("FORGERYBENCH_LOG_TAIL_BYTES", 64 * 1024, minimum=1024)
 # Without a loop-mounted filesystem /output has no hard size cap; only allow that knowingly.
 FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT = env_bool("FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT", False)
+
+# Run ownership: a running worker beats every HEARTBEAT seconds (and learns of a cancel then);
+# a redelivered run takes over from an owner whose beat is older than the LEASE.
+FORGERYBENCH_HEARTBEAT_SECONDS = env_int("FORGERYBENCH_HEARTBEAT_SECONDS", 2, minimum=1)
+FORGERYBENCH_RUN_LEASE_SECONDS = env_int("FORGERYBENCH_RUN_LEASE_SECONDS", 60, minimum=2)
+# The sweeper (submissions.sweeper, every SWEEP_INTERVAL by celery beat): per state, resend
+# the message after a deadline without progress (queued: REQUEUE_QUEUED; running: a heartbeat
+# older than the lease; scoring: REQUEUE_SCORING), and fail the submission (platform_timeout,
+# never counted against a quota) past a final deadline: FAIL_QUEUED, the track's time limit
+# per split plus FAIL_RUNNING_GRACE, FAIL_SCORING.
+FORGERYBENCH_SWEEP_INTERVAL_SECONDS = env_int("FORGERYBENCH_SWEEP_INTERVAL_SECONDS", 60, minimum=1)
+FORGERYBENCH_REQUEUE_QUEUED_SECONDS = env_int("FORGERYBENCH_REQUEUE_QUEUED_SECONDS", 600, minimum=1)
+FORGERYBENCH_FAIL_QUEUED_SECONDS = env_int("FORGERYBENCH_FAIL_QUEUED_SECONDS", 86400, minimum=1)
+FORGERYBENCH_FAIL_RUNNING_GRACE_SECONDS = env_int(
+    "FORGERYBENCH_FAIL_RUNNING_GRACE_SECONDS", 900, minimum=1
+)
+FORGERYBENCH_REQUEUE_SCORING_SECONDS = env_int(
+    "FORGERYBENCH_REQUEUE_SCORING_SECONDS", 600, minimum=1
+)
+FORGERYBENCH_FAIL_SCORING_SECONDS = env_int("FORGERYBENCH_FAIL_SCORING_SECONDS", 7200, minimum=1)
+# GPUs this worker hands out, one container each (device indexes or UUIDs). Empty: the GPUs
+# Kubernetes' device plugin gave this pod (NVIDIA_VISIBLE_DEVICES), else the engine picks one.
+FORGERYBENCH_GPU_DEVICES = env_list(
+    "FORGERYBENCH_GPU_DEVICES", env_list("NVIDIA_VISIBLE_DEVICES", [])
+)
+# Node-local folder for the GPU claim locks (never a volume shared between nodes).
+FORGERYBENCH_GPU_LOCK_DIR = env_path(
+    "FORGERYBENCH_GPU_LOCK_DIR", Path("/tmp") / f"forgerybench-{FORGERYBENCH_INSTANCE}-gpus"
+)
+
+# Operations: health checks (/healthz) and metrics (/metrics).
+FORGERYBENCH_HEALTH_CHECKS = env_list("FORGERYBENCH_HEALTH_CHECKS", ["database", "broker", "disk"])
+FORGERYBENCH_HEALTH_MIN_FREE_MB = env_int("FORGERYBENCH_HEALTH_MIN_FREE_MB", 1024, minimum=0)
+FORGERYBENCH_METRICS_TOKEN = env_str("FORGERYBENCH_METRICS_TOKEN", "")
 
 # Celery. The embedded default needs no server: kombu's filesystem transport.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -146,14 +237,59 @@ CELERY_TASK_DEFAULT_QUEUE = "cpu"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery beat` (or a worker started with -B) runs the sweeper periodically.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-submissions": {
+        "task": "submissions.sweep",
+        "schedule": float(FORGERYBENCH_SWEEP_INTERVAL_SECONDS),
+        "options": {"queue": "cpu", "expires": float(FORGERYBENCH_SWEEP_INTERVAL_SECONDS)},
+    }
+}
+# Worker lines carry the submission being worked on (ops.logs sets it on every record).
+CELERY_WORKER_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] submission=%(submission_id)s %(message)s"
+)
+CELERY_WORKER_TASK_LOG_FORMAT = CELERY_WORKER_LOG_FORMAT
 
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ConfigError(f"LOG_FORMAT={LOG_FORMAT!r} is not one of: plain, json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line names the submission being worked on (ops.logs), "-" when there is none.
+    "formatters": {
+        "plain": {
+            "()": "ops.logs.ContextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s submission=%(submission_id)s %(message)s",
+        },
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
 # One bootstrap seed for every result of a split, so paired comparisons share resamples.
 FORGERYBENCH_BOOTSTRAP_SEED = env_int("FORGERYBENCH_BOOTSTRAP_SEED", 20261127, minimum=0)
+
+# REST API (platform/api): hashed bearer tokens, JSON errors {"code", "message"}, OpenAPI schema.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.HashedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # `?format=csv` belongs to the export endpoints, not to renderer selection.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ForgeryBench API",
+    "DESCRIPTION": "Benchmarks, leaderboards, resumable image uploads and submissions.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}

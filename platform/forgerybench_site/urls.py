@@ -2,10 +2,21 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.forms import ThrottledAuthenticationForm
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("submissions/", include("submissions.urls")),
+    path("audit/", include("audit.urls")),
+    path("organize/", include("console.urls")),
+    path("api/", include("api.urls")),
+    path("account/", include("api.account_urls")),
+    path("", include("accounts.urls")),
     path("", include("leaderboards.urls")),
 ]

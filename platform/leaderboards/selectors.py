@@ -1,16 +1,25 @@
 """Reads behind the leaderboard pages: one row per team (its best result on a split).
 
-Baseline rows are the platform's reference methods: each method keeps its own row.
+Baseline rows are the platform's reference methods: each method keeps its own row. Rows carry
+a shared rank (paired bootstrap against the row above) and a rank range from the 95% intervals
+(as Chatbot Arena shows it). A board is cached under a key that changes whenever a result is
+written or the split's publication changes, so a cached board is never stale.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
+from django.db.models import Count, Max
+
 from benchmarks.models import Split, Track
+from benchmarks.selectors import track_results_generation
 from evaluator.metrics.registry import task_spec
-from submissions.models import Result, Status
+from submissions.models import Result, SplitRun, Status
+
+from .ranking import shared_ranks_for_entries
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,10 @@ class LeaderboardRow:
     interval: tuple[float, float] | None
     metrics: dict[str, Any]
     scored_at: datetime
+    training_data: str = ""
+    shares_rank: bool = False
+    rank_range: tuple[int, int] = (0, 0)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def metric_columns(results: list[Result], track: Track) -> list[str]:
@@ -33,9 +46,12 @@ def metric_columns(results: list[Result], track: Track) -> list[str]:
     return [track.primary_metric, *(name for name in names if name != track.primary_metric)]
 
 
+def higher_is_better(track: Track, metric: str) -> bool:
+    return task_spec(track.task).metric(metric).higher_is_better
+
+
 def _sort_key(track: Track) -> Callable[[Result], tuple[bool, float, datetime]]:
-    higher_is_better = task_spec(track.task).metric(track.primary_metric).higher_is_better
-    sign = -1.0 if higher_is_better else 1.0
+    sign = -1.0 if higher_is_better(track, track.primary_metric) else 1.0
 
     def key(result: Result) -> tuple[bool, float, datetime]:
         value = result.primary_value
@@ -50,36 +66,210 @@ def _entry_key(result: Result) -> tuple[int, str]:
     return (team.pk, result.submission.method_name if team.is_baseline else "")
 
 
-def leaderboard_for_split(*, split: Split, track: Track) -> tuple[list[LeaderboardRow], list[str]]:
-    results = list(
-        Result.objects.filter(split=split, submission__status=Status.FINISHED).select_related(
-            "submission", "submission__team"
-        )
-    )
+def _best_per_entry(results: list[Result], track: Track) -> list[Result]:
     best: list[Result] = []
     seen: set[tuple[int, str]] = set()
     for result in sorted(results, key=_sort_key(track)):
         if _entry_key(result) not in seen:
             seen.add(_entry_key(result))
             best.append(result)
-    rows: list[LeaderboardRow] = []
-    rank = 0
+    return best
+
+
+def _value_ranks(best: list[Result]) -> list[int]:
+    """Competition ranks by value alone (1, 2, 2, 4): the fallback without unit tables."""
+    ranks: list[int] = []
     for position, result in enumerate(best, start=1):
-        # Equal numbers share a rank (1, 2, 2, 4), as in competition ranking.
         if position == 1 or result.primary_value != best[position - 2].primary_value:
-            rank = position
+            ranks.append(position)
+        else:
+            ranks.append(ranks[-1])
+    return ranks
+
+
+def rank_ranges(
+    intervals: list[tuple[float, float] | None], *, higher_better: bool
+) -> list[tuple[int, int]]:
+    """Best rank = 1 + entries wholly better; worst rank = N - entries wholly worse."""
+    count = len(intervals)
+    ranges = []
+    for mine in intervals:
+        if mine is None:
+            ranges.append((1, count))
+            continue
+        low, high = mine
+        above = below = 0
+        for other in intervals:
+            if other is None or other is mine:
+                continue
+            wholly_higher, wholly_lower = other[0] > high, other[1] < low
+            better, worse = (
+                (wholly_higher, wholly_lower) if higher_better else (wholly_lower, wholly_higher)
+            )
+            above += better
+            below += worse
+        ranges.append((1 + above, count - below))
+    return ranges
+
+
+def _board_version(split: Split) -> str:
+    # Results are only ever added (never edited), so their newest id and count say when the
+    # board's numbers changed even if a writer forgot track_results_changed; the generation covers
+    # changes results do not show (a submission disqualified, a team renamed).
+    stats = Result.objects.filter(split=split).aggregate(last=Max("pk"), count=Count("pk"))
+    generation = track_results_generation(
+        benchmark_slug=split.track.benchmark.slug, track_slug=split.track.slug
+    )
+    return f"{stats['last']}-{stats['count']}-{int(split.results_published)}-{generation}"
+
+
+def leaderboard_cache_key(*, split: Split, track: Track) -> str:
+    """A key that changes whenever the board's content can change (one cheap query)."""
+    return f"leaderboard:{split.pk}:{_board_version(split)}:{track.primary_metric}"
+
+
+def leaderboard_for_split(
+    *, split: Split, track: Track, cache_key: str | None = None
+) -> tuple[list[LeaderboardRow], list[str]]:
+    key = cache_key or leaderboard_cache_key(split=split, track=track)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _compute_board(split=split, track=track)
+        cache.set(key, cached, timeout=None)
+    return cached
+
+
+def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow], list[str]]:
+    results = list(
+        Result.objects.filter(split=split, submission__status=Status.FINISHED).select_related(
+            "submission", "submission__team"
+        )
+    )
+    best = _best_per_entry(results, track)
+    artifacts = dict(
+        SplitRun.objects.filter(
+            split=split, submission_id__in=[r.submission_id for r in best]
+        ).values_list("submission_id", "artifacts_dir")
+    )
+    defined = [r for r in best if r.primary_value is not None]
+    shared = None
+    if len(defined) > 1:
+        shared = shared_ranks_for_entries(
+            entries=[(r.submission_id, artifacts.get(r.submission_id, "")) for r in defined],
+            metric=track.primary_metric,
+        )
+    fallback = _value_ranks(best)
+    intervals: list[tuple[float, float] | None] = []
+    for result in best:
         interval = (result.metrics.get("ci") or {}).get(track.primary_metric)
+        intervals.append((interval[0], interval[1]) if interval and None not in interval else None)
+    ranges = rank_ranges(intervals, higher_better=higher_is_better(track, track.primary_metric))
+    rows = []
+    for index, result in enumerate(best):
+        ranked = shared.get(result.submission_id) if shared else None
         rows.append(
             LeaderboardRow(
-                rank=rank,
+                rank=ranked.rank if ranked else fallback[index],
+                shares_rank=ranked.shares_with_above if ranked else False,
+                rank_range=ranges[index],
                 team=result.submission.team.name,
                 is_baseline=result.submission.team.is_baseline,
                 method=result.submission.method_name,
+                training_data=result.submission.training_data,
                 submission_id=result.submission.pk,
                 primary=result.primary_value,
-                interval=(interval[0], interval[1]) if interval else None,
+                interval=intervals[index],
                 metrics=result.metrics,
                 scored_at=result.created_at,
             )
         )
     return rows, metric_columns(best, track)
+
+
+def leaderboard_sorted(
+    rows: list[LeaderboardRow], *, track: Track, sort: str | None, descending: bool | None
+) -> list[LeaderboardRow]:
+    """Rows re-ordered by any metric column (undefined values last); ranks stay as computed."""
+    if not sort or sort == "rank":
+        return rows
+    if descending is None:
+        descending = higher_is_better(track, sort)
+
+    def key(row: LeaderboardRow) -> tuple[bool, float]:
+        value = row.metrics.get(sort)
+        if not isinstance(value, int | float):
+            return (True, 0.0)
+        return (False, -value if descending else value)
+
+    return sorted(rows, key=key)
+
+
+@dataclass(frozen=True)
+class GeneralizationColumn:
+    benchmark: str
+    benchmark_slug: str
+    split: Split
+    metric: str
+
+
+@dataclass
+class GeneralizationRow:
+    team: str
+    method: str
+    is_baseline: bool
+    cells: list[float | None]
+
+
+def generalization_matrix() -> tuple[
+    list[GeneralizationColumn], dict[str, list[GeneralizationRow]]
+]:
+    """The seed's cross-dataset table: methods grouped by declared training data x benchmarks.
+
+    Each benchmark contributes the split whose numbers may be shown: its first track's hidden
+    split once published, else that track's public split.
+    """
+    columns: list[GeneralizationColumn] = []
+    tracks = Track.objects.select_related("benchmark").prefetch_related("splits")
+    seen_benchmarks: set[int] = set()
+    for track in tracks.order_by("benchmark__name", "pk"):
+        if track.benchmark_id in seen_benchmarks:
+            continue
+        visible = [s for s in track.splits.all() if s.results_visible]
+        if not visible:
+            continue
+        visible.sort(key=lambda s: s.visibility != Split.Visibility.HIDDEN)
+        seen_benchmarks.add(track.benchmark_id)
+        columns.append(
+            GeneralizationColumn(
+                track.benchmark.name, track.benchmark.slug, visible[0], track.primary_metric
+            )
+        )
+    index = {column.split.pk: position for position, column in enumerate(columns)}
+    results = Result.objects.filter(
+        split_id__in=list(index), submission__status=Status.FINISHED
+    ).select_related("submission", "submission__team", "split__track")
+    groups: dict[str, dict[tuple[str, str], GeneralizationRow]] = {}
+    for result in results:
+        submission = result.submission
+        row = groups.setdefault(submission.training_data, {}).setdefault(
+            (submission.team.name, submission.method_name),
+            GeneralizationRow(
+                submission.team.name,
+                submission.method_name,
+                submission.team.is_baseline,
+                [None] * len(columns),
+            ),
+        )
+        position = index[result.split_id]
+        value = result.metrics.get(columns[position].metric)
+        if not isinstance(value, int | float):
+            continue
+        current = row.cells[position]
+        better = higher_is_better(result.split.track, columns[position].metric)
+        if current is None or (value > current if better else value < current):
+            row.cells[position] = float(value)
+    ordered = {
+        training: sorted(rows.values(), key=lambda r: (r.team, r.method))
+        for training, rows in sorted(groups.items())
+    }
+    return columns, ordered

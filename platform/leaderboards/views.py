@@ -1,11 +1,27 @@
+from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 import evaluator
-from benchmarks.models import Benchmark, Track
-from benchmarks.selectors import benchmark_list, split_list_for_track, track_get
+from benchmarks.models import Benchmark, Split, Track
+from benchmarks.selectors import (
+    benchmark_list,
+    robustness_results,
+    split_list_for_track,
+    track_get,
+    track_results_generation,
+)
 
-from .selectors import leaderboard_for_split
+from .exports import leaderboard_frame
+from .selectors import (
+    generalization_matrix,
+    leaderboard_cache_key,
+    leaderboard_for_split,
+    leaderboard_sorted,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,18 +41,46 @@ def benchmark_detail(request: HttpRequest, benchmark_slug: str) -> HttpResponse:
     )
 
 
-def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str) -> HttpResponse:
+def _track_or_404(benchmark_slug: str, track_slug: str) -> Track:
     try:
-        track = track_get(benchmark_slug=benchmark_slug, track_slug=track_slug)
+        return track_get(benchmark_slug=benchmark_slug, track_slug=track_slug)
     except Track.DoesNotExist:
         raise Http404("no such track") from None
+
+
+# Anonymous visitors (most readers) get a page rendered once per change; the short lifetime
+# bounds staleness should a writer ever forget track_results_changed.
+ANONYMOUS_PAGE_SECONDS = 30
+
+
+def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str) -> HttpResponse:
+    sort = request.GET.get("sort") or None
+    order = request.GET.get("order") if request.GET.get("order") in ("asc", "desc") else None
+    shared_page = not request.user.is_authenticated and not len(messages.get_messages(request))
+    generation = track_results_generation(benchmark_slug=benchmark_slug, track_slug=track_slug)
+    page_key = f"leaderboard-page:{benchmark_slug}:{track_slug}:{sort}:{order}:{generation}"
+    if shared_page and (page := cache.get(page_key)) is not None:
+        return HttpResponse(page)
+    response = _track_leaderboard_page(request, benchmark_slug, track_slug, sort, order)
+    if shared_page:
+        cache.set(page_key, response.content, timeout=ANONYMOUS_PAGE_SECONDS)
+    return response
+
+
+def _track_leaderboard_page(
+    request: HttpRequest,
+    benchmark_slug: str,
+    track_slug: str,
+    sort: str | None,
+    order: str | None,
+) -> HttpResponse:
+    track = _track_or_404(benchmark_slug, track_slug)
     boards = []
     for split in split_list_for_track(track=track):
+        table_html = ""
         if split.results_visible:
-            rows, columns = leaderboard_for_split(split=split, track=track)
-        else:
-            rows, columns = [], []
-        boards.append({"split": split, "rows": rows, "columns": columns})
+            table_html = _board_html(split=split, track=track, sort=sort, order=order)
+        boards.append({"split": split, "table_html": table_html})
     return render(
         request,
         "leaderboards/track.html",
@@ -45,5 +89,73 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
             "benchmark": track.benchmark,
             "boards": boards,
             "protocol": evaluator.PROTOCOL_VERSION,
+            "sort": sort,
+            "order": order,
+            "robustness": robustness_view(track=track),
         },
+    )
+
+
+def robustness_view(*, track: Track) -> dict[str, object] | None:
+    """Per-level results and relative robustness, for tracks whose splits are perturbed."""
+    rows = robustness_results(track=track)
+    kinds = sorted({level.perturbation for row in rows for level in row.levels})
+    if not rows or not kinds:
+        return None
+    return {"rows": rows, "kinds": kinds, "levels": rows[0].levels}
+
+
+def _board_html(*, split: Split, track: Track, sort: str | None, order: str | None) -> str:
+    """One split's table, rendered once per content change and sort order (rendering 100 rows
+    costs far more than serving them)."""
+    board_key = leaderboard_cache_key(split=split, track=track)
+    html_key = f"{board_key}:html:{sort}:{order}"
+    html = cache.get(html_key)
+    if html is None:
+        rows, columns = leaderboard_for_split(split=split, track=track, cache_key=board_key)
+        if sort in columns:
+            descending = {"asc": False, "desc": True}.get(order or "")
+            rows = leaderboard_sorted(rows, track=track, sort=sort, descending=descending)
+        html = render_to_string(
+            "leaderboards/_board.html",
+            {
+                "track": track,
+                "benchmark": track.benchmark,
+                "split": split,
+                "rows": rows,
+                "columns": columns,
+                "sort": sort,
+                "order": order,
+            },
+        )
+        cache.set(html_key, html, timeout=None)
+    return mark_safe(html)  # our own template's output, escaped when it was rendered
+
+
+def leaderboard_export(
+    request: HttpRequest, benchmark_slug: str, track_slug: str, split_name: str, fmt: str
+) -> HttpResponse:
+    track = _track_or_404(benchmark_slug, track_slug)
+    split = next((s for s in track.splits.all() if s.name == split_name), None)
+    if split is None or not split.results_visible or fmt not in ("csv", "json"):
+        raise Http404("no such leaderboard export")
+    rows, columns = leaderboard_for_split(split=split, track=track)
+    frame = leaderboard_frame(rows, columns)
+    filename = f"{benchmark_slug}-{track_slug}-{split_name}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(frame.to_csv(index=False), content_type="text/csv")
+    else:
+        response = HttpResponse(
+            frame.to_json(orient="records", indent=1), content_type="application/json"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def generalization(request: HttpRequest) -> HttpResponse:
+    columns, groups = generalization_matrix()
+    return render(
+        request,
+        "leaderboards/generalization.html",
+        {"columns": columns, "groups": groups, "protocol": evaluator.PROTOCOL_VERSION},
     )

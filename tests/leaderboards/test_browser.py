@@ -61,7 +61,7 @@ def test_team_member_logs_in_and_reads_the_leaderboard(
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "owner")
     page.fill("input[name=password]", "pw-owner-123")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     assert "Log out owner" in page.inner_text("header")
     page.click("text=Smoke-Detect")

@@ -1,21 +1,21 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from benchmarks.smoke_install import smoke_detect_install
+from benchmarks.loading import DefinitionConflict
+from benchmarks.smoke_install import smoke_install
 
 
 class Command(BaseCommand):
-    help = "Generate and register the Smoke-Detect benchmark (synthetic, deterministic)."
+    help = "Generate and register the four smoke benchmarks (synthetic, deterministic)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", type=float, default=1.0, help="fraction of the split sizes")
 
     def handle(self, *args: Any, scale: float, **options: Any) -> None:
-        benchmark = smoke_detect_install(scale=scale)
-        for track in benchmark.tracks.all():
-            for split in track.splits.all():
-                self.stdout.write(
-                    f"{benchmark.slug}/{track.slug}/{split.name}: {split.sample_count} samples, "
-                    f"{split.visibility}, manifest sha256 {split.inputs_sha256[:12]}"
-                )
+        try:
+            report = smoke_install(scale=scale)
+        except DefinitionConflict as exc:
+            raise CommandError(str(exc)) from exc
+        for line in report.lines:
+            self.stdout.write(line)

@@ -14,15 +14,13 @@ from accounts.models import Team
 from accounts.services import team_add_member, team_create, user_create
 from benchmarks.models import Split, Track
 from benchmarks.services import split_publish_results
-from benchmarks.smoke_install import SMOKE_DETECT_SLUG, smoke_detect_install
+from benchmarks.smoke_install import smoke_definitions, smoke_install
 from submissions.models import Status, Submission
 from submissions.services import submission_create_from_image
 from submissions.sweeper import submission_requeue_stale
 
-BASELINES = (
-    ("forgerybench/baseline-sanity:latest", "Chance (hash of id)"),
-    ("forgerybench/baseline-highfreq:latest", "High-frequency residual statistics"),
-)
+# Which baseline images run on which smoke track comes from benchmarks/definitions/smoke.yaml.
+TRAINING_DATA = {"highfreq": "other: training-free"}
 
 
 class Command(BaseCommand):
@@ -41,7 +39,7 @@ class Command(BaseCommand):
         return user_create(username=username, password=password, is_staff=staff)
 
     def handle(self, *args: Any, wait: int, **options: Any) -> None:
-        smoke_detect_install()
+        smoke_install()
         credentials: list[str] = []
         self._ensure_user("organizer", staff=True, credentials=credentials)
         team_member = self._ensure_user("demo-team", staff=False, credentials=credentials)
@@ -55,37 +53,46 @@ class Command(BaseCommand):
         baselines = Team.objects.filter(slug="forgerybench-baselines").first() or team_create(
             name="ForgeryBench baselines", is_baseline=True
         )
-        track = Track.objects.get(benchmark__slug=SMOKE_DETECT_SLUG, slug="image")
         # A previous demo may have left runs queued (e.g. the worker was stopped): resend them.
         submission_requeue_stale(older_than=timedelta(0))
         pending = []
-        for image, method in BASELINES:
-            existing = (
-                Submission.objects.filter(team=baselines, track=track, method_name=method)
-                .exclude(status=Status.FAILED)
-                .order_by("-created_at")
-                .first()
-            )
-            if existing is not None:
-                if not existing.is_done:
-                    pending.append(existing.pk)
-            else:
-                pending.append(
-                    submission_create_from_image(
-                        team=baselines,
-                        track=track,
-                        user=None,
-                        image_reference=image,
-                        method_name=method,
-                        training_data="none" if "Chance" in method else "other: training-free",
-                    ).pk
-                )
+        tracks = []
+        for bdef in smoke_definitions():
+            for tdef in bdef.tracks:
+                track = Track.objects.get(benchmark__slug=bdef.slug, slug=tdef.slug)
+                tracks.append(track)
+                for baseline in tdef.baselines:
+                    pk = self._submit(baselines, track, baseline.image, baseline.method)
+                    if pk is not None:
+                        pending.append(pk)
         self._wait_for(pending, wait)
-        for split in track.splits.filter(visibility=Split.Visibility.HIDDEN):
-            split_publish_results(split=split, published=True)
+        for track in tracks:
+            for split in track.splits.filter(visibility=Split.Visibility.HIDDEN):
+                split_publish_results(split=split, published=True)
         self.stdout.write(
-            self.style.SUCCESS(f"baselines scored on {track}; hidden results published")
+            self.style.SUCCESS(
+                f"baselines scored on {len(tracks)} smoke tracks; hidden results published"
+            )
         )
+
+    def _submit(self, team: Team, track: Track, image: str, method: str) -> int | None:
+        """Queue a baseline once per track; returns the id to wait for, if it is not done."""
+        existing = (
+            Submission.objects.filter(team=team, track=track, method_name=method)
+            .exclude(status=Status.FAILED)
+            .order_by("-created_at")
+            .first()
+        )
+        if existing is not None:
+            return None if existing.is_done else existing.pk
+        return submission_create_from_image(
+            team=team,
+            track=track,
+            user=None,
+            image_reference=f"forgerybench/baseline-{image}:latest",
+            method_name=method,
+            training_data=TRAINING_DATA.get(image, "none"),
+        ).pk
 
     def _wait_for(self, submission_ids: list[int], timeout: int) -> None:
         deadline = time.monotonic() + timeout

@@ -1,0 +1,3 @@
+from forgerybench_cli.app import main
+
+main()

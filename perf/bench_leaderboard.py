@@ -1,0 +1,134 @@
+"""Leaderboard page throughput against a bare Django view, both under gunicorn, in one run.
+
+Seeds 10,000 finished submissions from 100 teams on one track (a fresh SQLite database in a
+temporary data folder), serves the site with gunicorn, and measures requests per second with
+wrk on the leaderboard page and on a bare view that only passes the same middleware. Goal: the
+leaderboard reaches at least 50% of the bare view.
+
+    .venv/bin/python perf/bench_leaderboard.py [--submissions 10000] [--teams 100] [--seconds 10]
+"""
+
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed(env: dict[str, str], submissions: int, teams: int) -> None:
+    code = f"""
+import django, random
+django.setup()
+from django.utils import timezone
+from accounts.models import Team
+from benchmarks.models import Benchmark, Split, Track
+from submissions.models import Result, Status, Submission
+bench = Benchmark.objects.create(slug="bench", name="Bench", synthetic=True)
+track = Track.objects.create(benchmark=bench, slug="image", name="Image", task="detection",
+                             primary_metric="auc")
+split = Split.objects.create(track=track, name="val", visibility="public", inputs_dir="/nonexistent",
+                             labels_path="/nonexistent", inputs_sha256="0"*64, labels_sha256="0"*64,
+                             sample_count=1000)
+teams = Team.objects.bulk_create([Team(name=f"team {{i}}", slug=f"team-{{i}}") for i in range({teams})])
+rng = random.Random(7)
+now = timezone.now()
+subs = Submission.objects.bulk_create([
+    Submission(team=teams[i % len(teams)], track=track, method_name=f"method {{i}}",
+               training_data="other: bench", image_id="sha256:bench", status=Status.FINISHED,
+               finished_at=now)
+    for i in range({submissions})], batch_size=2000)
+results = []
+for s in subs:
+    auc = rng.uniform(0.5, 0.99)
+    results.append(Result(submission=s, split=split, primary_value=auc, protocol_version=1,
+                          evaluator_version="bench",
+                          metrics={{"auc": auc, "acc": auc - 0.05, "eer": 1 - auc, "ap": auc,
+                                   "log_loss": 0.5, "ci": {{"auc": [auc - 0.02, auc + 0.02]}}}}))
+Result.objects.bulk_create(results, batch_size=2000)
+"""
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
+
+
+def _wrk(url: str, seconds: int) -> float:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c8", f"-d{seconds}s", url], capture_output=True, text=True, check=True
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match or "Non-2xx" in out:
+        raise SystemExit(f"wrk failed or got errors for {url}:\n{out}")
+    return float(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--submissions", type=int, default=10_000)
+    parser.add_argument("--teams", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: deploy/scripts/ensure-services.sh wrk")
+    data = Path(tempfile.mkdtemp(prefix="fb-bench-"))
+    env = dict(
+        os.environ,
+        FORGERYBENCH_DATA_DIR=str(data),
+        DJANGO_SETTINGS_MODULE="perf.bench_settings",
+        SECRET_KEY="bench-only",
+        PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}",
+    )
+    env.pop("DATABASE_URL", None)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+    started = time.perf_counter()
+    _seed(env, args.submissions, args.teams)
+    print(f"seeded {args.submissions:,} submissions from {args.teams} teams "
+          f"in {time.perf_counter() - started:.1f} s")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "forgerybench_site.wsgi", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        # Warm both workers' view of the cache (the board is computed once per change).
+        subprocess.run(["curl", "-fsS", "-o", "/dev/null", f"{base}/b/bench/image/"], check=True)
+        bare = _wrk(f"{base}/__bare__/", args.seconds)
+        board = _wrk(f"{base}/b/bench/image/", args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(data, ignore_errors=True)
+        else:
+            print("kept", data)
+    ratio = board / bare
+    print(f"{'page':<34}{'requests/s':>12}")
+    print(f"{'bare Django view (floor)':<34}{bare:>12.0f}")
+    print(f"{'leaderboard, 100 rows of 10k':<34}{board:>12.0f}   {ratio:.0%} of bare "
+          f"(goal >= 50%)")
+
+
+if __name__ == "__main__":
+    random.seed(0)
+    main()

@@ -1,0 +1,387 @@
+"""Scale figures: K Celery worker processes on one queue, running sleep-bound submissions.
+
+    .venv/bin/python perf/bench_scale.py            # the full run (`make bench`), ~6 minutes
+    .venv/bin/python perf/bench_scale.py --quick    # small counts, ~2 minutes
+
+Real parts only: PostgreSQL, Redis, the Docker engine and real `celery worker` processes. The
+submitted image sleeps SLEEP seconds and then scores the 1,000 samples of the split from their
+ids, so the model's own compute is a known constant and everything else is the platform's
+overhead: claim, loop-mounted capped /output, container start/stop, copy-out, validation and
+scoring of 1,000 predictions with a bootstrap interval, the database writes, the queue hop.
+
+Reported per K = 1, 2, 4: submissions per minute, throughput against K = 1, and the platform's
+overhead per submission (worker-busy time from claim to finished, minus the sleep). Then a
+burst: N submissions from several teams queued at once; every one must finish, none may be
+lost, none may run twice (container starts counted from the engine's own event stream), and
+the order in which they started is compared with the order they were queued in.
+
+Needs PostgreSQL, Redis and Docker (`deploy/scripts/ensure-services.sh docker postgres redis`)
+and root for the loop-mounted /output. Uses its own database, Redis db, data folder and
+container names, so it can run beside the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "var" / "bench-scale"
+DB_NAME = "forgerybench_bench_scale"
+ENV = {
+    "FORGERYBENCH_DATA_DIR": str(DATA),
+    "SECRET_KEY": "bench-only-not-secret",
+    "DATABASE_URL": f"postgres://forgerybench:forgerybench@127.0.0.1:5432/{DB_NAME}",
+    "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
+    "FORGERYBENCH_INSTANCE": "bench-scale",
+    "DJANGO_SETTINGS_MODULE": "forgerybench_site.settings",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(ENV)
+sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
+
+SAMPLES = 1000
+SLEEPER = ROOT / "perf" / "images" / "sleeper"
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def create_database() -> None:
+    import psycopg2
+
+    conn = psycopg2.connect("postgres://forgerybench:forgerybench@127.0.0.1:5432/forgerybench")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,))
+        if cursor.fetchone():
+            cursor.execute(f"DROP DATABASE {DB_NAME} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {DB_NAME}")
+    conn.close()
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+
+
+def build_sleeper(sleep_seconds: float) -> str:
+    import docker
+
+    client = docker.from_env()
+    image, _ = client.images.build(
+        path=str(SLEEPER),
+        tag=f"forgerybench-bench/sleeper:{sleep_seconds:g}s",
+        buildargs={"BASE_IMAGE": "forgerybench/base:latest", "SLEEP_SECONDS": f"{sleep_seconds}"},
+        pull=False,
+        rm=True,
+    )
+    return image.tags[0]
+
+
+def make_track():
+    """One CPU track with a single hidden split of SAMPLES detection samples."""
+    from benchmarks.services import benchmark_upsert, split_register, track_upsert
+
+    rng = random.Random(7)
+    inputs, labels = DATA / "splits" / "scale" / "test", DATA / "labels" / "scale" / "test"
+    inputs.mkdir(parents=True)
+    labels.mkdir(parents=True)
+    ids = [f"s{index:05d}" for index in range(SAMPLES)]
+    (inputs / "task.json").write_text(
+        json.dumps({"protocol": 1, "task": "detection", "outputs": "predictions.jsonl"})
+    )
+    (inputs / "manifest.jsonl").write_text(
+        "".join(json.dumps({"id": i, "path": f"images/{i}.png"}) + "\n" for i in ids)
+    )
+    (labels / "truth.jsonl").write_text(
+        "".join(json.dumps({"id": i, "label": rng.randint(0, 1)}) + "\n" for i in ids)
+    )
+    benchmark = benchmark_upsert(
+        slug="scale", name="Scale", description="platform scale benchmark", synthetic=True
+    )
+    track = track_upsert(
+        benchmark=benchmark,
+        slug="detect",
+        name="Detect",
+        task="detection",
+        primary_metric="auc",
+        timeout_seconds=600,
+        memory_mb=256,
+        cpus=0.5,
+    )
+    split_register(
+        track=track,
+        name="test",
+        visibility="hidden",
+        inputs_dir=inputs,
+        labels_path=labels / "truth.jsonl",
+    )
+    return track
+
+
+def make_teams(count: int) -> list:
+    from accounts.services import team_create, user_create
+
+    teams = []
+    for index in range(count):
+        owner = user_create(username=f"scale-owner-{index}", password="bench-password-123")
+        teams.append(team_create(name=f"Scale Team {index}", owner=owner))
+    return teams
+
+
+class Workers:
+    """K real `celery worker` processes, concurrency 1 each, on the cpu queue."""
+
+    def __init__(self, count: int):
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.logs: list[Path] = []
+        celery = [sys.executable, "-m", "celery", "-A", "forgerybench_site"]
+        env = dict(os.environ, LOG_LEVEL="WARNING")
+        for index in range(count):
+            log = DATA / "log" / f"worker-{count}-{index}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            command = [
+                *celery, "worker", "-Q", "cpu", "-c", "1", "-n", f"scale{count}-{index}@%h",
+                "-l", "INFO", "--without-heartbeat", "--without-mingle", "--without-gossip",
+            ]  # fmt: skip
+            with log.open("wb") as handle:
+                process = subprocess.Popen(
+                    command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT
+                )
+            self.processes.append(process)
+            self.logs.append(log)
+        deadline = time.monotonic() + 90
+        for process, log in zip(self.processes, self.logs, strict=True):
+            while b"ready." not in log.read_bytes():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"worker did not start:\n{log.read_text()[-2000:]}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def submit(track, teams: list, image: str, count: int, *, seed: int) -> list[int]:
+    """Queue `count` submissions, teams arriving in a seeded random interleaving."""
+    from submissions.services import submission_create_from_image
+
+    rng = random.Random(seed)
+    order = [teams[index % len(teams)] for index in range(count)]
+    rng.shuffle(order)
+    ids: list[int] = []
+    for team in order:
+        submission = submission_create_from_image(
+            team=team,
+            track=track,
+            user=None,
+            image_reference=image,
+            method_name=f"sleeper {len(ids)}",
+            training_data="other: none",
+        )
+        ids.append(submission.pk)
+    return ids
+
+
+def wait_done(ids: list[int], timeout: float) -> float:
+    from submissions.models import Status, Submission
+
+    deadline = time.monotonic() + timeout
+    while True:
+        done = Submission.objects.filter(
+            pk__in=ids, status__in=[Status.FINISHED, Status.FAILED]
+        ).count()
+        if done == len(ids):
+            return time.monotonic()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {done} of {len(ids)} submissions ended in {timeout:.0f} s")
+        time.sleep(0.25)
+
+
+class ContainerStarts:
+    """Counts the engine's container starts per submission, live from its event stream (the
+    engine keeps only a short backlog, so a later query would miss a long burst's events)."""
+
+    def __init__(self) -> None:
+        import docker
+
+        self.counts: dict[str, int] = {}
+        self.stream = docker.from_env().events(
+            decode=True,
+            filters={
+                "type": "container",
+                "event": "start",
+                "label": "org.forgerybench.instance=bench-scale",
+            },
+        )
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(Exception):  # the stream ends when closed
+            for event in self.stream:
+                submission = event["Actor"]["Attributes"].get("org.forgerybench.submission")
+                if submission:
+                    self.counts[submission] = self.counts.get(submission, 0) + 1
+
+    def stop(self) -> dict[str, int]:
+        time.sleep(1)  # let the last events arrive
+        self.stream.close()
+        self.thread.join(5)
+        return self.counts
+
+
+def measure(workers: int, count: int, track, teams, image: str, sleep: float) -> dict:
+    from submissions.models import Status, Submission
+
+    pool = Workers(workers)
+    try:
+        start = time.monotonic()
+        ids = submit(track, teams, image, count, seed=workers)
+        end = wait_done(ids, timeout=60 + count * (sleep + 10))
+    finally:
+        pool.stop()
+    rows = list(Submission.objects.filter(pk__in=ids))
+    failed = [r for r in rows if r.status != Status.FINISHED]
+    if failed:
+        raise RuntimeError(
+            f"{len(failed)} failed: {failed[0].failure_code} {failed[0].failure_reason}"
+        )
+    # The run step alone (claim to scoring queued): container and /output handling.
+    run_step = [(r.scoring_at - r.running_at).total_seconds() - sleep for r in rows]  # type: ignore[operator]
+    wall = end - start
+    return {
+        "workers": workers,
+        "submissions": count,
+        "wall_s": wall,
+        "per_minute": count / wall * 60,
+        # Worker-seconds spent per submission beyond the model's own: run, score, queue hops,
+        # database writes, and the idle tail while the last runs finish.
+        "overhead_s": workers * wall / count - sleep,
+        "run_step_overhead_s": statistics.median(run_step),
+    }
+
+
+def burst(count: int, workers: int, track, teams, image: str, sleep: float) -> dict:
+    from submissions.models import Result, SplitRun, Status, Submission
+
+    pool = Workers(workers)
+    watch = ContainerStarts()
+    try:
+        start = time.monotonic()
+        ids = submit(track, teams, image, count, seed=1000)
+        queued = time.monotonic() - start
+        end = wait_done(ids, timeout=120 + count * (sleep + 10) / workers)
+    finally:
+        starts = watch.stop()
+        pool.stop()
+    rows = {r.pk: r for r in Submission.objects.filter(pk__in=ids)}
+    finished = sum(1 for r in rows.values() if r.status == Status.FINISHED)
+    runs = SplitRun.objects.filter(submission_id__in=ids).count()
+    results = Result.objects.filter(submission_id__in=ids).count()
+    # Order: rank in which each submission was claimed vs. rank in which it was queued.
+    started = sorted(ids, key=lambda pk: rows[pk].running_at)  # type: ignore[arg-type,return-value]
+    displacement = [abs(started.index(pk) - position) for position, pk in enumerate(ids)]
+    by_team: dict[str, list[int]] = {}
+    for rank, pk in enumerate(started):
+        by_team.setdefault(rows[pk].team.name, []).append(rank)
+    return {
+        "submissions": count,
+        "workers": workers,
+        "queue_s": queued,
+        "wall_s": end - start,
+        "finished": finished,
+        # Lost: queued but never ran and never finished; run twice: started more than once.
+        "lost": sum(1 for pk in ids if str(pk) not in starts or rows[pk].status != Status.FINISHED),
+        "duplicated": sum(1 for n in starts.values() if n > 1),
+        "runs": runs,
+        "results": results,
+        "max_displacement": max(displacement),
+        "team_median_start_rank": {
+            team: statistics.median(ranks) for team, ranks in sorted(by_team.items())
+        },
+        "team_share_of_first_quarter": {
+            team: sum(1 for r in ranks if r < count // 4) / (count // 4)
+            for team, ranks in sorted(by_team.items())
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small counts (about 2 minutes)")
+    parser.add_argument("--sleep", type=float, default=None, help="model seconds per run")
+    parser.add_argument("--per-worker", type=int, default=None, help="submissions per worker")
+    parser.add_argument("--burst", type=int, default=None, help="submissions queued at once")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    sleep = args.sleep if args.sleep is not None else (2.0 if args.quick else 5.0)
+    per_worker = args.per_worker or (3 if args.quick else 8)
+    burst_count = args.burst or (40 if args.quick else 200)
+
+    shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True)
+    create_database()
+    setup_django()
+    from forgerybench_site.celery import app
+
+    app.control.purge()
+    image = build_sleeper(sleep)
+    track = make_track()
+    teams = make_teams(4)
+    say(
+        f"scale benchmark: {SAMPLES}-sample split, model sleeps {sleep:g} s, {os.cpu_count()} cores"
+    )
+
+    rows = [measure(k, per_worker * k, track, teams, image, sleep) for k in (1, 2, 4)]
+    base = rows[0]["per_minute"]
+    say(f"\n{'K':>2} {'subs':>5} {'wall':>8} {'subs/min':>9} {'vs K=1':>7} {'goal':>6} "
+        f"{'overhead/sub':>13} {'run step':>9}")  # fmt: skip
+    for row in rows:
+        row["speedup"] = row["per_minute"] / base
+        say(
+            f"{row['workers']:>2} {row['submissions']:>5} {row['wall_s']:>7.1f}s "
+            f"{row['per_minute']:>9.2f} {row['speedup']:>6.2f}x {0.8 * row['workers']:>5.1f}x "
+            f"{row['overhead_s']:>12.2f}s {row['run_step_overhead_s']:>8.2f}s"
+        )
+    burst_sleep = 0.5 if args.quick else 1.0
+    result = burst(burst_count, 4, track, teams, build_sleeper(burst_sleep), burst_sleep)
+    say(
+        f"\nburst: {result['submissions']} queued in {result['queue_s']:.1f} s, "
+        f"{result['workers']} workers, all ended in {result['wall_s']:.1f} s; "
+        f"finished {result['finished']}, lost {result['lost']}, run twice {result['duplicated']}, "
+        f"runs {result['runs']}, results {result['results']}"
+    )
+    say(f"  start order vs queue order: max displacement {result['max_displacement']}")
+    say(f"  median start rank by team: {result['team_median_start_rank']}")
+    say(f"  share of the first quarter by team: {result['team_share_of_first_quarter']}")
+    if args.json:
+        args.json.write_text(json.dumps({"scaling": rows, "burst": result}, indent=2))
+    ok = result["finished"] == burst_count and result["lost"] == 0 and result["duplicated"] == 0
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The REST API: token auth, catalog and leaderboards, resumable uploads, submissions."""

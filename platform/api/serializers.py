@@ -1,0 +1,221 @@
+"""Request and response shapes. They translate only; rules live in services."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from benchmarks.models import Benchmark, Split, Track
+from submissions.models import Result, Submission
+
+from .models import UploadSession
+
+
+def track_key(track: Track) -> str:
+    """The id teams type: ``<benchmark>/<track>``."""
+    return f"{track.benchmark.slug}/{track.slug}"
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="stable, machine-readable")
+    message = serializers.CharField(help_text="for people")
+
+
+class SplitSerializer(serializers.ModelSerializer):
+    results_visible = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Split
+        fields = ["name", "visibility", "sample_count", "results_visible", "inputs_sha256"]
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    id = serializers.SerializerMethodField()
+    benchmark = serializers.CharField(source="benchmark.slug")
+    gpu = serializers.SerializerMethodField()
+    cpus = serializers.FloatField()
+    splits = SplitSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Track
+        fields = [
+            "id",
+            "benchmark",
+            "slug",
+            "name",
+            "task",
+            "primary_metric",
+            "gpu",
+            "timeout_seconds",
+            "memory_mb",
+            "cpus",
+            "splits",
+        ]
+
+    def get_id(self, track: Track) -> str:
+        return track_key(track)
+
+    def get_gpu(self, track: Track) -> bool:
+        return track.resource_class == Track.ResourceClass.GPU
+
+
+class BenchmarkSerializer(serializers.ModelSerializer):
+    tracks = TrackSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Benchmark
+        fields = ["slug", "name", "description", "synthetic", "tracks"]
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    is_staff = serializers.BooleanField()
+    teams = serializers.ListField(child=serializers.CharField(), help_text="team slugs")
+
+
+class UploadCreateSerializer(serializers.Serializer):
+    track = serializers.RegexField(
+        r"^[-a-zA-Z0-9_]+/[-a-zA-Z0-9_]+$", help_text="<benchmark>/<track>", max_length=161
+    )
+    team = serializers.SlugField(
+        required=False, help_text="team slug; optional when you belong to exactly one team"
+    )
+    method_name = serializers.CharField(max_length=120)
+    training_data = serializers.CharField(
+        max_length=200, help_text="a benchmark slug, or 'other: <description>'"
+    )
+    size = serializers.IntegerField(min_value=1, help_text="total bytes of the tarball")
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", help_text="hex SHA-256 of the tarball")
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    offset = serializers.IntegerField(source="received", help_text="bytes received so far")
+    track = serializers.SerializerMethodField()
+    team = serializers.CharField(source="team.slug")
+    submission = serializers.IntegerField(source="submission_id", allow_null=True)
+
+    class Meta:
+        model = UploadSession
+        fields = [
+            "id",
+            "state",
+            "size",
+            "offset",
+            "sha256",
+            "track",
+            "team",
+            "method_name",
+            "training_data",
+            "failure_code",
+            "failure_message",
+            "submission",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_track(self, session: UploadSession) -> str:
+        return track_key(session.track)
+
+
+class SubmissionCreateSerializer(serializers.Serializer):
+    upload = serializers.UUIDField(help_text="a complete upload session")
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    track = serializers.SerializerMethodField()
+    team = serializers.CharField(source="team.slug")
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "team",
+            "track",
+            "method_name",
+            "training_data",
+            "status",
+            "image_id",
+            "tarball_sha256",
+            "tarball_size",
+            "created_at",
+            "queued_at",
+            "running_at",
+            "scoring_at",
+            "finished_at",
+            "failed_at",
+            "failure_code",
+            "failure_reason",
+        ]
+
+    def get_track(self, submission: Submission) -> str:
+        return track_key(submission.track)
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    split = serializers.CharField(source="split.name")
+    visibility = serializers.CharField(source="split.visibility")
+    metrics = serializers.DictField(child=serializers.JSONField())
+
+    class Meta:
+        model = Result
+        fields = [
+            "split",
+            "visibility",
+            "primary_value",
+            "metrics",
+            "protocol_version",
+            "evaluator_version",
+            "created_at",
+        ]
+
+
+class RunLogSerializer(serializers.Serializer):
+    split = serializers.CharField()
+    outcome = serializers.CharField()
+    exit_code = serializers.IntegerField(allow_null=True)
+    log_tail = serializers.CharField()
+
+
+class LogsSerializer(serializers.Serializer):
+    submission = serializers.IntegerField()
+    status = serializers.CharField()
+    log_tail = serializers.CharField()
+    runs = RunLogSerializer(many=True)
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    team = serializers.CharField()
+    is_baseline = serializers.BooleanField()
+    method = serializers.CharField()
+    submission_id = serializers.IntegerField()
+    primary = serializers.FloatField(allow_null=True)
+    interval = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    metrics = serializers.DictField(child=serializers.JSONField())
+    scored_at = serializers.DateTimeField()
+
+
+class LeaderboardSplitSerializer(serializers.Serializer):
+    split = serializers.CharField()
+    visibility = serializers.CharField()
+    results_visible = serializers.BooleanField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = LeaderboardRowSerializer(many=True)
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    track = serializers.CharField()
+    task = serializers.CharField()
+    primary_metric = serializers.CharField()
+    protocol = serializers.IntegerField()
+    splits = LeaderboardSplitSerializer(many=True)
+
+
+def row_dict(row: Any) -> dict[str, Any]:
+    """A leaderboard row as plain JSON-ready data (every field the row carries)."""
+    from dataclasses import asdict
+
+    data = asdict(row)
+    data["scored_at"] = row.scored_at.isoformat()
+    if data.get("interval") is not None:
+        data["interval"] = list(data["interval"])
+    return data

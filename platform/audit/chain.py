@@ -1,0 +1,115 @@
+"""The hash chain of the audit log: canonical encoding, entry hashes, verification.
+
+An entry's hash is the SHA-256 of a canonical JSON object holding every stored field and the
+previous entry's hash, so a changed field, a removed entry or a reordered pair each breaks the
+chain at a nameable place. Pure functions: no database access here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling per value: sorted keys, no spaces, NaN refused (JSON has none)."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def sha256_json(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def timestamp(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class EntryFields(Protocol):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    reason: str
+    payload: Any
+    prev_hash: str
+    entry_hash: str
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    reason: str,
+    payload: Any,
+    prev_hash: str,
+) -> str:
+    return sha256_json(
+        {
+            "seq": seq,
+            "at": timestamp(at),
+            "actor": actor,
+            "action": action,
+            "target": [target_type, target_id],
+            "reason": reason,
+            "payload": payload,
+            "prev": prev_hash,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"audit log broken at entry #{self.seq}: {self.problem}"
+
+
+def first_break(
+    entries: Iterable[EntryFields], *, head_seq: int | None = None
+) -> ChainBreak | None:
+    """Walk entries in ``seq`` order; return the first one that does not hold, or None."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return ChainBreak(entry.seq, f"expected entry #{expected_seq} here (a row is missing)")
+        if entry.prev_hash != expected_prev:
+            return ChainBreak(entry.seq, "its link does not match the previous entry's hash")
+        recomputed = entry_hash(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            reason=entry.reason,
+            payload=entry.payload,
+            prev_hash=entry.prev_hash,
+        )
+        if recomputed != entry.entry_hash:
+            return ChainBreak(
+                entry.seq, "its contents do not match its hash (edited after writing)"
+            )
+        expected_prev = entry.entry_hash
+        expected_seq += 1
+    if head_seq is not None and head_seq != expected_seq - 1:
+        return ChainBreak(
+            expected_seq, f"the chain head says #{head_seq} is the last entry (entries removed)"
+        )
+    return None

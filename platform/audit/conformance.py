@@ -1,0 +1,289 @@
+"""Audit tests run by the platform on a scored Result (after MLPerf's compliance tests).
+
+* determinism: rerun a random subset of the split with the same image; every per-sample score
+  must match the stored one within the track's tolerance.
+* no_cues: rerun that subset shuffled, under fresh ids and file names, each input twice under
+  two different names; a prediction must not depend on ids, order or names.
+
+Runs go through the same runner and limits as the original run: the container sees an inputs
+folder with the usual task.json and manifest.jsonl, never labels.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from benchmarks.models import Task
+from evaluator.runner import run_submission_container
+from submissions.models import Result
+
+from .models import AuditAction, AuditTestReport, Provenance
+from .selectors import audit_policy_for
+from .services import audit_append
+from .storage import StoredPredictionsError, predictions_jsonl_bytes, read_jsonl
+
+logger = logging.getLogger(__name__)
+
+KINDS = (AuditTestReport.Kind.DETERMINISM, AuditTestReport.Kind.NO_CUES)
+MAX_LISTED = 50
+
+
+class AuditTestUnavailable(ValueError):
+    """The audit test cannot run on this Result; the message says why."""
+
+
+@dataclass
+class RerunPlan:
+    """What the rerun's container sees, and how each of its ids maps back to a stored id."""
+
+    manifest: list[dict[str, Any]]
+    files: dict[str, str]  # new relative path -> original relative path
+    back: dict[str, str]  # new id -> original id
+    subset: list[str] = field(default_factory=list)
+
+
+def _manifest(inputs_dir: Path) -> list[dict[str, Any]]:
+    with (inputs_dir / "manifest.jsonl").open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _subset(manifest: list[dict[str, Any]], size: int, rng: random.Random) -> list[dict[str, Any]]:
+    if any("video" in item for item in manifest):
+        # Frame tracks: draw whole videos, so per-video models see complete sequences.
+        videos = sorted({item["video"] for item in manifest})
+        wanted = set(rng.sample(videos, min(len(videos), max(1, size))))
+        return [item for item in manifest if item["video"] in wanted]
+    return rng.sample(manifest, min(len(manifest), size))
+
+
+def plan_same(subset: list[dict[str, Any]]) -> RerunPlan:
+    return RerunPlan(
+        manifest=[dict(item) for item in subset],
+        files={item["path"]: item["path"] for item in subset},
+        back={item["id"]: item["id"] for item in subset},
+        subset=[item["id"] for item in subset],
+    )
+
+
+def plan_disguised(subset: list[dict[str, Any]], rng: random.Random) -> RerunPlan:
+    """Every sample twice under fresh ids and names, videos renamed, order shuffled."""
+
+    def token() -> str:
+        return f"{rng.getrandbits(48):012x}"
+
+    manifest, files, back = [], {}, {}
+    for _copy in range(2):
+        videos: dict[str, str] = {}
+        for item in subset:
+            new_id = token()
+            suffix = Path(item["path"]).suffix
+            new_path = f"data/{token()}{suffix}"
+            entry = {**item, "id": new_id, "path": new_path}
+            if "video" in item:
+                entry["video"] = videos.setdefault(item["video"], token())
+            manifest.append(entry)
+            files[new_path] = item["path"]
+            back[new_id] = item["id"]
+    rng.shuffle(manifest)
+    return RerunPlan(
+        manifest=manifest, files=files, back=back, subset=[item["id"] for item in subset]
+    )
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _materialize(plan: RerunPlan, split_inputs: Path, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    shutil.copyfile(split_inputs / "task.json", folder / "task.json")
+    for new, original in plan.files.items():
+        source = (split_inputs / original).resolve()
+        if not source.is_relative_to(split_inputs.resolve()):
+            raise AuditTestUnavailable(f"manifest path {original} leaves the split's folder")
+        _link_or_copy(source, folder / new)
+    lines = "".join(json.dumps(item) + "\n" for item in plan.manifest)
+    (folder / "manifest.jsonl").write_text(lines, encoding="utf-8")
+
+
+def _read_scores(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    scores: dict[str, Any] = {}
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and isinstance(record.get("id"), str):
+                scores.setdefault(record["id"], record.get("score"))
+    return scores
+
+
+def compare_scores(
+    plan: RerunPlan, stored: dict[str, Any], rerun: dict[str, Any], tolerance: float
+) -> list[dict[str, Any]]:
+    """Samples whose rerun output is missing or differs from the stored one by > tolerance."""
+    moved = []
+    for new_id, original in plan.back.items():
+        before, after = stored.get(original), rerun.get(new_id)
+        ok = isinstance(after, int | float) and isinstance(before, int | float)
+        delta = abs(float(after) - float(before)) if ok else None  # type: ignore[arg-type]
+        if delta is None or delta > tolerance:
+            moved.append(
+                {
+                    "id": original,
+                    "as": new_id if new_id != original else "",
+                    "stored": before,
+                    "rerun": after,
+                    "delta": delta,
+                }
+            )
+    return moved
+
+
+def _run(result: Result, plan: RerunPlan, kind: str, key: str) -> tuple[Any, Path]:
+    from submissions.images import docker_client
+    from submissions.pipeline import PREDICTIONS_FILE, run_limits_for
+
+    submission = result.submission
+    base = Path(settings.FORGERYBENCH_AUDIT_DIR) / "tests" / key
+    inputs = base / "inputs"
+    artifacts = base / "outputs"
+    _materialize(plan, Path(result.split.inputs_dir), inputs)
+    try:
+        outcome = run_submission_container(
+            docker_client(),
+            image_id=submission.image_id,
+            inputs_dir=inputs,
+            run_dir=Path(settings.FORGERYBENCH_RUNS_DIR) / f"audit-{key}",
+            artifacts_dir=artifacts,
+            limits=run_limits_for(submission.track),
+            run_key=f"{settings.FORGERYBENCH_INSTANCE}-audit-{key}",
+            labels={
+                "org.forgerybench.submission": str(submission.pk),
+                "org.forgerybench.instance": settings.FORGERYBENCH_INSTANCE,
+                "org.forgerybench.audit": kind,
+            },
+        )
+    finally:
+        shutil.rmtree(inputs, ignore_errors=True)
+    return outcome, artifacts / PREDICTIONS_FILE
+
+
+def _one(
+    result: Result,
+    kind: str,
+    plan: RerunPlan,
+    stored: dict[str, Any],
+    seed: int,
+    tolerance: float,
+    actor: str,
+) -> AuditTestReport:
+    started = timezone.now()
+    key = f"{result.pk}-{kind}-{secrets.token_hex(4)}"
+    outcome, predictions = _run(result, plan, kind, key)
+    moved: list[dict[str, Any]] = []
+    if not outcome.succeeded:
+        verdict = AuditTestReport.Outcome.ERROR
+        summary = f"the rerun did not complete: {outcome.outcome} ({outcome.message})"
+    else:
+        moved = compare_scores(plan, stored, _read_scores(predictions), tolerance)
+        verdict = AuditTestReport.Outcome.FAILED if moved else AuditTestReport.Outcome.PASSED
+        what = (
+            "reran unchanged"
+            if kind == AuditTestReport.Kind.DETERMINISM
+            else ("reran shuffled, under fresh ids and names, each twice")
+        )
+        summary = (
+            f"{len(plan.subset)} samples {what}: {len(plan.back) - len(moved)} of {len(plan.back)} "
+            f"outputs within {tolerance:g} of the stored predictions"
+        )
+    with transaction.atomic():
+        report = AuditTestReport.objects.create(
+            result=result,
+            kind=kind,
+            outcome=verdict,
+            seed=seed,
+            tolerance=tolerance,
+            subset=plan.subset,
+            moved=moved[:MAX_LISTED],
+            summary=summary + (f"; {len(moved)} moved" if moved else ""),
+            run_outcome=outcome.outcome,
+            image_id=result.submission.image_id,
+            actor=actor,
+            started_at=started,
+            ended_at=timezone.now(),
+        )
+        audit_append(
+            action=AuditAction.AUDIT_TESTS,
+            target_type="result",
+            target_id=result.pk,
+            actor=actor,
+            payload={
+                "report": report.pk,
+                "kind": kind,
+                "outcome": verdict,
+                "seed": seed,
+                "moved": len(moved),
+                "samples": len(plan.subset),
+            },
+        )
+    return report
+
+
+def result_run_audit_tests(
+    *,
+    result: Result,
+    actor: str = "system",
+    kinds: tuple[str, ...] = KINDS,
+    seed: int | None = None,
+) -> list[AuditTestReport]:
+    """Run the audit tests on one Result and store a report for each (shown on its page)."""
+    track = result.split.track
+    if track.task != Task.DETECTION:
+        raise AuditTestUnavailable(f"audit tests support detection tracks so far, not {track.task}")
+    provenance = Provenance.objects.filter(result=result).first()
+    if provenance is None:
+        raise AuditTestUnavailable(f"result {result.pk} has no provenance record")
+    try:
+        stored_lines = read_jsonl(
+            predictions_jsonl_bytes(
+                archive=Path(provenance.predictions_path),
+                expected_sha256=provenance.predictions_sha256,
+            )
+        )
+    except StoredPredictionsError as exc:
+        raise AuditTestUnavailable(str(exc)) from None
+    stored = {line["id"]: line.get("score") for line in stored_lines}
+    policy = audit_policy_for(track_id=track.pk)
+    seed = secrets.randbits(32) if seed is None else seed
+    rng = random.Random(seed)
+    subset = _subset(_manifest(Path(result.split.inputs_dir)), policy.subset_size, rng)
+    reports = []
+    for kind in kinds:
+        if kind == AuditTestReport.Kind.DETERMINISM:
+            plan = plan_same(subset)
+        elif kind == AuditTestReport.Kind.NO_CUES:
+            plan = plan_disguised(subset, rng)
+        else:
+            raise AuditTestUnavailable(f"unknown audit test {kind!r}")
+        reports.append(_one(result, kind, plan, stored, seed, policy.tolerance, actor))
+    return reports

@@ -1,0 +1,240 @@
+"""Provenance capture: written by the score step in the same transaction as the Result.
+
+Also stores the split's per-sample predictions (compressed) and unit table in trusted storage,
+creates the Result's review row (unverified) and appends the ``result_written`` log entry that
+pins the Result's metrics, provenance and predictions by their SHA-256.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import socket
+import subprocess
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+import evaluator
+from benchmarks.models import Track
+from submissions.models import Result, SplitRun
+
+from .chain import sha256_json, timestamp
+from .models import AuditAction, Provenance, ResultReview
+from .services import audit_append
+from .storage import (
+    PREDICTIONS_ARCHIVE,
+    UNITS_FILE,
+    audit_dir_for,
+    predictions_archive_write,
+    units_copy,
+)
+
+logger = logging.getLogger(__name__)
+
+# Which fields a record must hold to be complete (GPU fields only on GPU tracks).
+REQUIRED_FIELDS = (
+    "image_id",
+    "manifest_sha256",
+    "labels_sha256",
+    "evaluator_version",
+    "worker_host",
+    "runtime_flags",
+    "exit_code",
+    "predictions_sha256",
+    "metrics_sha256",
+)
+REQUIRED_STEPS = ("run_started", "run_ended", "score_started", "score_ended")
+
+
+@functools.cache
+def evaluator_commit() -> str:
+    """The git commit of the running code when it runs from a checkout; else the setting."""
+    configured = settings.FORGERYBENCH_GIT_COMMIT
+    if configured:
+        return str(configured)[:40]
+    root = Path(evaluator.__file__).resolve().parents[1]
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and len(commit) == 40 else ""
+
+
+def gpu_info() -> tuple[str, str]:
+    """(model, driver) of this host's first GPU, or empty strings when nvidia-smi is absent."""
+    try:
+        done = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "", ""
+    first = done.stdout.strip().splitlines()[:1]
+    if done.returncode != 0 or not first or "," not in first[0]:
+        return "", ""
+    model, driver = (part.strip() for part in first[0].split(",", 1))
+    return model, driver
+
+
+def _engine_facts(image_id: str) -> tuple[str, str]:
+    """(image digest, engine host). A registry digest when the image has one, else the
+    content-addressed image id itself once the engine confirms it holds that image."""
+    from submissions.images import docker_client
+
+    try:
+        client = docker_client()
+        image = client.images.get(image_id)
+        engine_host = str(client.info().get("Name", ""))
+    except (RuntimeError, docker.errors.DockerException) as exc:
+        logger.warning("image %s could not be inspected for provenance: %s", image_id, exc)
+        return "", ""
+    repo_digests = image.attrs.get("RepoDigests") or []
+    digest = repo_digests[0] if repo_digests else (image.id if image.id == image_id else "")
+    return str(digest or ""), engine_host
+
+
+def _iso(at: datetime | None) -> str | None:
+    return timestamp(at) if at else None
+
+
+def missing_fields(provenance: Provenance, *, gpu: bool) -> list[str]:
+    missing = [name for name in REQUIRED_FIELDS if getattr(provenance, name) in ("", None, {}, [])]
+    if not (provenance.tarball_sha256 or provenance.image_reference):
+        missing.append("tarball_sha256 or image_reference")
+    missing += [
+        f"step_times.{step}" for step in REQUIRED_STEPS if not provenance.step_times.get(step)
+    ]
+    if gpu:
+        missing += [name for name in ("gpu_model", "gpu_driver") if not getattr(provenance, name)]
+    return missing
+
+
+def provenance_document(provenance: Provenance) -> dict[str, Any]:
+    """The record as plain JSON: what the log pins and what an audit bundle carries."""
+    fields = [
+        field.name
+        for field in Provenance._meta.get_fields()
+        if field.concrete and field.name not in ("id", "result", "split", "complete", "missing")
+    ]
+    document: dict[str, Any] = {name: getattr(provenance, name) for name in fields}
+    document["created_at"] = timestamp(provenance.created_at)
+    document["result"] = provenance.result_id
+    document["split"] = provenance.split_id
+    return document
+
+
+def result_record_provenance(
+    *, result: Result, run: SplitRun, score_started_at: datetime, actor: str = "system"
+) -> Provenance:
+    """Store predictions, write the Provenance and the review row, append the log entry.
+
+    Call inside the transaction that created ``result``: all of it commits, or none.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("result_record_provenance must run inside the Result's transaction")
+    submission = result.submission
+    split = run.split
+    track = submission.track
+    store = audit_dir_for(submission_id=submission.pk, split_name=split.name)
+    artifacts = Path(run.artifacts_dir)
+    from submissions.pipeline import PREDICTIONS_FILE, UNIT_TABLE_FILE
+
+    archive = predictions_archive_write(
+        predictions=artifacts / PREDICTIONS_FILE, destination=store / PREDICTIONS_ARCHIVE
+    )
+    units = units_copy(units=artifacts / UNIT_TABLE_FILE, destination=store / UNITS_FILE)
+    image_digest, engine_host = _engine_facts(submission.image_id)
+    gpu = track.resource_class == Track.ResourceClass.GPU
+    gpu_model, gpu_driver = gpu_info() if gpu else ("", "")
+    stored = Result.objects.values_list("metrics", flat=True).get(pk=result.pk)
+    metrics = result.metrics
+    provenance = Provenance(
+        result=result,
+        image_id=submission.image_id,
+        image_digest=image_digest,
+        image_reference=submission.image_reference,
+        tarball_sha256=submission.tarball_sha256,
+        tarball_size=submission.tarball_size,
+        method_name=submission.method_name,
+        training_data=submission.training_data,
+        split=split,
+        manifest_sha256=split.inputs_sha256,
+        labels_sha256=split.labels_sha256,
+        sample_count=split.sample_count,
+        protocol_version=result.protocol_version,
+        evaluator_version=result.evaluator_version,
+        evaluator_commit=evaluator_commit(),
+        metric_settings={
+            "task": track.task,
+            "primary": metrics.get("primary", track.primary_metric),
+            "n_resamples": metrics.get("n_resamples"),
+            "resampling_unit": metrics.get("resampling_unit"),
+            "threshold": 0.5,
+        },
+        bootstrap_seed=metrics.get("seed", settings.FORGERYBENCH_BOOTSTRAP_SEED),
+        worker_host=socket.gethostname(),
+        engine_host=engine_host,
+        gpu_model=gpu_model,
+        gpu_driver=gpu_driver,
+        runtime_flags=run.runtime_flags,
+        container_id=run.container_id,
+        exit_code=run.exit_code,
+        run_outcome=run.outcome,
+        step_times={
+            "submitted": _iso(submission.created_at),
+            "queued": _iso(submission.queued_at),
+            "running": _iso(submission.running_at),
+            "run_started": _iso(run.started_at),
+            "run_ended": _iso(run.ended_at),
+            "scoring": _iso(submission.scoring_at),
+            "score_started": _iso(score_started_at),
+            "score_ended": _iso(timezone.now()),
+        },
+        predictions_path=str(archive.path),
+        predictions_sha256=archive.sha256,
+        predictions_size=archive.size,
+        units_path=str(units.path) if units else "",
+        units_sha256=units.sha256 if units else "",
+        metrics_sha256=sha256_json(stored),
+        created_at=timezone.now(),
+    )
+    provenance.missing = missing_fields(provenance, gpu=gpu)
+    provenance.complete = not provenance.missing
+    provenance.save()
+    provenance.refresh_from_db()
+    ResultReview.objects.get_or_create(result=result)
+    audit_append(
+        action=AuditAction.RESULT_WRITTEN,
+        target_type="result",
+        target_id=result.pk,
+        actor=actor,
+        payload={
+            "submission": submission.pk,
+            "split": split.pk,
+            "primary_metric": provenance.metric_settings["primary"],
+            "primary_value": result.primary_value,
+            "metrics_sha256": provenance.metrics_sha256,
+            "provenance_sha256": sha256_json(provenance_document(provenance)),
+            "predictions_sha256": archive.sha256,
+            "protocol_version": result.protocol_version,
+            "evaluator_version": result.evaluator_version,
+            "complete": provenance.complete,
+        },
+    )
+    return provenance

@@ -1,0 +1,248 @@
+"""Writes of the audit app: the log, verification status, objections and their thread.
+
+Every write that changes what a reader of a result should believe appends an audit entry in
+the same transaction, so the log and the state never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Team
+from submissions.models import Result
+
+from .chain import GENESIS_HASH, ChainBreak, entry_hash, first_break
+from .models import (
+    AuditAction,
+    AuditChainHead,
+    AuditEntry,
+    Comment,
+    Objection,
+    ResultReview,
+    VerificationStatus,
+)
+from .roles import actor_name, reviewer_group, user_is_reviewer
+
+
+class AuditPermissionDenied(PermissionError):
+    """The user may not take this audit action; the message says why."""
+
+
+class AuditActionRefused(ValueError):
+    """The action does not apply in the current state; the message says why."""
+
+
+def _head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(pk=1, seq=0, last_hash=GENESIS_HASH)
+    except IntegrityError:
+        pass  # another writer created it first
+    return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+def audit_append(
+    *,
+    action: str,
+    target_type: str,
+    target_id: object,
+    actor: str = "system",
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry; the head row lock makes concurrent appends take turns."""
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    with transaction.atomic():
+        head = _head()
+        fields: dict[str, Any] = {
+            "seq": head.seq + 1,
+            "at": timezone.now(),
+            "actor": actor,
+            "action": action,
+            "target_type": target_type,
+            "target_id": str(target_id),
+            "reason": reason,
+            "payload": payload or {},
+            "prev_hash": head.last_hash,
+        }
+        digest = entry_hash(**fields)
+        entry = AuditEntry.objects.create(entry_hash=digest, **fields)
+        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, last_hash=digest)
+    return entry
+
+
+def audit_verify_chain(*, batch: int = 2000) -> ChainBreak | None:
+    """Walk the whole log from the database; the first broken entry, or None."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=batch)
+    return first_break(entries, head_seq=head.seq if head else 0)
+
+
+def reviewer_add(*, user: User, by: User | None = None) -> None:
+    with transaction.atomic():
+        user.groups.add(reviewer_group())
+        audit_append(
+            action=AuditAction.REVIEWER_ADDED,
+            target_type="user",
+            target_id=user.get_username(),
+            actor=actor_name(by),
+        )
+
+
+def _require_reviewer(user: User) -> None:
+    if not user_is_reviewer(user):
+        raise AuditPermissionDenied("only reviewers and organizers may do this")
+
+
+_STATUS_ACTION = {
+    VerificationStatus.VERIFIED: AuditAction.VERIFIED,
+    VerificationStatus.FLAGGED: AuditAction.FLAGGED,
+    VerificationStatus.UNVERIFIED: AuditAction.UNVERIFIED,
+    VerificationStatus.REMOVED: AuditAction.DISQUALIFIED,
+}
+
+
+def result_set_status(*, result: Result, status: str, user: User, reason: str = "") -> ResultReview:
+    """A reviewer's verdict. Flagging or removing needs a reason; the log records each change."""
+    _require_reviewer(user)
+    if status not in VerificationStatus.values:
+        raise AuditActionRefused(f"unknown verification status {status!r}")
+    if status in (VerificationStatus.FLAGGED, VerificationStatus.REMOVED) and not reason.strip():
+        raise AuditActionRefused(f"marking a result {status} needs a reason")
+    if status == VerificationStatus.VERIFIED:
+        provenance = getattr(result, "provenance", None)
+        if provenance is None or not provenance.complete:
+            raise AuditActionRefused("a result with incomplete provenance cannot be verified")
+    with transaction.atomic():
+        review, _ = ResultReview.objects.select_for_update().get_or_create(result=result)
+        previous = review.status
+        if previous == status:
+            raise AuditActionRefused(f"the result is already {status}")
+        ResultReview.objects.filter(pk=review.pk, status=previous).update(
+            status=status,
+            reason=reason.strip(),
+            changed_by=actor_name(user),
+            changed_at=timezone.now(),
+        )
+        audit_append(
+            action=_STATUS_ACTION[VerificationStatus(status)],
+            target_type="result",
+            target_id=result.pk,
+            actor=actor_name(user),
+            reason=reason.strip(),
+            payload={"from": previous, "to": status},
+        )
+        review.refresh_from_db()
+    return review
+
+
+def comment_add(*, result: Result, user: User, body: str) -> Comment:
+    body = body.strip()
+    if not body:
+        raise AuditActionRefused("a comment cannot be empty")
+    with transaction.atomic():
+        comment = Comment.objects.create(result=result, author=user, body=body)
+        audit_append(
+            action=AuditAction.COMMENT,
+            target_type="result",
+            target_id=result.pk,
+            actor=actor_name(user),
+            payload={"comment": comment.pk, "body_sha256": _sha(body)},
+        )
+    return comment
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def objection_raise(
+    *, result: Result, team: Team, user: User, rule: str, evidence: str
+) -> Objection:
+    """Any team may object to another team's result, citing the rule and the evidence."""
+    if not team.memberships.filter(user=user).exists():
+        raise AuditPermissionDenied(f"you are not a member of {team}")
+    if result.submission.team_id == team.pk:
+        raise AuditActionRefused("a team cannot object to its own result")
+    if not rule.strip() or not evidence.strip():
+        raise AuditActionRefused("an objection must cite a protocol rule and give evidence")
+    with transaction.atomic():
+        objection = Objection.objects.create(
+            result=result,
+            team=team,
+            raised_by=actor_name(user),
+            rule=rule.strip(),
+            evidence=evidence.strip(),
+        )
+        audit_append(
+            action=AuditAction.OBJECTION_RAISED,
+            target_type="result",
+            target_id=result.pk,
+            actor=actor_name(user),
+            reason=objection.rule,
+            payload={
+                "objection": objection.pk,
+                "team": team.slug,
+                "evidence_sha256": _sha(objection.evidence),
+            },
+        )
+    return objection
+
+
+def objection_resolve(
+    *, objection: Objection, user: User, upheld: bool, resolution: str, remove: bool = False
+) -> Objection:
+    """Upheld: the result is flagged (or removed); rejected: it stays as it is. Both are logged."""
+    _require_reviewer(user)
+    if not resolution.strip():
+        raise AuditActionRefused("a resolution needs a written reason")
+    status = Objection.Status.UPHELD if upheld else Objection.Status.REJECTED
+    with transaction.atomic():
+        moved = Objection.objects.filter(pk=objection.pk, status=Objection.Status.OPEN).update(
+            status=status,
+            resolution=resolution.strip(),
+            resolved_by=actor_name(user),
+            resolved_at=timezone.now(),
+        )
+        if not moved:
+            raise AuditActionRefused("this objection is already resolved")
+        audit_append(
+            action=AuditAction.OBJECTION_UPHELD if upheld else AuditAction.OBJECTION_REJECTED,
+            target_type="result",
+            target_id=objection.result_id,
+            actor=actor_name(user),
+            reason=resolution.strip(),
+            payload={"objection": objection.pk},
+        )
+        if upheld:
+            verdict = VerificationStatus.REMOVED if remove else VerificationStatus.FLAGGED
+            review = ResultReview.objects.filter(result_id=objection.result_id).first()
+            if review is None or review.status != verdict:
+                result_set_status(
+                    result=objection.result,
+                    status=verdict,
+                    user=user,
+                    reason=f"objection #{objection.pk} upheld: {resolution.strip()}",
+                )
+    objection.refresh_from_db()
+    return objection
+
+
+def audit_tests_request(*, result: Result, user: User) -> None:
+    """Queue the audit tests of a Result on its track's queue, once this transaction commits."""
+    _require_reviewer(user)
+    from .tasks import run_audit_tests
+
+    queue = result.split.track.queue
+    actor = actor_name(user)
+    transaction.on_commit(lambda: run_audit_tests.apply_async((result.pk, actor), queue=queue))

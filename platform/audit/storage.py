@@ -1,0 +1,142 @@
+"""Per-sample predictions in trusted storage: one deterministic ``predictions.tar.gz`` per
+scored split (``predictions.jsonl`` plus any mask files it names) and a copy of the unit table.
+
+Archives are byte-for-byte reproducible (sorted members, zero mtimes, fixed owner), so their
+SHA-256 recorded in the provenance identifies the content. The unit table holds labels: it is
+for reviewers and rescoring, never for a team's download or an audit bundle.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import shutil
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+PREDICTIONS_ARCHIVE = "predictions.tar.gz"
+UNITS_FILE = "units.npz"
+
+
+class StoredPredictionsError(ValueError):
+    """Stored predictions are missing, changed since scoring, or unreadable."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: Path
+    sha256: str
+    size: int
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def audit_dir_for(*, submission_id: int, split_name: str) -> Path:
+    return Path(settings.FORGERYBENCH_AUDIT_DIR) / "predictions" / str(submission_id) / split_name
+
+
+def _referenced_files(predictions: Path) -> list[str]:
+    """Relative mask paths named by the predictions (already validated by the scorer)."""
+    names: set[str] = set()
+    with predictions.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                mask = json.loads(line).get("mask")
+                if isinstance(mask, str):
+                    names.add(mask)
+    return sorted(names)
+
+
+def _add(tar: tarfile.TarFile, source: Path, name: str) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = source.stat().st_size
+    info.mtime = 0
+    info.mode = 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    with source.open("rb") as handle:
+        tar.addfile(info, handle)
+
+
+def predictions_archive_write(*, predictions: Path, destination: Path) -> StoredFile:
+    """Pack ``predictions`` and the masks it names into a reproducible tar.gz."""
+    root = predictions.parent.resolve()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_suffix(".partial")
+    with (
+        partial.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        _add(tar, predictions, predictions.name)
+        for name in _referenced_files(predictions):
+            source = (root / name).resolve()
+            if not source.is_relative_to(root) or not source.is_file():
+                raise StoredPredictionsError(f"mask {name} is not a file under the predictions")
+            _add(tar, source, name)
+    partial.replace(destination)
+    return StoredFile(destination, file_sha256(destination), destination.stat().st_size)
+
+
+def units_copy(*, units: Path, destination: Path) -> StoredFile | None:
+    if not units.is_file():
+        return None
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(units, destination)
+    return StoredFile(destination, file_sha256(destination), destination.stat().st_size)
+
+
+def checked(path: Path, expected_sha256: str) -> Path:
+    """The stored file, after checking it still has the digest recorded when it was written."""
+    if not path.is_file():
+        raise StoredPredictionsError(f"stored file {path.name} is missing")
+    actual = file_sha256(path)
+    if actual != expected_sha256:
+        raise StoredPredictionsError(
+            f"stored file {path.name} changed since scoring: "
+            f"SHA-256 {actual}, recorded {expected_sha256}"
+        )
+    return path
+
+
+def predictions_archive_extract(*, archive: Path, expected_sha256: str, into: Path) -> Path:
+    """Unpack a checked archive into ``into``; returns the predictions.jsonl path."""
+    checked(archive, expected_sha256)
+    try:
+        with tarfile.open(archive, mode="r:gz") as tar:
+            tar.extractall(into, filter="data")
+    except (tarfile.TarError, OSError) as exc:
+        raise StoredPredictionsError(f"stored predictions cannot be unpacked: {exc}") from None
+    predictions = into / "predictions.jsonl"
+    if not predictions.is_file():
+        raise StoredPredictionsError("stored predictions hold no predictions.jsonl")
+    return predictions
+
+
+def predictions_jsonl_bytes(*, archive: Path, expected_sha256: str) -> bytes:
+    """Just the predictions.jsonl of a checked archive (for per-sample comparisons)."""
+    checked(archive, expected_sha256)
+    with tarfile.open(archive, mode="r:gz") as tar:
+        member = tar.extractfile("predictions.jsonl")
+        if member is None:
+            raise StoredPredictionsError("stored predictions hold no predictions.jsonl")
+        return member.read()
+
+
+def read_jsonl(data: bytes) -> list[dict]:
+    return [
+        json.loads(line)
+        for line in io.BytesIO(data).read().decode("utf-8").splitlines()
+        if line.strip()
+    ]

@@ -1,0 +1,202 @@
+"""load_benchmarks / import_dataset against the database: idempotent, in place, and refusing
+changes that would invalidate scored results."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.services import team_create
+from benchmarks.loading import DefinitionConflict, definitions_apply
+from benchmarks.models import Benchmark, Phase, Split, Track
+from benchmarks.selectors import robustness_results
+from benchmarks.spec import parse_definition
+from submissions.models import Result, Status, Submission
+from tests.benchmarks import media
+
+pytestmark = pytest.mark.django_db
+
+DEFINITION = """
+benchmarks:
+  - slug: tiny
+    name: Tiny
+    synthetic: true
+    phases:
+      - {slug: open, name: Open, starts: 2026-01-01, ends: 2026-06-30, final_picks: 3}
+    tracks:
+      - slug: image
+        name: Image
+        task: detection
+        limits: {timeout_seconds: 120, memory_mb: 512, cpus: 0.5}
+        source: {generator: smoke-detect}
+        splits:
+          - {name: val, visibility: public, count: 8, seed: 1}
+          - {name: test, visibility: hidden, count: 8, seed: 2}
+      - slug: robust
+        name: Robust
+        task: detection
+        robustness:
+          of: {track: image, split: test}
+          seed: 3
+          sample: 4
+          perturbations: {jpeg: [90, 30], blur: [2]}
+"""
+
+
+def _apply(text: str = DEFINITION) -> list[str]:
+    return definitions_apply(parse_definition(text, "tiny.yaml")).lines
+
+
+def _score(split: Split, value: float, method: str = "m") -> Result:
+    previous = Submission.objects.filter(method_name=method).first()
+    team = previous.team if previous else team_create(name=f"team-{method}")
+    submission, _ = Submission.objects.get_or_create(
+        team=team,
+        track=split.track,
+        method_name=method,
+        defaults={"training_data": "none", "image_id": "sha256:x", "status": Status.FINISHED},
+    )
+    return Result.objects.create(
+        submission=submission,
+        split=split,
+        metrics={"auc": value},
+        primary_value=value,
+        protocol_version=1,
+        evaluator_version="t",
+    )
+
+
+def test_load_is_idempotent_and_updates_in_place() -> None:
+    first = _apply()
+    assert any("tiny/image/val: built" in line for line in first)
+    assert any("tiny/robust/jpeg-q30: built" in line for line in first)
+    track = Track.objects.get(benchmark__slug="tiny", slug="image")
+    assert (track.timeout_seconds, track.memory_mb, float(track.cpus)) == (120, 512, 0.5)
+    robust = Track.objects.get(benchmark__slug="tiny", slug="robust")
+    assert robust.robustness_of == track
+    splits = {s.name: s for s in robust.splits.all()}
+    assert set(splits) == {"clean", "jpeg-q90", "jpeg-q30", "blur-s2"}
+    assert splits["jpeg-q30"].perturbation == "jpeg" and splits["jpeg-q30"].level == 30
+    assert splits["jpeg-q30"].metadata["perturbation"]["seed"] == 3
+    assert all(s.visibility == "hidden" and s.sample_count == 4 for s in splits.values())
+    phase = Phase.objects.get(benchmark__slug="tiny")
+    assert phase.final_picks == 3 and phase.ends_at is not None
+    ids = {s.pk: s.inputs_sha256 for s in Split.objects.all()}
+
+    again = _apply(DEFINITION.replace("name: Image\n", "name: Image v2\n"))
+    assert not any("built" in line for line in again), "nothing is rebuilt when nothing changed"
+    assert {s.pk: s.inputs_sha256 for s in Split.objects.all()} == ids
+    assert Track.objects.get(pk=track.pk).name == "Image v2"
+    assert Benchmark.objects.get(slug="tiny").definition_file == "tiny.yaml"
+
+
+def test_changes_that_would_invalidate_results_are_refused() -> None:
+    _apply()
+    test = Split.objects.get(track__slug="image", name="test")
+    _score(test, 0.8)
+    changed = DEFINITION.replace("count: 8, seed: 2", "count: 8, seed: 5")
+    changed = changed.replace(
+        "task: detection\n        limits",
+        "task: detection\n        primary_metric: ap\n        limits",
+    )
+    with pytest.raises(DefinitionConflict) as caught:
+        _apply(changed)
+    text = str(caught.value)
+    assert "tiny.yaml: tiny/image/test: recipe" in text and "would replace its data" in text
+    assert "primary_metric auc -> ap on a scored track" in text
+    assert Split.objects.get(pk=test.pk).metadata["recipe"]["seed"] == 2, "nothing was written"
+    # The unscored val split may change: it is rebuilt in place.
+    lines = _apply(DEFINITION.replace("count: 8, seed: 1", "count: 8, seed: 9"))
+    assert any("tiny/image/val: built" in line for line in lines)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="would invalidate existing results"):
+        call_command("load_benchmarks", str(_write(changed)), stdout=out)
+
+
+def _write(text: str) -> Path:
+    from django.conf import settings
+
+    path = Path(settings.DATA_DIR) / "definitions-under-test.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_load_benchmarks_command_reports_bad_files() -> None:
+    bad = _write(DEFINITION.replace("task: detection", "task: deblurring", 1))
+    with pytest.raises(
+        CommandError, match=r"definitions-under-test.yaml: benchmarks\[0\]\.tracks\[0\]\.task"
+    ):
+        call_command("load_benchmarks", str(bad), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("load_benchmarks", "--check", stdout=out)
+    assert "definitions OK" in out.getvalue()
+
+
+def test_robustness_selector_gives_levels_and_relative_robustness() -> None:
+    _apply()
+    robust = Track.objects.get(slug="robust")
+    values = {"clean": 0.8, "jpeg-q90": 0.8, "jpeg-q30": 0.4, "blur-s2": 0.6}
+    for split in robust.splits.all():
+        _score(split, values[split.name], method="hf")
+    assert robustness_results(track=robust) == [], "hidden results stay hidden until published"
+    Split.objects.filter(track=robust).update(results_published=True)
+    (row,) = robustness_results(track=robust)
+    assert row.clean == 0.8 and row.method == "hf"
+    assert [(lv.split, lv.value) for lv in row.levels] == [
+        ("blur-s2", 0.6), ("jpeg-q90", 0.8), ("jpeg-q30", 0.4)
+    ]  # fmt: skip
+    assert row.mean_by_perturbation == {"blur": 0.6, "jpeg": pytest.approx(0.6)}
+    assert row.relative_by_perturbation["jpeg"] == pytest.approx(0.75)
+    assert row.relative == pytest.approx((0.8 + 0.4 + 0.6) / 3 / 0.8)
+
+
+def test_import_dataset_command_registers_and_refuses_to_replace_scored_data() -> None:
+    from django.conf import settings
+
+    root = Path(settings.DATA_DIR) / "copies" / "lists-copy"
+    for n, name in enumerate(("a.mp4", "b.mp4", "c.mp4", "d.mp4")):
+        media.mp4(root / "v" / name, frames=2, seed=n)
+    (root / "lists").mkdir(exist_ok=True)
+    (root / "lists" / "val.txt").write_text("0 v/a.mp4\n1 v/b.mp4\n")
+    (root / "lists" / "test.txt").write_text("0 v/c.mp4\n1 v/d.mp4\n")
+    definition = _write(
+        """
+benchmarks:
+  - slug: listed
+    name: Listed
+    tracks:
+      - slug: frames
+        name: Frames
+        task: detection
+        primary_metric: video_auc
+        source: {importer: videolist, options: {frames: 2}}
+        splits:
+          - {name: val, visibility: public, from: val}
+          - {name: test, visibility: hidden, from: test}
+"""
+    )
+    out = io.StringIO()
+    call_command("load_benchmarks", str(definition), stdout=out)
+    assert "listed/frames/test: awaiting import" in out.getvalue()
+    args = ["import_dataset", "videolist", "--root", str(root), "--definitions", str(definition)]
+    call_command(*args, "--quiet", stdout=out)
+    test = Split.objects.get(track__benchmark__slug="listed", name="test")
+    assert test.sample_count == 4 and test.metadata["import"]["frames_per_video"] == 2
+    assert (
+        json.loads(Path(test.labels_path).with_name("import.json").read_text())["split"] == "test"
+    )
+    out = io.StringIO()
+    call_command(*args, "--quiet", stdout=out)
+    assert "listed/frames/test: unchanged" in out.getvalue()
+    _score(test, 0.5)
+    (root / "lists" / "test.txt").write_text("1 v/c.mp4\n0 v/d.mp4\n")
+    with pytest.raises(CommandError, match="refused: results were scored on the current files"):
+        call_command(*args, "--quiet", stdout=io.StringIO())
+    (root / "lists" / "val.txt").write_text("0 v/a.mp4\n0 v/b.mp4\n")
+    with pytest.raises(CommandError, match="every sample has label 0"):
+        call_command(*args, "--quiet", stdout=io.StringIO())

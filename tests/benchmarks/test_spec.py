@@ -1,0 +1,112 @@
+"""Definition files: the shipped ones load; bad ones name the file, the key and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.spec import DefinitionError, load_definitions, parse_definition
+
+GOOD = """
+benchmarks:
+  - slug: tiny
+    name: Tiny
+    tracks:
+      - slug: image
+        name: Image
+        task: detection
+        source: {generator: smoke-detect}
+        splits:
+          - {name: val, visibility: public, count: 10, seed: 1}
+          - {name: test, visibility: hidden, count: 10, seed: 2}
+"""
+
+
+def test_shipped_definitions_cover_the_seed_and_the_smoke_sets() -> None:
+    defs = {b.slug: b for b in load_definitions()}
+    expected = {
+        "ffpp", "celebdf-v2", "srdf", "coco-fake", "pir", "casia1", "coverage", "nist16",
+        "columbia", "davis-inpainting", "smoke-detect", "smoke-localize", "smoke-retrieve",
+        "smoke-videoinpaint",
+    }  # fmt: skip
+    assert expected <= set(defs)
+    ffpp = {t.slug: t for t in defs["ffpp"].tracks}
+    for comp in ("raw", "c23", "c40"):
+        for manip in ("all", "df", "f2f", "fs", "nt", "fsh"):
+            assert ffpp[f"{comp}-{manip}"].importer_options["compression"] == comp
+    assert ffpp["c23-df"].importer_options["manipulations"] == ["Deepfakes"]
+    video_robustness = ffpp["c23-all-video-robustness"].robustness
+    assert video_robustness is not None
+    assert video_robustness.perturbations == {"h264": (23, 30, 40)}
+    assert {t.slug for t in defs["davis-inpainting"].tracks} == {"vi", "op", "cp"}
+    for slug in ("smoke-detect", "smoke-localize", "smoke-retrieve", "smoke-videoinpaint"):
+        assert defs[slug].synthetic
+        assert all(t.baselines for t in defs[slug].tracks)
+    robust = defs["smoke-detect"].track("image-robustness").robustness
+    assert robust is not None
+    assert set(robust.perturbations) == {"jpeg", "noise", "blur", "resize"}
+    for b in defs.values():
+        for t in b.tracks:
+            if t.robustness is None:
+                assert {s.visibility for s in t.splits} == {"public", "hidden"}
+
+
+def test_every_problem_is_reported_with_file_and_key() -> None:
+    bad = GOOD.replace("task: detection", "task: detection\n        primary_metric: pixel_f1")
+    bad = bad.replace("visibility: hidden, count: 10", "visibility: secret, count: -3")
+    bad = bad.replace("name: Image\n", "name: Image\n        colour: red\n")
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(bad, "tiny.yaml")
+    problems = caught.value.problems
+    text = "\n".join(problems)
+    assert "tiny.yaml: benchmarks[0].tracks[0].primary_metric: 'pixel_f1' is not one of" in text
+    assert "tiny.yaml: benchmarks[0].tracks[0].splits[1].visibility: 'secret'" in text
+    assert "tiny.yaml: benchmarks[0].tracks[0].splits[1].count: must be an integer >= 2" in text
+    assert "tiny.yaml: benchmarks[0].tracks[0].colour: unknown key" in text
+    assert len(problems) >= 4
+
+
+def test_structural_rules() -> None:
+    one_split = GOOD.replace(
+        "          - {name: test, visibility: hidden, count: 10, seed: 2}\n", ""
+    )
+    with pytest.raises(DefinitionError, match="needs a public split"):
+        parse_definition(one_split, "a.yaml")
+    wrong_task = GOOD.replace("task: detection", "task: retrieval")
+    with pytest.raises(DefinitionError, match="smoke-detect makes detection data, not retrieval"):
+        parse_definition(wrong_task, "b.yaml")
+    robust = (
+        GOOD
+        + """      - slug: robust
+        name: Robust
+        task: detection
+        robustness:
+          of: {track: image, split: nope}
+          seed: 1
+          perturbations: {jpeg: [90, 42], blur: [1]}
+"""
+    )
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(robust, "c.yaml")
+    text = str(caught.value)
+    assert "c.yaml: benchmarks[0].tracks[1].robustness.perturbations.jpeg: levels [42]" in text
+    assert "track 'image' has no split 'nope'" in text
+    with pytest.raises(DefinitionError, match=r"d.yaml: line \d+: not valid YAML"):
+        parse_definition("benchmarks: [\n", "d.yaml")
+    phase = GOOD.replace(
+        "    tracks:",
+        "    phases:\n      - {slug: p, name: P, starts: 2026-02-01, ends: 2026-01-01}\n"
+        "    tracks:",
+    )
+    with pytest.raises(DefinitionError, match=r"phases\[0\].ends: must be after starts"):
+        parse_definition(phase, "e.yaml")
+
+
+def test_a_benchmark_defined_twice_is_refused(tmp_path: Path) -> None:
+    for name in ("one.yaml", "two.yaml"):
+        (tmp_path / name).write_text(GOOD)
+    with pytest.raises(
+        DefinitionError, match=r"two\.yaml: benchmark 'tiny' is already defined in one.yaml"
+    ):
+        load_definitions(sorted(tmp_path.glob("*.yaml")))

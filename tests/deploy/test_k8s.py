@@ -1,0 +1,125 @@
+"""deploy/k8s: every manifest valid against the Kubernetes schemas, and wired consistently."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from forgerybench_site.celery import app
+
+kubernetes_validate = pytest.importorskip("kubernetes_validate")
+
+K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
+KUBERNETES_VERSION = "1.30.0"
+
+
+def _documents() -> list[dict]:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    documents = []
+    for name in kustomization["resources"]:
+        documents += [d for d in yaml.safe_load_all((K8S / name).read_text()) if d]
+    return documents
+
+
+DOCS = _documents()
+
+
+def _find(kind: str, name: str) -> dict:
+    (doc,) = [d for d in DOCS if d["kind"] == kind and d["metadata"]["name"] == name]
+    return doc
+
+
+def _pod(doc: dict) -> dict:
+    if doc["kind"] == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return doc["spec"]["template"]["spec"]
+
+
+def test_every_file_of_the_kustomization_exists_and_nothing_is_left_out() -> None:
+    listed = set(yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"])
+    on_disk = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+    assert listed == on_disk
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: f"{d['kind']}/{d['metadata']['name']}")
+def test_manifest_is_valid_for_kubernetes(doc: dict) -> None:
+    kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+def test_an_invalid_manifest_is_caught() -> None:
+    broken = yaml.safe_load(yaml.safe_dump(_find("Deployment", "web")))
+    broken["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+def test_gpu_workers_request_gpus_and_run_one_container_per_gpu() -> None:
+    pod = _pod(_find("Deployment", "worker-gpu"))
+    (container,) = pod["containers"]
+    gpus = int(container["resources"]["limits"]["nvidia.com/gpu"])
+    command = container["command"]
+    assert command[command.index("-Q") + 1] == "gpu"
+    assert int(command[command.index("-c") + 1]) == gpus
+    assert command[command.index("--prefetch-multiplier") + 1] == "1"
+    assert pod["nodeSelector"]["nvidia.com/gpu.present"] == "true"
+    assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    # The device plugin's NVIDIA_VISIBLE_DEVICES names the pod's GPUs; locks stay on the node.
+    assert "FORGERYBENCH_GPU_DEVICES" not in env
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    lock_volume = mounts[env["FORGERYBENCH_GPU_LOCK_DIR"]]
+    assert any(v["name"] == lock_volume and "hostPath" in v for v in pod["volumes"])
+
+
+def test_web_probes_use_the_health_endpoints() -> None:
+    (container,) = _pod(_find("Deployment", "web"))["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
+    port_names = {p["name"] for p in container["ports"]}
+    assert container["readinessProbe"]["httpGet"]["port"] in port_names
+
+
+def test_workers_probe_with_the_health_command_and_mount_the_node_engine() -> None:
+    for name in ("worker-cpu", "worker-gpu"):
+        pod = _pod(_find("Deployment", name))
+        (container,) = pod["containers"]
+        assert container["livenessProbe"]["exec"]["command"][:3] == [
+            "python",
+            "manage.py",
+            "health",
+        ]
+        data = next(m for m in container["volumeMounts"] if m["name"] == "data")
+        assert data["mountPropagation"] == "Bidirectional"
+        assert container["securityContext"]["privileged"] is True
+        volume = next(v for v in pod["volumes"] if v["name"] == "data")
+        assert volume["hostPath"]["path"] == data["mountPath"], "the engine is given pod paths"
+
+
+def test_the_sweeper_cronjob_queues_a_registered_task() -> None:
+    (container,) = _pod(_find("CronJob", "sweeper"))["containers"]
+    command = container["command"]
+    task = command[command.index("call") + 1]
+    app.loader.import_default_modules()
+    assert task in app.tasks, f"{task} is not a registered Celery task"
+
+
+def test_services_select_their_pods_and_secrets_are_one_named_secret() -> None:
+    for service in (d for d in DOCS if d["kind"] == "Service"):
+        selector = service["spec"]["selector"]
+        targets = [
+            d
+            for d in DOCS
+            if d["kind"] in ("Deployment", "StatefulSet")
+            and selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        assert targets, f"service {service['metadata']['name']} selects no pods"
+    secret_names = {
+        v["secret"]["secretName"]
+        for d in DOCS
+        if d["kind"] in ("Deployment", "StatefulSet", "Job", "CronJob")
+        for v in _pod(d).get("volumes", [])
+        if "secret" in v
+    }
+    assert secret_names == {"forgerybench-secrets"}
+    config = _find("ConfigMap", "forgerybench-config")["data"]
+    assert config["SECRET_KEY_FILE"].startswith("/run/secrets/forgerybench/")

@@ -1,0 +1,116 @@
+"""The whole journey in a real Chromium against a live server and a real worker.
+
+A user signs up, creates a team, uploads a baseline image, watches the status change and sees
+the row appear; an organizer publishes the hidden split; an outsider is refused the logs and
+the console. Screenshots are kept under the test data folder as artifacts.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from submissions.models import Submission
+from tests.support import unavailable
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.docker,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which("chromium"):
+        unavailable("Debian's chromium is not installed")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls between browser steps
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield instance
+        instance.close()
+
+
+def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    folder = Path(settings.DATA_DIR) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
+    browser, live_server, celery_worker, smoke_track, people, docker_client, tmp_path: Path
+) -> None:
+    tarball = tmp_path / "sanity.tar"
+    with tarball.open("wb") as handle:
+        for chunk in docker_client.images.get("forgerybench/baseline-sanity:latest").save():
+            handle.write(chunk)
+    url = live_server.url
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+
+    page.goto(f"{url}/signup/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password1]", "a-long-pass-123")
+    page.fill("input[name=password2]", "a-long-pass-123")
+    page.click("main button[type=submit]")
+    page.fill("input[name=name]", "Lovelace Lab")
+    page.click("main button[type=submit]")
+    assert "Lovelace Lab" in page.inner_text("h1")
+
+    page.goto(f"{url}/submissions/new/")
+    page.select_option("select[name=team]", label="Lovelace Lab")
+    page.select_option("select[name=track]", label="Smoke-Detect / Image detection")
+    page.fill("input[name=method_name]", "hash chance")
+    page.fill("input[name=training_data]", "other: nothing")
+    page.set_input_files("input[name=image]", str(tarball))
+    _shot(page, "01-upload-form")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    _shot(page, "02-after-upload")
+    assert re.search(r"/submissions/\d+/$", page.url), page.inner_text("main")
+    submission = Submission.objects.get(method_name="hash chance")
+    # The page refreshes itself until the submission is done.
+    page.wait_for_selector(".status-finished", timeout=240_000)
+    _shot(page, "03-submission-finished")
+    assert "ROC curve" in page.content()
+
+    page.goto(f"{url}/b/smoke-detect/{smoke_track.slug}/")
+    assert "hash chance" in page.inner_text("#split-val")
+    assert "appear when the organizers publish them" in page.inner_text("#split-test")
+    _shot(page, "04-leaderboard-before-publication")
+
+    organizer = browser.new_page()
+    organizer.goto(f"{url}/login/")
+    organizer.fill("input[name=username]", "organizer")
+    organizer.fill("input[name=password]", "pw-organizer-123")
+    organizer.click("main button[type=submit]")
+    organizer.goto(f"{url}/organize/")
+    row = organizer.locator("tr", has_text="test").filter(has_text="hidden")
+    row.locator("input[name=reason]").fill("phase 1 closed")
+    row.locator("button", has_text="Publish results").click()
+    assert "are published" in organizer.inner_text(".messages")
+    _shot(organizer, "05-console-published")
+
+    page.goto(f"{url}/b/smoke-detect/{smoke_track.slug}/")
+    assert "hash chance" in page.inner_text("#split-test")
+    _shot(page, "06-leaderboard-published")
+
+    outsider = browser.new_page()
+    outsider.goto(f"{url}/login/")
+    outsider.fill("input[name=username]", "outsider")
+    outsider.fill("input[name=password]", "pw-outsider-123")
+    outsider.click("main button[type=submit]")
+    outsider.goto(f"{url}/submissions/{submission.pk}/")
+    assert "hash chance" in outsider.content()
+    assert outsider.locator("#log-tail").count() == 0
+    response = outsider.goto(f"{url}/organize/")
+    assert response is not None and "/admin/login/" in outsider.url

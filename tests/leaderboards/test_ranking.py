@@ -1,0 +1,132 @@
+"""Shared ranks from real per-unit tables, rank ranges, sorting, exports, query counts."""
+
+import io
+import json
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.services import team_create
+from benchmarks.services import track_results_changed
+from evaluator.scoring import evaluate
+from leaderboards.selectors import leaderboard_for_split, rank_ranges
+from submissions.models import Result, SplitRun, Status, Submission
+
+pytestmark = pytest.mark.django_db
+
+
+def _score(split, scores: dict[str, float], folder: Path) -> dict:
+    folder.mkdir(parents=True)
+    (folder / "predictions.jsonl").write_text(
+        "".join(json.dumps({"id": i, "score": s}) + "\n" for i, s in scores.items())
+    )
+    evaluation = evaluate("detection", Path(split.labels_path), folder / "predictions.jsonl")
+    evaluation.table.save(folder / "units.npz")
+    return evaluation.result
+
+
+def _entry(track, split, team, method: str, noise: float, seed: int, tmp_path: Path) -> None:
+    truth = [json.loads(line) for line in Path(split.labels_path).read_text().splitlines()]
+    rng = random.Random(seed)
+    scores = {
+        t["id"]: min(1.0, max(0.0, 0.5 + (0.5 if t["label"] else -0.5) * (1 - noise)
+                              + rng.uniform(-noise, noise)))
+        for t in truth
+    }
+    submission = Submission.objects.create(
+        team=team, track=track, method_name=method, training_data="x", image_id="sha256:x",
+        status=Status.FINISHED,
+    )
+    folder = tmp_path / f"{submission.pk}"
+    metrics = _score(split, scores, folder)
+    SplitRun.objects.create(submission=submission, split=split, artifacts_dir=str(folder))
+    Result.objects.create(
+        submission=submission, split=split, metrics=metrics, primary_value=metrics["auc"],
+        protocol_version=1, evaluator_version="test",
+    )
+
+
+def test_close_entries_share_a_rank_and_distant_ones_do_not(smoke_track, tmp_path) -> None:
+    val = smoke_track.splits.get(name="val")
+    teams = [team_create(name=n) for n in ("Strong", "Strong too", "Weak")]
+    _entry(smoke_track, val, teams[0], "a", 0.30, 1, tmp_path)
+    _entry(smoke_track, val, teams[1], "b", 0.31, 2, tmp_path)
+    _entry(smoke_track, val, teams[2], "c", 1.00, 3, tmp_path)
+    rows, _ = leaderboard_for_split(split=val, track=smoke_track)
+    assert [r.method for r in rows] == ["a", "b", "c"] or [r.method for r in rows][2] == "c"
+    assert rows[1].shares_rank and rows[1].rank == 1
+    assert not rows[2].shares_rank and rows[2].rank == 3
+    assert rows[2].rank_range[0] >= 2
+
+
+def test_rank_ranges_follow_the_interval_rule() -> None:
+    intervals = [(0.8, 0.9), (0.75, 0.85), (0.1, 0.2), None]
+    assert rank_ranges(intervals, higher_better=True) == [(1, 3), (1, 3), (3, 4), (1, 4)]
+    assert rank_ranges([(0.1, 0.2), (0.3, 0.4)], higher_better=False) == [(1, 1), (2, 2)]
+
+
+def test_exports_carry_the_numbers_of_the_page(smoke_track, tmp_path) -> None:
+    val = smoke_track.splits.get(name="val")
+    _entry(smoke_track, val, team_create(name="Owls"), "owl", 0.4, 1, tmp_path)
+    client = Client()
+    csv = pd.read_csv(io.BytesIO(client.get("/b/smoke-detect/image/val.csv").content))
+    data = json.loads(client.get("/b/smoke-detect/image/val.json").content)
+    page = client.get("/b/smoke-detect/image/").content.decode()
+    auc = Result.objects.get().metrics["auc"]
+    assert csv.loc[0, "auc"] == pytest.approx(auc) and data[0]["auc"] == pytest.approx(auc)
+    assert f"{auc:.4f}" in page
+    assert client.get("/b/smoke-detect/image/test.csv").status_code == 404  # not published
+
+
+def test_sorting_by_a_column_keeps_ranks(smoke_track, tmp_path) -> None:
+    val = smoke_track.splits.get(name="val")
+    _entry(smoke_track, val, team_create(name="Owls"), "owl", 0.3, 1, tmp_path)
+    _entry(smoke_track, val, team_create(name="Cats"), "cat", 0.9, 2, tmp_path)
+    page = Client().get("/b/smoke-detect/image/?sort=log_loss&order=desc").content.decode()
+    assert page.index(">cat<") < page.index(">owl<")
+
+
+def _queries_for(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_query_count_does_not_grow_with_entries(smoke_track, people, tmp_path) -> None:
+    val = smoke_track.splits.get(name="val")
+    for n in range(3):
+        _entry(smoke_track, val, team_create(name=f"T{n}"), f"m{n}", 0.5, n, tmp_path)
+    member = Client()
+    member.force_login(people.owner)  # signed-in pages are rendered per request
+    url = "/b/smoke-detect/image/"
+    cold_few, warm_few = _queries_for(member, url), _queries_for(member, url)
+    for n in range(3, 12):
+        _entry(smoke_track, val, team_create(name=f"T{n}"), f"m{n}", 0.5, n, tmp_path)
+    cold_many, warm_many = _queries_for(member, url), _queries_for(member, url)
+    assert cold_many == cold_few, "computing a board must not query per entry"
+    assert warm_many == warm_few < cold_few, "a cached board skips its own queries"
+
+
+def test_anonymous_pages_are_cached_until_the_results_change(smoke_track, tmp_path) -> None:
+    val = smoke_track.splits.get(name="val")
+    _entry(smoke_track, val, team_create(name="Owls"), "owl", 0.4, 1, tmp_path)
+    url = "/b/smoke-detect/image/"
+    reader = Client()
+    assert ">owl<" in reader.get(url).content.decode()
+    assert _queries_for(reader, url) == 0
+    _entry(smoke_track, val, team_create(name="Cats"), "cat", 0.4, 2, tmp_path)
+    track_results_changed(track=smoke_track)
+    assert ">cat<" in reader.get(url).content.decode()
+
+
+def test_generalization_matrix_groups_by_training_data(smoke_track, tmp_path) -> None:
+    val = smoke_track.splits.get(name="val")
+    _entry(smoke_track, val, team_create(name="Owls"), "owl", 0.4, 1, tmp_path)
+    Submission.objects.update(training_data="ffpp-c23")
+    page = Client().get("/generalization/").content.decode()
+    assert "ffpp-c23" in page and "Smoke-Detect" in page and "owl" in page

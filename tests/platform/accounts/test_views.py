@@ -1,0 +1,54 @@
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, Team
+from submissions.models import Status, Submission
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_then_create_a_team_as_its_owner() -> None:
+    client = Client()
+    response = client.post(
+        "/signup/",
+        {"username": "newbie", "password1": "a-long-pass-123", "password2": "a-long-pass-123"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/teams/new/"
+    response = client.post("/teams/new/", {"name": "Night Owls"})
+    team = Team.objects.get(name="Night Owls")
+    assert response["Location"] == f"/teams/{team.slug}/"
+    assert Membership.objects.get(team=team).role == "owner"
+    assert client.post("/teams/new/", {"name": "night owls"}).status_code == 200  # taken
+
+
+def test_repeated_failed_logins_are_throttled(people) -> None:
+    client = Client()
+    for _ in range(5):
+        page = client.post("/login/", {"username": "owner", "password": "wrong"})
+        assert "did not match" in page.content.decode()
+    page = client.post("/login/", {"username": "owner", "password": "pw-owner-123"})
+    assert "Too many failed logins" in page.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_good_login_clears_earlier_failures(people) -> None:
+    client = Client()
+    for _ in range(4):
+        client.post("/login/", {"username": "owner", "password": "wrong"})
+    client.post("/login/", {"username": "owner", "password": "pw-owner-123"})
+    assert client.session["_auth_user_id"] == str(people.owner.pk)
+
+
+def test_outsiders_see_only_finished_submissions_on_a_team_page(people, smoke_track) -> None:
+    for status, method in ((Status.FINISHED, "shown-method"), (Status.FAILED, "hidden-method")):
+        Submission.objects.create(
+            team=people.team, track=smoke_track, method_name=method, training_data="x",
+            image_id="sha256:x", status=status,
+        )
+    outsider, teammate = Client(), Client()
+    outsider.force_login(people.outsider)
+    teammate.force_login(people.teammate)
+    url = f"/teams/{people.team.slug}/"
+    assert "hidden-method" not in outsider.get(url).content.decode()
+    assert "shown-method" in outsider.get(url).content.decode()
+    assert "hidden-method" in teammate.get(url).content.decode()
