@@ -58,7 +58,9 @@ demo: venv images $(VAR)/secret_key
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	$(DEMO_ENV) $(PY) manage.py load_smoke
 	@$(MAKE) --no-print-directory stop >/dev/null
-	$(DEMO_ENV) nohup $(PY) -m celery -A forgerybench_site worker -Q cpu,gpu -c 1 \
+	@# -B runs the periodic sweeper (celery beat) inside the one demo worker.
+	$(DEMO_ENV) nohup $(PY) -m celery -A forgerybench_site worker -B -Q cpu,gpu -c 1 \
+		--schedule=$(RUN)/celerybeat-schedule \
 		--pidfile=$(RUN)/worker.pid --logfile=$(LOGS)/worker.log -l INFO >/dev/null 2>&1 &
 	$(DEMO_ENV) $(PY) manage.py demo_setup
 	$(DEMO_ENV) nohup $(VENV)/bin/gunicorn forgerybench_site.wsgi --bind $(HOST):$(PORT) \
@@ -91,6 +93,8 @@ lint: venv
 
 bench: venv
 	$(PY) perf/bench_metrics.py
+	deploy/scripts/ensure-services.sh wrk
+	$(PY) perf/bench_leaderboard.py
 	deploy/scripts/ensure-services.sh docker postgres redis
 	$(PY) perf/bench_scale.py $(BENCH_SCALE_ARGS)
 

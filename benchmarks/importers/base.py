@@ -185,10 +185,12 @@ def _write(
     manifest: list[dict[str, Any]] = []
     truth: list[dict[str, Any]] = []
     provenance: list[dict[str, Any]] = []
+    crop_counts: dict[str, int] = {}
     entries = sorted(spec.entries, key=lambda e: ids[e.key])
     for entry in progress(entries, f"importing {spec.track}", quiet):
         ident = ids[entry.key]
-        provenance.append({"id": ident, "source": entry.key, **entry.extra})
+        origin: dict[str, Any] = {"id": ident, "source": entry.key, **entry.extra}
+        provenance.append(origin)
         source = entry.source
         if spec.task == "detection" and spec.mode in ("frames", "video"):
             assert source is not None
@@ -200,10 +202,20 @@ def _write(
                 truth.append({"id": ident, "label": entry.label})
                 continue
             try:
-                frames = video.sample_frames(source, spec.frames, face_crop=spec.face_crop)
+                frames = video.sample_frames(source, spec.frames)
             except video.VideoError as exc:
                 problems.add(f"{entry.key}: {exc}")
                 continue
+            if spec.face_crop:
+                # Each box and where it came from stays with the labels, for audits.
+                crops = video.face_crops(frames)
+                origin["face_crops"] = []
+                for n, ((index, pixels), crop) in enumerate(zip(frames, crops, strict=True)):
+                    frames[n] = (index, video.cut(pixels, crop.box))
+                    origin["face_crops"].append(
+                        {"frame": index, "box": list(crop.box), "from": crop.origin}
+                    )
+                    crop_counts[crop.origin] = crop_counts.get(crop.origin, 0) + 1
             folder = inputs_dir / "frames" / ident
             folder.mkdir(parents=True)
             for index, pixels in frames:
@@ -259,7 +271,10 @@ def _write(
     }
     if spec.task == "detection" and spec.mode == "frames":
         record.update(
-            {"frames_per_video": spec.frames, "face_crop": video.face_crop_record(spec.face_crop)}
+            {
+                "frames_per_video": spec.frames,
+                "face_crop": video.face_crop_record(spec.face_crop, crop_counts),
+            }
         )
     (labels_dir / "import.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record

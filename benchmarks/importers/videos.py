@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from .base import Entry, Problems, SplitSpec, check_classes, read_lines
-from .video import face_crop_available
 
 FFPP_MANIPULATIONS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures", "FaceShifter")
 FFPP_COMPRESSIONS = {"raw": ("raw", "c0"), "c0": ("c0", "raw"), "c23": ("c23",), "c40": ("c40",)}
@@ -29,11 +28,6 @@ def _video_spec(
     if not isinstance(face_crop, bool):
         problems.add(f"option face_crop: must be true or false, got {face_crop!r}")
         face_crop = False
-    if face_crop and mode == "frames":
-        why = face_crop_available()
-        if why:
-            problems.add(f"option face_crop: {why}")
-            face_crop = False
     return SplitSpec(
         task="detection",
         track="",

@@ -1,4 +1,4 @@
-"""ROC and precision–recall curves for plotting (detection), from scores and labels.
+"""ROC and precision-recall curves for plotting (detection), from scores and labels.
 
 One point per distinct score threshold, predicted positive iff score >= threshold, as
 scikit-learn's `roc_curve` (without dropping collinear points) and `precision_recall_curve`.

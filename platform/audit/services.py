@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Team
+from benchmarks.services import track_results_changed
 from submissions.models import Result
 
 from .chain import GENESIS_HASH, ChainBreak, entry_hash, first_break
@@ -141,6 +142,8 @@ def result_set_status(*, result: Result, status: str, user: User, reason: str = 
             payload={"from": previous, "to": status},
         )
         review.refresh_from_db()
+    # Leaderboards show verification status and hide removed results.
+    track_results_changed(track=result.split.track)
     return review
 
 

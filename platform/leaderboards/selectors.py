@@ -7,13 +7,14 @@ written or the split's publication changes, so a cached board is never stale.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max
 
+from audit.selectors import result_filter_shown
 from benchmarks.models import Split, Track
 from benchmarks.selectors import track_results_generation
 from evaluator.metrics.registry import task_spec
@@ -36,7 +37,8 @@ class LeaderboardRow:
     training_data: str = ""
     shares_rank: bool = False
     rank_range: tuple[int, int] = (0, 0)
-    extra: dict[str, Any] = field(default_factory=dict)
+    verification: str = "unverified"
+    result_id: int = 0
 
 
 def metric_columns(results: list[Result], track: Track) -> list[str]:
@@ -140,11 +142,11 @@ def leaderboard_for_split(
 
 
 def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow], list[str]]:
-    results = list(
-        Result.objects.filter(split=split, submission__status=Status.FINISHED).select_related(
-            "submission", "submission__team"
-        )
+    # Only results with complete provenance that no reviewer removed are ever shown.
+    shown = result_filter_shown(
+        results=Result.objects.filter(split=split, submission__status=Status.FINISHED)
     )
+    results = list(shown.select_related("submission", "submission__team", "review"))
     best = _best_per_entry(results, track)
     artifacts = dict(
         SplitRun.objects.filter(
@@ -181,9 +183,16 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
                 interval=intervals[index],
                 metrics=result.metrics,
                 scored_at=result.created_at,
+                verification=_verification(result),
+                result_id=result.pk,
             )
         )
     return rows, metric_columns(best, track)
+
+
+def _verification(result: Result) -> str:
+    review = getattr(result, "review", None)
+    return review.status if review is not None else "unverified"
 
 
 def leaderboard_sorted(
@@ -245,8 +254,8 @@ def generalization_matrix() -> tuple[
             )
         )
     index = {column.split.pk: position for position, column in enumerate(columns)}
-    results = Result.objects.filter(
-        split_id__in=list(index), submission__status=Status.FINISHED
+    results = result_filter_shown(
+        results=Result.objects.filter(split_id__in=list(index), submission__status=Status.FINISHED)
     ).select_related("submission", "submission__team", "split__track")
     groups: dict[str, dict[tuple[str, str], GeneralizationRow]] = {}
     for result in results:

@@ -1,6 +1,7 @@
 """Resumable uploads over real HTTP (live server + requests), finished into a submission."""
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -73,8 +74,14 @@ def test_an_interrupted_upload_resumes_and_becomes_one_submission(
     # The connection breaks a third of the way through the first request.
     with pytest.raises(requests.ConnectionError):
         _patch(http, base, upload["id"], 0, DroppingBody(data, len(data) // 3))
-    offset = http.get(f"{base}/uploads/{upload['id']}/").json()["offset"]
+    # The server notices the broken connection on its own schedule: ask until it has.
+    deadline = time.monotonic() + 20
+    offset = 0
+    while offset == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        offset = http.get(f"{base}/uploads/{upload['id']}/").json()["offset"]
     assert 0 < offset <= len(data) // 3, "the bytes that arrived are kept"
+    time.sleep(0.5)  # let that request finish and release the upload's lock
     assert upload_bytes(upload["id"]) == data[:offset]
 
     # Sending at a wrong offset is refused with the right one.

@@ -11,13 +11,19 @@ from PIL import Image
 
 def mp4(path: Path, *, frames: int = 6, seed: int = 0, size: int = 32) -> Path:
     """A real H.264 mp4 of random frames (libx264 through PyAV)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    images = [rng.integers(0, 256, size=(size, size, 3), dtype=np.uint8) for _ in range(frames)]
+    return mp4_of(path, images)
+
+
+def mp4_of(path: Path, images: list[np.ndarray]) -> Path:
+    """A real H.264 mp4 of the given RGB frames (all of one even size)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height, width = images[0].shape[:2]
     with av.open(str(path), "w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = size, size, "yuv420p"
-        for _ in range(frames):
-            image = rng.integers(0, 256, size=(size, size, 3), dtype=np.uint8)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for image in images:
             for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 out.mux(packet)
         for packet in stream.encode():

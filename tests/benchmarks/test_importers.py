@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from skimage import data
 
 from benchmarks.importers import ImportProblems, import_split
 from evaluator.truth import load_truth
@@ -120,6 +121,80 @@ def test_ffpp_reports_every_missing_video(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "in").exists(), "a refused import leaves nothing behind"
     with pytest.raises(ImportProblems, match=r"splits/holdout\.json: missing"):
         _import("ffpp", root, "holdout", tmp_path / "o2", manipulations=["Deepfakes"])
+
+
+# A real face: the astronaut photo (512x512; her face lies in about x 160-300, y 60-230).
+FRAME_W, FRAME_H = 448, 384
+FACE_REGION = (160, 60, 300, 230)
+
+
+def _astronaut(dx: int, dy: int) -> np.ndarray:
+    return np.ascontiguousarray(data.astronaut()[dy : dy + FRAME_H, dx : dx + FRAME_W])
+
+
+def _no_face() -> np.ndarray:
+    ramp = np.linspace(40, 200, FRAME_W, dtype=np.uint8)
+    return np.repeat(np.tile(ramp, (FRAME_H, 1))[:, :, None], 3, axis=2)
+
+
+# Per video: each frame's offset into the photo, or None for a frame without a face.
+FACE_VIDEOS: dict[str, list[tuple[int, int] | None]] = {
+    "original_sequences/youtube/c23/videos/006.mp4": [(0, 0), (16, 8), (32, 16), (48, 24)],
+    "original_sequences/youtube/c23/videos/007.mp4": [(8, 0), (24, 8), None, (40, 0)],
+    "manipulated_sequences/Deepfakes/c23/videos/006_007.mp4": [None, None, None, None],
+    "manipulated_sequences/Deepfakes/c23/videos/007_006.mp4": [(64, 0), (40, 20), (0, 32), (8, 8)],
+}
+
+
+def test_ffpp_face_crops_cut_around_the_face(tmp_path: Path) -> None:
+    root = tmp_path / "FaceForensics++"
+    (root / "splits").mkdir(parents=True)
+    (root / "splits" / "val.json").write_text(json.dumps([["006", "007"]]))
+    for rel, offsets in FACE_VIDEOS.items():
+        media.mp4_of(root / rel, [_no_face() if o is None else _astronaut(*o) for o in offsets])
+    opts = {"manipulations": ["Deepfakes"], "frames": 4, "face_crop": True}
+    record = _import("ffpp", root, "val", tmp_path / "a", **opts)
+    _assert_sealed(tmp_path / "a", "detection")
+    crop = record["face_crop"]
+    assert crop["enabled"] is True and "haarcascade_frontalface_default.xml" in crop["detector"]
+    assert (crop["scale_factor"], crop["enlarge"]) == (1.3, 1.3)
+    assert "nearest" in crop["no_face"] and "centre" in crop["no_face"]
+    assert crop["frames"] == {"face": 11, "nearest": 1, "centre": 4}
+
+    full = data.astronaut().astype(int)
+    manifest = {r["id"]: r for r in _jsonl(tmp_path / "a" / "in" / "manifest.jsonl")}
+    for row in _jsonl(tmp_path / "a" / "lab" / "provenance.jsonl"):
+        offsets = FACE_VIDEOS[row["source"]]
+        crops = row["face_crops"]
+        assert [c["frame"] for c in crops] == [0, 1, 2, 3]
+        for c, offset in zip(crops, offsets, strict=True):
+            x0, y0, x1, y1 = c["box"]
+            assert x1 - x0 == y1 - y0  # square
+            path = manifest[f"{row['id']}-{c['frame']:04d}"]["path"]
+            pixels = np.asarray(Image.open(tmp_path / "a" / "in" / path)).astype(int)
+            assert pixels.shape[:2] == (y1 - y0, x1 - x0)
+            if offset is None and all(o is None for o in offsets):
+                # No face anywhere in the video: the centre square.
+                assert c["from"] == "centre" and c["box"] == [32, 0, 416, 384]
+                continue
+            if offset is None:
+                # No face in this frame: the box of the nearest frame with one (the earlier).
+                assert c["from"] == "nearest" and c["box"] == crops[c["frame"] - 1]["box"]
+                continue
+            assert c["from"] == "face"
+            # In the photo's coordinates the box sits on her face, about the face's size.
+            dx, dy = offset
+            left, top, right, bottom = x0 + dx, y0 + dy, x1 + dx, y1 + dy
+            fx0, fy0, fx1, fy1 = FACE_REGION
+            assert fx0 <= (left + right) / 2 <= fx1 and fy0 <= (top + bottom) / 2 <= fy1
+            assert left >= fx0 - 20 and top >= fy0 - 20 and right <= fx1 + 10
+            assert bottom <= fy1 + 10 and 80 <= right - left <= 200
+            # And the saved frame is that part of the photo (up to H.264 loss).
+            assert np.abs(pixels - full[top:bottom, left:right]).mean() < 8
+            assert np.abs(pixels - full[top + 40 : bottom + 40, left:right]).mean() > 20
+    # Same copy, same bytes, boxes included.
+    _import("ffpp", root, "val", tmp_path / "b", **opts)
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
 
 
 # --- Celeb-DF v2, SR-DF video list -----------------------------------------------------------

@@ -7,10 +7,12 @@ import math
 import time
 
 import pytest
+from django.test import Client
 
 from accounts.services import team_create
-from benchmarks.models import Track
+from benchmarks.models import Split, Track
 from benchmarks.selectors import robustness_results
+from benchmarks.services import split_publish_results
 from benchmarks.smoke_install import smoke_install
 from submissions.models import Result, Status, Submission
 from submissions.services import submission_create_from_image
@@ -58,3 +60,10 @@ def test_sanity_baselines_score_on_every_smoke_task(celery_worker, baseline_imag
     assert len(row.levels) == 15 and all(level.value is not None for level in row.levels)
     assert set(row.mean_by_perturbation) == {"jpeg", "noise", "blur", "resize"}
     assert row.clean is not None and row.relative is not None
+
+    # The track page shows the robustness view once the hidden levels are published.
+    for split in robust.splits.filter(visibility=Split.Visibility.HIDDEN):
+        split_publish_results(split=split, actor="organizer", reason="test")
+    page = Client().get("/b/smoke-detect/image-robustness/").content.decode()
+    assert 'id="robustness"' in page and "relative (all)" in page
+    assert page.count('<figure class="robustness">') == 4  # one plot per perturbation kind

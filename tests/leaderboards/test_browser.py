@@ -5,8 +5,7 @@ import shutil
 import pytest
 
 from accounts.services import team_create
-from submissions.models import Result, Status, Submission
-from tests.support import unavailable
+from tests.support import finished_result, unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,21 +41,13 @@ def test_team_member_logs_in_and_reads_the_leaderboard(
 ) -> None:
     baselines = team_create(name="ForgeryBench baselines", is_baseline=True)
     for team, method, auc in ((people.team, "owl-net", 0.8765), (baselines, "Chance", 0.5012)):
-        submission = Submission.objects.create(
-            team=team,
+        finished_result(
             track=smoke_track,
-            method_name=method,
-            training_data="x",
-            image_id="sha256:x",
-            status=Status.FINISHED,
-        )
-        Result.objects.create(
-            submission=submission,
             split=smoke_track.splits.get(name="val"),
+            team=team,
+            method=method,
             metrics={"auc": auc, "acc": 0.5},
             primary_value=auc,
-            protocol_version=1,
-            evaluator_version="test",
         )
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "owner")

@@ -15,7 +15,8 @@ from accounts.services import team_create
 from benchmarks.services import track_results_changed
 from evaluator.scoring import evaluate
 from leaderboards.selectors import leaderboard_for_split, rank_ranges
-from submissions.models import Result, SplitRun, Status, Submission
+from submissions.models import Result, SplitRun, Submission
+from tests.support import finished_result
 
 pytestmark = pytest.mark.django_db
 
@@ -34,21 +35,25 @@ def _entry(track, split, team, method: str, noise: float, seed: int, tmp_path: P
     truth = [json.loads(line) for line in Path(split.labels_path).read_text().splitlines()]
     rng = random.Random(seed)
     scores = {
-        t["id"]: min(1.0, max(0.0, 0.5 + (0.5 if t["label"] else -0.5) * (1 - noise)
-                              + rng.uniform(-noise, noise)))
+        t["id"]: min(
+            1.0,
+            max(
+                0.0, 0.5 + (0.5 if t["label"] else -0.5) * (1 - noise) + rng.uniform(-noise, noise)
+            ),
+        )
         for t in truth
     }
-    submission = Submission.objects.create(
-        team=team, track=track, method_name=method, training_data="x", image_id="sha256:x",
-        status=Status.FINISHED,
-    )
-    folder = tmp_path / f"{submission.pk}"
+    folder = tmp_path / f"{team.pk}-{method}"
     metrics = _score(split, scores, folder)
-    SplitRun.objects.create(submission=submission, split=split, artifacts_dir=str(folder))
-    Result.objects.create(
-        submission=submission, split=split, metrics=metrics, primary_value=metrics["auc"],
-        protocol_version=1, evaluator_version="test",
+    result = finished_result(
+        track=track,
+        split=split,
+        team=team,
+        method=method,
+        metrics=metrics,
+        primary_value=metrics["auc"],
     )
+    SplitRun.objects.create(submission=result.submission, split=split, artifacts_dir=str(folder))
 
 
 def test_close_entries_share_a_rank_and_distant_ones_do_not(smoke_track, tmp_path) -> None:

@@ -8,30 +8,23 @@ from benchmarks.models import Split
 from benchmarks.services import split_publish_results
 from leaderboards.selectors import leaderboard_for_split
 from submissions.models import Result, Status, Submission
+from tests.support import finished_result
 
 pytestmark = pytest.mark.django_db
 
 
 def _finished(team, track, method: str, scores: dict[str, float]) -> Submission:
-    submission = Submission.objects.create(
-        team=team,
-        track=track,
-        method_name=method,
-        training_data="x",
-        image_id="sha256:x",
-        status=Status.FINISHED,
-    )
     for split in track.splits.all():
         auc = scores[split.name]
-        Result.objects.create(
-            submission=submission,
+        result = finished_result(
+            track=track,
             split=split,
+            team=team,
+            method=method,
             metrics={"auc": auc, "acc": 0.5, "ci": {"auc": [auc - 0.1, auc]}},
             primary_value=auc,
-            protocol_version=1,
-            evaluator_version="test",
         )
-    return submission
+    return result.submission
 
 
 def test_one_row_per_team_best_first_and_ties_share_a_rank(smoke_track) -> None:
@@ -89,3 +82,17 @@ def test_columns_are_the_tasks_metrics_only(smoke_track) -> None:
     )
     _, columns = leaderboard_for_split(split=smoke_track.splits.get(name="val"), track=smoke_track)
     assert columns == ["auc", "eer"]
+
+
+def test_results_without_complete_provenance_or_removed_are_never_shown(smoke_track) -> None:
+    from audit.models import Provenance, ResultReview, VerificationStatus
+
+    owls, cats = team_create(name="Owls"), team_create(name="Cats")
+    _finished(owls, smoke_track, "owl", {"val": 0.9, "test": 0.9})
+    _finished(cats, smoke_track, "cat", {"val": 0.8, "test": 0.8})
+    val = smoke_track.splits.get(name="val")
+    Provenance.objects.filter(result__submission__team=owls).update(complete=False)
+    cat_result = Result.objects.get(submission__team=cats, split=val)
+    ResultReview.objects.create(result=cat_result, status=VerificationStatus.REMOVED)
+    rows, _ = leaderboard_for_split(split=val, track=smoke_track)
+    assert rows == []

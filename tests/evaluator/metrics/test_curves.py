@@ -8,7 +8,13 @@ from evaluator.metrics.curves import pr_points, roc_points
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.booleans(), st.sampled_from([0.0, 0.1, 0.5, 0.5, 0.9, 1.0])), min_size=2, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.sampled_from([0.0, 0.1, 0.5, 0.5, 0.9, 1.0])),
+        min_size=2,
+        max_size=40,
+    )
+)
 def test_curves_match_scikit_learn(pairs: list[tuple[bool, float]]) -> None:
     labels = np.array([p[0] for p in pairs], dtype=int)
     scores = np.array([p[1] for p in pairs])

@@ -42,8 +42,12 @@ def test_a_good_login_clears_earlier_failures(people) -> None:
 def test_outsiders_see_only_finished_submissions_on_a_team_page(people, smoke_track) -> None:
     for status, method in ((Status.FINISHED, "shown-method"), (Status.FAILED, "hidden-method")):
         Submission.objects.create(
-            team=people.team, track=smoke_track, method_name=method, training_data="x",
-            image_id="sha256:x", status=status,
+            team=people.team,
+            track=smoke_track,
+            method_name=method,
+            training_data="x",
+            image_id="sha256:x",
+            status=status,
         )
     outsider, teammate = Client(), Client()
     outsider.force_login(people.outsider)
