@@ -168,7 +168,7 @@ def validate_image(
             ).result
         except PredictionError as exc:
             report.errors.append(str(exc))
-            report.error_codes.append(exc.code)
+            report.error_codes.extend(exc.codes)
         except TruthError as exc:
             report.errors.append(f"the downloaded sample is broken (not your fault): {exc}")
             report.error_codes.append("bad_sample")

@@ -36,22 +36,43 @@ _TITLES = {
 class _NamedError(ValueError):
     kind = "input"
 
-    def __init__(self, code: str, offenders: Sequence[Offender], *, total: int | None = None):
+    def __init__(
+        self,
+        code: str,
+        offenders: Sequence[Offender],
+        *,
+        total: int | None = None,
+        others: dict[str, Sequence[Offender]] | None = None,
+    ):
         self.code = code
         self.offenders: list[Offender] = list(offenders[:MAX_LISTED])
         self.total = len(offenders) if total is None else total
+        # Every other rule the same file broke, so one run reports all of them: code -> the
+        # first offenders and how many there were.
+        self.others: dict[str, tuple[list[Offender], int]] = {
+            other: (list(found[:MAX_LISTED]), len(found)) for other, found in (others or {}).items()
+        }
         super().__init__(self._message())
 
-    def _message(self) -> str:
-        title = _TITLES.get(self.code, self.code.replace("_", " "))
-        head = f"{self.kind} error {self.code}: {self.total} {title}"
-        lines = [head]
-        for line, detail in self.offenders:
+    @property
+    def codes(self) -> list[str]:
+        """Every error code found, the first (``code``) first."""
+        return [self.code, *self.others]
+
+    def _section(self, code: str, offenders: list[Offender], total: int) -> list[str]:
+        title = _TITLES.get(code, code.replace("_", " "))
+        lines = [f"{self.kind} error {code}: {total} {title}"]
+        for line, detail in offenders:
             where = f"line {line}" if line is not None else "-"
             lines.append(f"  {where}: {detail}")
-        more = self.total - len(self.offenders)
-        if more > 0:
-            lines.append(f"  ... and {more} more")
+        if total > len(offenders):
+            lines.append(f"  ... and {total - len(offenders)} more")
+        return lines
+
+    def _message(self) -> str:
+        lines = self._section(self.code, self.offenders, self.total)
+        for code, (offenders, total) in self.others.items():
+            lines.extend(self._section(code, offenders, total))
         return "\n".join(lines)
 
 

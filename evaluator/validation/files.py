@@ -32,11 +32,15 @@ class Collector:
         self.by_code.setdefault(code, []).append((line, detail))
 
     def raise_if_any(self) -> None:
-        """Raise for the code whose first offender comes first in the file."""
+        """Raise for the code whose first offender comes first in the file, carrying every
+        other code found too (in file order), so one report lists all the problems."""
         if not self.by_code:
             return
-        code = min(self.by_code, key=lambda c: _line_key(self.by_code[c][0][0]))
-        raise self.error(code, self.by_code[code])
+        ordered = sorted(self.by_code, key=lambda c: _line_key(self.by_code[c][0][0]))
+        first, rest = ordered[0], ordered[1:]
+        raise self.error(
+            first, self.by_code[first], others={code: self.by_code[code] for code in rest}
+        )
 
 
 def _line_key(line: int | None) -> int:

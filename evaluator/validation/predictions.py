@@ -100,10 +100,26 @@ def read_predictions(
     for i, ident in enumerate(expected_ids):
         if i not in found:
             errors.add("missing_id", None, repr(ident))
-    errors.raise_if_any()
+    if errors.by_code:
+        # The ids are wrong, but check the values of the lines that were found as well, so
+        # one report names every rule the file breaks.
+        _check_values(task, [found[i] for i in sorted(found)], path, errors, required)
+        errors.raise_if_any()
 
     ordered = [found[i] for i in range(len(expected_ids))]
     lines = [number for number, _ in ordered]
+    scores, masks, rankings = _check_values(task, ordered, path, errors, required)
+    errors.raise_if_any()
+    return Predictions(task=task, lines=lines, scores=scores, masks=masks, rankings=rankings)
+
+
+def _check_values(
+    task: str,
+    ordered: list[tuple[int, dict[str, Any]]],
+    path: Path,
+    errors: Collector,
+    required: set[str],
+) -> tuple[NDArray[np.float64] | None, list[Path] | None, list[list[str]] | None]:
     scores = masks = rankings = None
     if task in ("detection", "localization"):
         scores = _scores(ordered, errors, required="score" in required)
@@ -111,8 +127,7 @@ def read_predictions(
         masks = _masks(ordered, path.parent, errors)
     if task == "retrieval":
         rankings = _rankings(ordered, errors)
-    errors.raise_if_any()
-    return Predictions(task=task, lines=lines, scores=scores, masks=masks, rankings=rankings)
+    return scores, masks, rankings
 
 
 def _scores(

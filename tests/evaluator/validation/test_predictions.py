@@ -152,3 +152,17 @@ def test_localization_score_is_optional_but_checked(tmp_path: Path) -> None:
     )
     error = _error(tmp_path, text, task="localization")
     assert error.code == "bad_score" and error.offenders == [(3, "-1")]
+
+
+def test_one_report_names_every_rule_the_file_breaks(tmp_path: Path) -> None:
+    text = (
+        '{"id": "b", "score": 2}\n{"id": "a", "score": 0.1}\n'
+        '{"id": "a", "score": 0.2}\n{"id": "zz", "score": 0.3}\n'
+    )
+    error = _error(tmp_path, text)
+    assert error.codes[0] == error.code
+    assert set(error.codes) == {"bad_score", "duplicate_id", "unknown_id", "missing_id"}
+    message = str(error)
+    for code in error.codes:
+        assert f"prediction error {code}:" in message
+    assert "line 1" in message and "line 3" in message and "line 4" in message
