@@ -89,3 +89,45 @@ def submission_can_cancel(*, submission: Submission, user: User | AnonymousUser)
     if getattr(user, "is_staff", False):
         return True
     return submission.team.memberships.filter(user=user).exists()
+
+
+@dataclass(frozen=True)
+class QuotaLine:
+    track: Track
+    used_today: int
+    daily_limit: int | None
+    used_total: int
+    total_limit: int | None
+
+    @property
+    def left_today(self) -> int | None:
+        """Submissions still allowed today, the tighter of the two limits (None: unlimited)."""
+        lefts = [
+            limit - used
+            for limit, used in (
+                (self.daily_limit, self.used_today),
+                (self.total_limit, self.used_total),
+            )
+            if limit is not None
+        ]
+        return max(0, min(lefts)) if lefts else None
+
+
+def team_quota_lines(*, team: Team, now: datetime) -> list[QuotaLine]:
+    """The team's usage on every track that sets a limit: shown before the team submits."""
+    lines = []
+    limited = Track.objects.filter(
+        Q(daily_submission_limit__isnull=False) | Q(total_submission_limit__isnull=False)
+    ).select_related("benchmark")
+    for track in limited.order_by("benchmark__name", "name"):
+        usage = submission_quota_usage(team=team, track=track, now=now)
+        lines.append(
+            QuotaLine(
+                track=track,
+                used_today=usage.today,
+                daily_limit=track.daily_submission_limit,
+                used_total=usage.total,
+                total_limit=track.total_submission_limit,
+            )
+        )
+    return lines

@@ -5,15 +5,21 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from accounts.models import Team
+from accounts.selectors import team_list_for_user
 
 from .forms import SubmissionUploadForm
 from .models import Submission
 from .selectors import (
+    QuotaLine,
     submission_can_cancel,
     submission_can_see_logs,
     submission_detection_curves,
     submission_list_for_user,
+    team_quota_lines,
 )
 from .services import SubmissionRejected, submission_cancel, submission_create_from_tarball
 from .uploads import UPLOAD_ERROR_ATTR, StreamedTarball
@@ -25,13 +31,18 @@ def submission_list(request: HttpRequest) -> HttpResponse:
     return render(request, "submissions/list.html", {"submissions": submissions})
 
 
+def _quotas(user: User) -> list[tuple[Team, list[QuotaLine]]]:
+    now = timezone.now()
+    return [(team, team_quota_lines(team=team, now=now)) for team in team_list_for_user(user=user)]
+
+
 @login_required
 def submission_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # login_required let only signed-in users through
     if request.method != "POST":
         form = SubmissionUploadForm(user=user)
-        return render(request, "submissions/new.html", {"form": form})
+        return render(request, "submissions/new.html", {"form": form, "quotas": _quotas(user)})
     form = SubmissionUploadForm(request.POST, request.FILES, user=user)
     for error in getattr(request, UPLOAD_ERROR_ATTR, []):
         form.add_error("image", error)
@@ -39,7 +50,9 @@ def submission_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or not isinstance(upload, StreamedTarball):
         if isinstance(upload, StreamedTarball):
             upload.discard()
-        return render(request, "submissions/new.html", {"form": form}, status=400)
+        return render(
+            request, "submissions/new.html", {"form": form, "quotas": _quotas(user)}, status=400
+        )
     upload.close()
     try:
         submission = submission_create_from_tarball(
@@ -54,7 +67,9 @@ def submission_new(request: HttpRequest) -> HttpResponse:
         )
     except SubmissionRejected as exc:
         form.add_error("image", str(exc))
-        return render(request, "submissions/new.html", {"form": form}, status=400)
+        return render(
+            request, "submissions/new.html", {"form": form, "quotas": _quotas(user)}, status=400
+        )
     messages.success(request, f"Submission #{submission.pk} is queued.")
     return redirect("submission-detail", pk=submission.pk)
 

@@ -4,8 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
-from submissions.selectors import submission_list_for_team
+from submissions.selectors import submission_list_for_team, team_quota_lines
 
 from .forms import SignupForm, TeamCreateForm
 from .models import Team
@@ -48,5 +49,6 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "submissions": submission_list_for_team(
                 team=team, include_unfinished=is_member or request.user.is_staff
             )[:100],
+            "quotas": team_quota_lines(team=team, now=timezone.now()) if is_member else [],
         },
     )

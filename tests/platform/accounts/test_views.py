@@ -56,3 +56,33 @@ def test_outsiders_see_only_finished_submissions_on_a_team_page(people, smoke_tr
     assert "hidden-method" not in outsider.get(url).content.decode()
     assert "shown-method" in outsider.get(url).content.decode()
     assert "hidden-method" in teammate.get(url).content.decode()
+
+
+def test_members_see_quota_left_before_submitting(people, smoke_track) -> None:
+    smoke_track.daily_submission_limit = 3
+    smoke_track.total_submission_limit = 10
+    smoke_track.save()
+    Submission.objects.create(
+        team=people.team,
+        track=smoke_track,
+        method_name="m",
+        training_data="x",
+        image_id="sha256:x",
+        status=Status.FINISHED,
+    )
+    Submission.objects.create(  # the platform's fault: never counted
+        team=people.team,
+        track=smoke_track,
+        method_name="m",
+        training_data="x",
+        image_id="sha256:x",
+        status=Status.FAILED,
+        failure_code="platform_error",
+    )
+    teammate, outsider = Client(), Client()
+    teammate.force_login(people.teammate)
+    outsider.force_login(people.outsider)
+    team_page = teammate.get(f"/teams/{people.team.slug}/").content.decode()
+    assert "1 of 3" in team_page and "1 of 10" in team_page and "<td>2</td>" in team_page
+    assert "1 of 3" in teammate.get("/submissions/new/").content.decode()
+    assert 'id="quotas"' not in outsider.get(f"/teams/{people.team.slug}/").content.decode()
