@@ -12,10 +12,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Team
 from accounts.services import team_add_member, team_create, user_create
+from audit.selectors import result_filter_shown
 from benchmarks.models import Split, Track
 from benchmarks.services import split_publish_results
 from benchmarks.smoke_install import smoke_definitions, smoke_install
-from submissions.models import Status, Submission
+from submissions.models import Result, Status, Submission
 from submissions.services import submission_create_from_image
 from submissions.sweeper import submission_requeue_stale
 
@@ -79,12 +80,18 @@ class Command(BaseCommand):
         """Queue a baseline once per track; returns the id to wait for, if it is not done."""
         existing = (
             Submission.objects.filter(team=team, track=track, method_name=method)
-            .exclude(status=Status.FAILED)
+            .exclude(status__in=[Status.FAILED, Status.CANCELLED])
             .order_by("-created_at")
             .first()
         )
+        if existing is not None and not existing.is_done:
+            return existing.pk
         if existing is not None:
-            return None if existing.is_done else existing.pk
+            # Done once its results show on every split; a result from an older platform
+            # version without provenance never shows, so such a baseline is scored again.
+            shown = result_filter_shown(results=Result.objects.filter(submission=existing))
+            if shown.count() == track.splits.count():
+                return None
         return submission_create_from_image(
             team=team,
             track=track,
