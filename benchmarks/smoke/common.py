@@ -11,6 +11,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from .forge import Cell, photo_cells
+from .photos import Photo
+
 PROTOCOL = 1
 OUTPUTS = "predictions.jsonl"
 ID_HEX = 12
@@ -33,6 +36,20 @@ def sample_id(seed: int, track: str, split: str, index: int) -> str:
 def part(split: str) -> int:
     """Which checkerboard part of the photos a split draws from: val 0, all others 1."""
     return 0 if split == "val" or split.startswith("val-") else 1
+
+
+def split_cells(photos: list[Photo], split: str) -> list[Cell]:
+    """The photo cells a split may use: its own checkerboard part, so val and test never
+    share a pixel."""
+    return [c for p in photos for c in photo_cells(p) if c.part == part(split)]
+
+
+def unique_ids(seed: int, track: str, split: str, count: int, *, what: str = "sample") -> list[str]:
+    """The split's ``count`` opaque ids, refusing the (astronomically rare) hash collision."""
+    ids = [sample_id(seed, track, split, i) for i in range(count)]
+    if len(set(ids)) != count:
+        raise RuntimeError(f"{what} id collision; choose another seed")
+    return ids
 
 
 def save_png(pixels: np.ndarray, path: Path) -> None:

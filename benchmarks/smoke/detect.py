@@ -30,8 +30,6 @@ from .photos import Photo, load_photos
 
 _json_line = common.json_line
 _split_code = common.split_code
-_sample_id = common.sample_id
-_part = common.part
 _save_png = common.save_png
 _check_dirs = common.check_dirs
 
@@ -76,16 +74,14 @@ def build_detection_split(
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
     _check_dirs(inputs_dir, labels_dir)
     photos = load_photos()
-    cells = [c for p in photos for c in forge.photo_cells(p) if c.part == _part(split)]
+    cells = common.split_cells(photos, split)
 
     # Labels come from a seeded shuffle, independent of the ids' hash, so neither an id nor
     # the index behind it says anything about the class.
     code = _split_code(split)
     order_rng = np.random.default_rng([seed, code])
     labels = order_rng.permutation(np.repeat([0, 1], count // 2))
-    ids = [_sample_id(seed, track, split, i) for i in range(count)]
-    if len(set(ids)) != count:
-        raise RuntimeError("sample id collision; choose another seed")
+    ids = common.unique_ids(seed, track, split, count)
 
     (inputs_dir / "images").mkdir(parents=True, exist_ok=True)
     labels_dir.mkdir(parents=True, exist_ok=True)

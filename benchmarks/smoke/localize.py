@@ -29,14 +29,12 @@ def build_localization_split(
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
     common.check_dirs(inputs_dir, labels_dir)
     photos = load_photos()
-    cells = [c for p in photos for c in forge.photo_cells(p) if c.part == common.part(split)]
+    cells = common.split_cells(photos, split)
     code = common.split_code(split)
     order_rng = np.random.default_rng([seed, code])
     authentic = count // AUTHENTIC_SHARE
     labels = order_rng.permutation(np.repeat([0, 1], [authentic, count - authentic]))
-    ids = [common.sample_id(seed, track, split, i) for i in range(count)]
-    if len(set(ids)) != count:
-        raise RuntimeError("sample id collision; choose another seed")
+    ids = common.unique_ids(seed, track, split, count)
 
     (inputs_dir / "images").mkdir(parents=True)
     (labels_dir / "masks").mkdir(parents=True)

@@ -58,15 +58,13 @@ def build_retrieval_split(
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
     common.check_dirs(inputs_dir, labels_dir)
     photos = load_photos()
-    cells = [c for p in photos for c in forge.photo_cells(p) if c.part == common.part(split)]
+    cells = common.split_cells(photos, split)
     code = common.split_code(split)
     order_rng = np.random.default_rng([seed, code])
     donors_per_query = [1 + int(v) for v in order_rng.integers(0, 2, size=count)]
     n_gallery = 2 * sum(donors_per_query)
     n_total = count + n_gallery
-    ids = [common.sample_id(seed, track, split, i) for i in range(n_total)]
-    if len(set(ids)) != n_total:
-        raise RuntimeError("sample id collision; choose another seed")
+    ids = common.unique_ids(seed, track, split, n_total)
     (inputs_dir / "images").mkdir(parents=True)
     labels_dir.mkdir(parents=True, exist_ok=True)
 

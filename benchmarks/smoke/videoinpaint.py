@@ -40,14 +40,12 @@ def build_video_inpaint_split(
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
     common.check_dirs(inputs_dir, labels_dir)
     photos = load_photos()
-    cells = [c for p in photos for c in forge.photo_cells(p) if c.part == common.part(split)]
+    cells = common.split_cells(photos, split)
     code = common.split_code(split)
     order_rng = np.random.default_rng([seed, code])
     authentic = max(1, count // AUTHENTIC_SHARE)
     labels = order_rng.permutation(np.repeat([0, 1], [authentic, count - authentic]))
-    videos = [common.sample_id(seed, track, split, i) for i in range(count)]
-    if len(set(videos)) != count:
-        raise RuntimeError("video id collision; choose another seed")
+    videos = common.unique_ids(seed, track, split, count, what="video")
     (inputs_dir / "frames").mkdir(parents=True)
     (labels_dir / "masks").mkdir(parents=True)
     manifest_rows: list[dict[str, Any]] = []
