@@ -22,6 +22,7 @@ from evaluator.runner import RunLimits, RunOutcome, run_submission_container
 from evaluator.scoring import evaluate
 from evaluator.validation import PredictionError, TruthError
 
+from .artifacts import PREDICTIONS_FILE, UNIT_TABLE_FILE
 from .images import docker_client
 from .models import Result, SplitRun, Status, Submission
 from .services import (
@@ -32,10 +33,6 @@ from .services import (
 )
 
 logger = logging.getLogger(__name__)
-
-PREDICTIONS_FILE = "predictions.jsonl"
-# Per-unit statistics of a scored split: what paired comparisons between entries resample.
-UNIT_TABLE_FILE = "units.npz"
 
 
 def run_limits_for(track: Track) -> RunLimits:

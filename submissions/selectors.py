@@ -10,6 +10,7 @@ from benchmarks.models import Track
 from evaluator.metrics import DetectionTable, load_table
 from evaluator.metrics.curves import pr_points, roc_points
 
+from .artifacts import UNIT_TABLE_FILE
 from .models import PLATFORM_FAILURE_CODES, Status, Submission
 
 
@@ -43,7 +44,7 @@ def submission_detection_curves(*, submission: Submission, split_ids: list[int])
         return {}
     curves: dict[int, dict] = {}
     for run in submission.runs.filter(split_id__in=split_ids):
-        path = Path(run.artifacts_dir) / "units.npz"
+        path = Path(run.artifacts_dir) / UNIT_TABLE_FILE
         if not path.is_file():
             continue
         table = load_table(path)

@@ -13,10 +13,9 @@ from django.conf import settings
 
 from evaluator.metrics import load_table
 from evaluator.ranking import shared_ranks
+from submissions.artifacts import UNIT_TABLE_FILE
 
 logger = logging.getLogger(__name__)
-
-UNIT_TABLE_FILE = "units.npz"
 
 
 @dataclass(frozen=True)
