@@ -52,6 +52,14 @@ class Track(models.Model):
         null=True, blank=True, help_text="Per team over the track's life; empty for no limit"
     )
     description = models.TextField(blank=True)
+
+    # Which submission stands for a team on the leaderboard: its best by the primary metric on
+    # the hidden split, or its latest finished one.
+    class EntryRule(models.TextChoices):
+        BEST = "best"
+        LAST = "last"
+
+    entry_rule = models.CharField(max_length=8, choices=EntryRule.choices, default=EntryRule.BEST)
     # A robustness track holds hidden perturbed copies of one split of another track
     # (protocol §6): one split per perturbation level plus the unperturbed "clean" copy.
     robustness_of = models.ForeignKey(
@@ -76,6 +84,9 @@ class Split(models.Model):
     class Visibility(models.TextChoices):
         PUBLIC = "public"
         HIDDEN = "hidden"
+        # Out-of-distribution hidden tier: from another source, run only on final picks and
+        # revealed at phase end (the DFDC lesson: public-board order need not survive new data).
+        OOD = "ood"
 
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="splits")
     name = models.SlugField(max_length=40)

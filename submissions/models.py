@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Team
-from benchmarks.models import Split, Track
+from benchmarks.models import Phase, Split, Track
 
 
 class Status(models.TextChoices):
@@ -31,6 +31,9 @@ class Submission(models.Model):
         max_length=200, help_text="A benchmark slug, or 'other: <text>'"
     )
     # Image id is the content-addressed config digest the engine assigns ("sha256:…").
+    # Identity pinned at submission time and never edited: what was declared with the image.
+    model_card = models.TextField(blank=True)
+    license = models.CharField(max_length=120, blank=True)
     image_id = models.CharField(max_length=80)
     image_reference = models.CharField(max_length=200, blank=True)
     tarball_sha256 = models.CharField(max_length=64, blank=True)
@@ -50,6 +53,16 @@ class Submission(models.Model):
     failure_code = models.CharField(max_length=40, blank=True)
     failure_reason = models.TextField(blank=True)
     log_tail = models.TextField(blank=True)
+    # A rerun is a new submission of the same pinned identity; scores are never edited in place.
+    rerun_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reruns"
+    )
+    # Disqualified submissions keep their rows and results but leave every leaderboard.
+    disqualified_at = models.DateTimeField(null=True, blank=True)
+    disqualified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    disqualified_reason = models.TextField(blank=True)
     # Who runs it now ("host:pid" of the worker process) and when that worker last said so:
     # a redelivered run takes over only from an owner that is gone.
     run_owner = models.CharField(max_length=120, blank=True)
@@ -108,4 +121,23 @@ class Result(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["submission", "split"], name="one_result_per_split")
+        ]
+
+
+class FinalPick(models.Model):
+    """A team's choice of one submission to count for a phase (scored on the OOD tier)."""
+
+    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="final_picks_made")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="final_picks")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="picks")
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Picks made by the platform (a team's best two on test when it chose none) say so.
+    automatic = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "submission"], name="one_pick_per_submission")
         ]
