@@ -59,7 +59,7 @@ demo: venv images $(VAR)/secret_key
 	$(DEMO_ENV) $(PY) manage.py load_smoke
 	@$(MAKE) --no-print-directory stop >/dev/null
 	@# -B runs the periodic sweeper (celery beat) inside the one demo worker.
-	$(DEMO_ENV) nohup $(PY) -m celery -A forgerybench_site worker -B -Q cpu,gpu -c 1 \
+	$(DEMO_ENV) nohup $(PY) -m celery -A forgerybench_site worker -B -Q score,cpu,gpu -c 1 \
 		--schedule=$(RUN)/celerybeat-schedule \
 		--pidfile=$(RUN)/worker.pid --logfile=$(LOGS)/worker.log -l INFO >/dev/null 2>&1 &
 	$(DEMO_ENV) $(PY) manage.py demo_setup

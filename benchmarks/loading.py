@@ -123,12 +123,16 @@ def _recipe(tdef: TrackDef, sdef: SplitDef, scale: float) -> dict[str, Any] | No
         return None
     assert sdef.count is not None
     even = tdef.generator == "smoke-detect"
-    return {
+    recipe: dict[str, Any] = {
         "generator": tdef.generator,
         "version": GENERATOR_VERSION,
         "count": _scaled(sdef.count, scale, even),
         "seed": sdef.seed,
     }
+    if sdef.variant:
+        # Only when set: recipes of existing splits stay equal, so nothing is rebuilt.
+        recipe["variant"] = sdef.variant
+    return recipe
 
 
 def _has_results(split: Split) -> bool:
@@ -195,6 +199,7 @@ def _build(
             count=plan.recipe["count"],
             seed=plan.recipe["seed"],
             track=track_label,
+            **({"variant": plan.recipe["variant"]} if "variant" in plan.recipe else {}),
         )
     else:
         rob = plan.track.robustness
@@ -251,6 +256,7 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
                 timeout_seconds=tdef.timeout_seconds,
                 memory_mb=tdef.memory_mb,
                 cpus=tdef.cpus,
+                entry_rule=tdef.entry_rule,
             )
         for tdef in bdef.tracks:
             source = tracks[tdef.robustness.track] if tdef.robustness else None

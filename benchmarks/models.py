@@ -1,5 +1,6 @@
 """Benchmarks, their tracks and the data splits each track is scored on."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -132,6 +133,11 @@ class Phase(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     # Out-of-distribution hidden splits run only on each team's final picks (protocol §5).
     final_picks = models.PositiveSmallIntegerField(default=2)
+    # Set once by the organizer's reveal: picks freeze, OOD runs start, the OOD tier shows.
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["benchmark", "starts_at"]

@@ -73,7 +73,7 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
         ),
     )
     results = Result.objects.filter(
-        split__in=splits, submission__status=Status.FINISHED
+        split__in=splits, submission__status=Status.FINISHED, submission__disqualified_at=None
     ).select_related("submission", "submission__team")
     by_submission: dict[int, dict[int, Result]] = {}
     for result in results:

@@ -58,7 +58,13 @@ def track_upsert(
     timeout_seconds: int = 600,
     memory_mb: int = 2048,
     cpus: float = 1.0,
+    entry_rule: str = Track.EntryRule.BEST,
 ) -> Track:
+    # The entry rule picks which row stands for a team: a change re-ranks the boards.
+    before = Track.objects.filter(benchmark=benchmark, slug=slug).values_list(
+        "entry_rule", flat=True
+    )
+    old_rule = before.first()
     track, _ = Track.objects.update_or_create(
         benchmark=benchmark,
         slug=slug,
@@ -70,8 +76,11 @@ def track_upsert(
             "timeout_seconds": timeout_seconds,
             "memory_mb": memory_mb,
             "cpus": cpus,
+            "entry_rule": entry_rule,
         },
     )
+    if old_rule is not None and old_rule != entry_rule:
+        transaction.on_commit(lambda: track_results_changed(track=track))
     return track
 
 

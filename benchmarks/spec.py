@@ -21,7 +21,11 @@ from evaluator.metrics.registry import REGISTRY
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-VISIBILITIES = ("public", "hidden")
+# "ood": the optional out-of-distribution hidden tier, run only on final picks (protocol §5).
+VISIBILITIES = ("public", "hidden", "ood")
+ENTRY_RULES = ("best", "last")
+# Generator settings a split may ask for instead of the track's usual recipe (OOD tiers).
+GENERATOR_VARIANTS: dict[str, tuple[str, ...]] = {"smoke-detect": ("shifted",)}
 RESOURCE_CLASSES = ("cpu", "gpu")
 GENERATORS = ("smoke-detect", "smoke-localize", "smoke-retrieve", "smoke-videoinpaint")
 GENERATOR_TASK = {
@@ -67,6 +71,7 @@ class SplitDef:
     count: int | None = None  # generated splits
     seed: int | None = None
     source_split: str | None = None  # imported splits: the dataset's own split name or list
+    variant: str | None = None  # generated splits: another recipe of the generator (OOD)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class TrackDef:
     splits: tuple[SplitDef, ...]
     robustness: RobustnessDef | None
     baselines: tuple[BaselineDef, ...]
+    entry_rule: str = "best"  # the row a team gets: its best or its latest finished submission
 
 
 @dataclass(frozen=True)
@@ -202,14 +208,24 @@ class _Reader:
         return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _split(r: _Reader, raw: Any, key: str, generated: bool) -> SplitDef:
+def _split(r: _Reader, raw: Any, key: str, generator: str | None, generated: bool) -> SplitDef:
+    variant = None
     if generated:
         data = r.mapping(
-            raw, key, {"name", "visibility", "count", "seed"}, {"name", "count", "seed"}
+            raw,
+            key,
+            {"name", "visibility", "count", "seed", "variant"},
+            {"name", "count", "seed"},
         )
+        known = GENERATOR_VARIANTS.get(generator or "", ())
+        if "variant" in data and not known:
+            r.problem(f"{key}.variant", f"generator {generator} has no variants")
+        elif "variant" in data:
+            variant = r.choice(data, key, "variant", known)
     else:
         data = r.mapping(raw, key, {"name", "visibility", "from"}, {"name", "from"})
     return SplitDef(
+        variant=variant,
         name=r.slug(data, key, "name"),
         visibility=r.choice(data, key, "visibility", VISIBILITIES, "hidden"),
         count=r.int_(data, key, "count", None, 2) if generated else None,
@@ -256,7 +272,7 @@ def _robustness(r: _Reader, raw: Any, key: str, task: str) -> RobustnessDef:
 
 TRACK_KEYS = {
     "slug", "name", "task", "primary_metric", "resource_class", "limits", "description",
-    "source", "splits", "robustness", "baselines",
+    "source", "splits", "robustness", "baselines", "entry_rule",
 }  # fmt: skip
 
 
@@ -305,11 +321,11 @@ def _track(r: _Reader, raw: Any, key: str) -> TrackDef:
         if not raw_splits:
             r.problem(f"{key}.splits", "declare at least one split")
         splits = tuple(
-            _split(r, s, f"{key}.splits[{i}]", generated=importer is None)
+            _split(r, s, f"{key}.splits[{i}]", generator, generated=importer is None)
             for i, s in enumerate(raw_splits)
         )
         visibilities = {s.visibility for s in splits}
-        if raw_splits and visibilities != {"public", "hidden"}:
+        if raw_splits and not {"public", "hidden"} <= visibilities:
             r.problem(f"{key}.splits", "needs a public split (val) and at least one hidden split")
         names = [s.name for s in splits]
         for dup in sorted({n for n in names if names.count(n) > 1}):
@@ -339,6 +355,7 @@ def _track(r: _Reader, raw: Any, key: str) -> TrackDef:
         splits=splits,
         robustness=robustness,
         baselines=tuple(baselines),
+        entry_rule=r.choice(data, key, "entry_rule", ENTRY_RULES, "best"),
     )
 
 

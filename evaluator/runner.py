@@ -7,6 +7,7 @@ the hardening of protocol.md §2 and reports a named outcome for every way a run
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -262,14 +263,31 @@ def run_submission_container(
                 ended_at=datetime.now(UTC),
                 runtime_flags=flags,
             )
+        removal: threading.Thread | None = None
         try:
             outcome = _wait(container, limits, started_at, should_stop)
             outcome.runtime_flags = flags
+            # The engine removes the stopped container while its output is copied out; both
+            # are done before this returns (no container outlives its run).
+            removal = _remove_in_background(container)
             outcome.skipped_outputs = collect_output(output_dir, artifacts_dir)
             return outcome
         finally:
-            with contextlib.suppress(docker.errors.APIError):
-                container.remove(force=True)
+            if removal is None:
+                _remove(container)
+            else:
+                removal.join()
+
+
+def _remove(container: Container) -> None:
+    with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+        container.remove(force=True)
+
+
+def _remove_in_background(container: Container) -> threading.Thread:
+    thread = threading.Thread(target=_remove, args=(container,), daemon=True)
+    thread.start()
+    return thread
 
 
 def _wait(

@@ -5,7 +5,8 @@ errors); 2 bad usage or an API refusal (its code and message are printed).
 """
 
 import time
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
 import docker
 import docker.errors
@@ -59,7 +60,7 @@ def _bytes_progress() -> Progress:
     )
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     if isinstance(exc, ApiError):
         err.print(f"[red]error[/red] {exc.message} [dim]({exc.code})[/dim]")
     else:
@@ -151,12 +152,23 @@ def submit(
     method: Annotated[str, typer.Option(help="your method's name on the leaderboard")],
     training_data: Annotated[str, typer.Option(help="a benchmark slug, or 'other: <description>'")],
     team: Annotated[str | None, typer.Option(help="team slug (if you are in several)")] = None,
+    model_card: Annotated[
+        Path | None,
+        typer.Option(
+            help="a markdown or text file describing the model (at most 64 KiB); pinned with "
+            "the image, it cannot be edited later"
+        ),
+    ] = None,
+    license: Annotated[
+        str, typer.Option(help="the model's license: an SPDX identifier (MIT, Apache-2.0…)")
+    ] = "",
     compress: Annotated[bool, typer.Option(help="gzip the tarball before sending")] = False,
     chunk_mb: Annotated[int, typer.Option(help="bytes per request, in MiB")] = 64,
 ) -> None:
     """Export IMAGE, upload it (resumable) and queue it; prints the submission id."""
     from .upload import image_export, submission_create, upload_forget, upload_send, upload_start
 
+    card = _read_model_card(model_card) if model_card is not None else ""
     try:
         api = _api()
         client = docker.from_env()
@@ -173,6 +185,10 @@ def submit(
             fields = {"track": track, "method_name": method, "training_data": training_data}
             if team:
                 fields["team"] = team
+            if card:
+                fields["model_card"] = card
+            if license:
+                fields["license"] = license
             session = upload_start(api, exported, fields)
             sent = progress.add_task("upload", total=exported.size)
             session = upload_send(
@@ -195,6 +211,29 @@ def submit(
         _fail(exc)
     note = "" if created else " (already submitted earlier)"
     out.print(f"submission {submission['id']} {submission['status']}{note}")
+
+
+MODEL_CARD_MAX_BYTES = 64 * 1024
+
+
+def _read_model_card(path: Path) -> str:
+    """The card's text, checked before any byte of the image is exported or sent."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _fail(ApiError("model_card_unreadable", f"cannot read the model card {path}: {exc}"))
+    if len(data) > MODEL_CARD_MAX_BYTES:
+        _fail(
+            ApiError(
+                "model_card_too_large",
+                f"the model card {path} is {len(data):,} bytes; the limit is "
+                f"{MODEL_CARD_MAX_BYTES:,}",
+            )
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        _fail(ApiError("model_card_not_text", f"the model card {path} is not UTF-8 text"))
 
 
 def _show(submission: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
-"""Scale figures: K Celery worker processes on one queue, running sleep-bound submissions.
+"""Scale figures: K Celery worker processes on the run and score queues, sleep-bound runs.
 
-    .venv/bin/python perf/bench_scale.py            # the full run (`make bench`), ~6 minutes
-    .venv/bin/python perf/bench_scale.py --quick    # small counts, ~2 minutes
+    .venv/bin/python perf/bench_scale.py            # the full run (`make bench`), ~8 minutes
+    .venv/bin/python perf/bench_scale.py --quick    # small counts, ~4 minutes
 
 Real parts only: PostgreSQL, Redis, the Docker engine and real `celery worker` processes. The
 submitted image sleeps SLEEP seconds and then scores the 1,000 samples of the split from their
@@ -11,9 +11,11 @@ scoring of 1,000 predictions with a bootstrap interval, the database writes, the
 
 Reported per K = 1, 2, 4: submissions per minute, throughput against K = 1, and the platform's
 overhead per submission (worker-busy time from claim to finished, minus the sleep). Then a
-burst: N submissions from several teams queued at once; every one must finish, none may be
-lost, none may run twice (container starts counted from the engine's own event stream), and
-the order in which they started is compared with the order they were queued in.
+burst: N submissions from several teams queued at once, one team's half of them queued ahead of
+everyone else's; every one must finish, none may be lost, none may run twice (container starts
+counted from the engine's own event stream), and each team's share of the first half of the
+starts shows the fair order across teams (first come, first served would give the early team
+all of it).
 
 Needs PostgreSQL, Redis and Docker (`deploy/scripts/ensure-services.sh docker postgres redis`)
 and root for the loop-mounted /output. Uses its own database, Redis db, data folder and
@@ -146,7 +148,7 @@ def make_teams(count: int) -> list:
 
 
 class Workers:
-    """K real `celery worker` processes, concurrency 1 each, on the cpu queue."""
+    """K real `celery worker` processes, concurrency 1 each, on the score and cpu queues."""
 
     def __init__(self, count: int):
         self.processes: list[subprocess.Popen[bytes]] = []
@@ -157,7 +159,7 @@ class Workers:
             log = DATA / "log" / f"worker-{count}-{index}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             command = [
-                *celery, "worker", "-Q", "cpu", "-c", "1", "-n", f"scale{count}-{index}@%h",
+                *celery, "worker", "-Q", "score,cpu", "-c", "1", "-n", f"scale{count}-{index}@%h",
                 "-l", "INFO", "--without-heartbeat", "--without-mingle", "--without-gossip",
             ]  # fmt: skip
             with log.open("wb") as handle:
@@ -184,13 +186,15 @@ class Workers:
                 process.kill()
 
 
-def submit(track, teams: list, image: str, count: int, *, seed: int) -> list[int]:
-    """Queue `count` submissions, teams arriving in a seeded random interleaving."""
+def submit(track, teams: list, image: str, count: int, *, seed: int, ahead: int = 0) -> list[int]:
+    """Queue `count` submissions: `ahead` of them from the first team, then the rest from
+    every team in a seeded random interleaving."""
     from submissions.services import submission_create_from_image
 
     rng = random.Random(seed)
-    order = [teams[index % len(teams)] for index in range(count)]
-    rng.shuffle(order)
+    rest = [teams[index % len(teams)] for index in range(count - ahead)]
+    rng.shuffle(rest)
+    order = [teams[0]] * ahead + rest
     ids: list[int] = []
     for team in order:
         submission = submission_create_from_image(
@@ -291,7 +295,7 @@ def burst(count: int, workers: int, track, teams, image: str, sleep: float) -> d
     watch = ContainerStarts()
     try:
         start = time.monotonic()
-        ids = submit(track, teams, image, count, seed=1000)
+        ids = submit(track, teams, image, count, seed=1000, ahead=count // 2)
         queued = time.monotonic() - start
         end = wait_done(ids, timeout=120 + count * (sleep + 10) / workers)
     finally:
@@ -301,12 +305,26 @@ def burst(count: int, workers: int, track, teams, image: str, sleep: float) -> d
     finished = sum(1 for r in rows.values() if r.status == Status.FINISHED)
     runs = SplitRun.objects.filter(submission_id__in=ids).count()
     results = Result.objects.filter(submission_id__in=ids).count()
-    # Order: rank in which each submission was claimed vs. rank in which it was queued.
+    # Order: rank in which each submission was claimed, per team.
     started = sorted(ids, key=lambda pk: rows[pk].running_at)  # type: ignore[arg-type,return-value]
-    displacement = [abs(started.index(pk) - position) for position, pk in enumerate(ids)]
     by_team: dict[str, list[int]] = {}
     for rank, pk in enumerate(started):
         by_team.setdefault(rows[pk].team.name, []).append(rank)
+    queued_by_team: dict[str, list[int]] = {}
+    for pk in ids:
+        queued_by_team.setdefault(rows[pk].team.name, []).append(pk)
+    # Within a team, runs must start in the order the team queued them.
+    out_of_team_order = sum(
+        1
+        for team, pks in queued_by_team.items()
+        if [pk for pk in started if rows[pk].team.name == team] != pks
+    )
+    score_wait = [
+        (rows[pk].finished_at - rows[pk].scoring_at).total_seconds()  # type: ignore[operator]
+        for pk in ids
+        if rows[pk].finished_at and rows[pk].scoring_at
+    ]
+    half = count // 2
     return {
         "submissions": count,
         "workers": workers,
@@ -318,14 +336,19 @@ def burst(count: int, workers: int, track, teams, image: str, sleep: float) -> d
         "duplicated": sum(1 for n in starts.values() if n > 1),
         "runs": runs,
         "results": results,
-        "max_displacement": max(displacement),
+        "early_team": teams[0].name,
+        "early_team_queued_ahead": half,
+        "teams_out_of_own_order": out_of_team_order,
+        "team_first_start_rank": {team: min(ranks) for team, ranks in sorted(by_team.items())},
         "team_median_start_rank": {
             team: statistics.median(ranks) for team, ranks in sorted(by_team.items())
         },
-        "team_share_of_first_quarter": {
-            team: sum(1 for r in ranks if r < count // 4) / (count // 4)
+        "team_share_of_first_half": {
+            team: round(sum(1 for r in ranks if r < half) / half, 3)
             for team, ranks in sorted(by_team.items())
         },
+        "score_wait_median_s": statistics.median(score_wait),
+        "score_wait_max_s": max(score_wait),
     }
 
 
@@ -374,9 +397,18 @@ def main() -> None:
         f"finished {result['finished']}, lost {result['lost']}, run twice {result['duplicated']}, "
         f"runs {result['runs']}, results {result['results']}"
     )
-    say(f"  start order vs queue order: max displacement {result['max_displacement']}")
+    say(
+        f"  {result['early_team']} queued {result['early_team_queued_ahead']} ahead of the "
+        f"others; teams whose runs started out of their own order: "
+        f"{result['teams_out_of_own_order']}"
+    )
+    say(f"  first start rank by team: {result['team_first_start_rank']}")
     say(f"  median start rank by team: {result['team_median_start_rank']}")
-    say(f"  share of the first quarter by team: {result['team_share_of_first_quarter']}")
+    say(f"  share of the first half of starts by team: {result['team_share_of_first_half']}")
+    say(
+        f"  score wait (scoring queued to finished): median {result['score_wait_median_s']:.1f} s, "
+        f"max {result['score_wait_max_s']:.1f} s"
+    )
     if args.json:
         args.json.write_text(json.dumps({"scaling": rows, "burst": result}, indent=2))
     ok = result["finished"] == burst_count and result["lost"] == 0 and result["duplicated"] == 0

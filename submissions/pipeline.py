@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -25,6 +26,7 @@ from evaluator.validation import PredictionError, TruthError
 from .artifacts import PREDICTIONS_FILE, UNIT_TABLE_FILE
 from .images import docker_client
 from .models import Result, SplitRun, Status, Submission
+from .queues import SCORE_QUEUE
 from .services import (
     submission_claim,
     submission_claim_run,
@@ -91,6 +93,38 @@ def _still_ours(submission_id: int, owner: str) -> Callable[[], bool]:
     return should_stop
 
 
+def split_run_container(
+    client: Any,
+    *,
+    submission: Submission,
+    split: Split,
+    limits: RunLimits,
+    should_stop: Callable[[], bool] | None = None,
+    owner_label: str = "org.forgerybench.submission",
+) -> RunOutcome:
+    """Run the image on one split (no network, no labels) and record the SplitRun.
+
+    `owner_label` names the submission on the container; the sweeper removes containers under
+    the default label whose submission no live worker runs."""
+    artifacts = artifacts_dir_for(submission, split)
+    outcome = run_submission_container(
+        client,
+        image_id=submission.image_id,
+        inputs_dir=Path(split.inputs_dir),
+        run_dir=Path(settings.FORGERYBENCH_RUNS_DIR) / f"{submission.pk}-{split.pk}",
+        artifacts_dir=artifacts,
+        limits=limits,
+        run_key=f"{settings.FORGERYBENCH_INSTANCE}-{submission.pk}-{split.pk}",
+        labels={
+            owner_label: str(submission.pk),
+            "org.forgerybench.instance": settings.FORGERYBENCH_INSTANCE,
+        },
+        should_stop=should_stop,
+    )
+    _record_run(submission, split, outcome, artifacts)
+    return outcome
+
+
 def submission_run(*, submission_id: int, gpu_device_ids: tuple[str, ...] = ()) -> None:
     """Run the submission's image on every split of its track, then queue scoring.
 
@@ -104,23 +138,12 @@ def submission_run(*, submission_id: int, gpu_device_ids: tuple[str, ...] = ()) 
     client = docker_client()
     should_stop = _still_ours(submission.pk, owner)
     log_tails = []
-    for split in submission.track.splits.order_by("visibility", "name"):
-        artifacts = artifacts_dir_for(submission, split)
-        outcome = run_submission_container(
-            client,
-            image_id=submission.image_id,
-            inputs_dir=Path(split.inputs_dir),
-            run_dir=Path(settings.FORGERYBENCH_RUNS_DIR) / f"{submission.pk}-{split.pk}",
-            artifacts_dir=artifacts,
-            limits=limits,
-            run_key=f"{settings.FORGERYBENCH_INSTANCE}-{submission.pk}-{split.pk}",
-            labels={
-                "org.forgerybench.submission": str(submission.pk),
-                "org.forgerybench.instance": settings.FORGERYBENCH_INSTANCE,
-            },
-            should_stop=should_stop,
+    # The OOD tier runs only on final picks, at the organizer's reveal (submissions.ood).
+    splits = submission.track.splits.exclude(visibility=Split.Visibility.OOD)
+    for split in splits.order_by("visibility", "name"):
+        outcome = split_run_container(
+            client, submission=submission, split=split, limits=limits, should_stop=should_stop
         )
-        _record_run(submission, split, outcome, artifacts)
         log_tails.append(f"== {split.name} ==\n{outcome.log_tail}")
         if outcome.outcome == "cancelled":
             # Cancelled or taken over: the row already says so; its new owner carries on.
@@ -143,7 +166,43 @@ def submission_run(*, submission_id: int, gpu_device_ids: tuple[str, ...] = ()) 
         ).update(status=Status.SCORING, scoring_at=timezone.now(), last_sent_at=timezone.now()):
             from .tasks import score_submission
 
-            transaction.on_commit(lambda: score_submission.apply_async((submission.pk,)))
+            transaction.on_commit(
+                lambda: score_submission.apply_async((submission.pk,), queue=SCORE_QUEUE)
+            )
+
+
+def split_score_run(*, submission: Submission, run: SplitRun) -> Result:
+    """Validate and score one run's predictions against the split's sealed labels.
+
+    Writes the Result with its provenance (once: a second call returns the first Result).
+    Raises PredictionError (the team's output), TruthError (broken labels) or ValueError (a
+    misconfigured track) for the caller to turn into its own failure."""
+    track, split = submission.track, run.split
+    score_started_at = timezone.now()
+    evaluation = evaluate(
+        track.task,
+        Path(split.labels_path),
+        Path(run.artifacts_dir) / PREDICTIONS_FILE,
+        seed=settings.FORGERYBENCH_BOOTSTRAP_SEED,
+        primary=track.primary_metric,
+    )
+    report = evaluation.result
+    evaluation.table.save(Path(run.artifacts_dir) / UNIT_TABLE_FILE)
+    # The Result, its provenance, stored predictions and audit entry commit together.
+    with transaction.atomic():
+        result, created = Result.objects.get_or_create(
+            submission=submission,
+            split=split,
+            defaults={
+                "metrics": report,
+                "primary_value": report.get(track.primary_metric),
+                "protocol_version": evaluator.PROTOCOL_VERSION,
+                "evaluator_version": evaluator.__version__,
+            },
+        )
+        if created:
+            result_record_provenance(result=result, run=run, score_started_at=score_started_at)
+    return result
 
 
 def submission_score(*, submission_id: int) -> None:
@@ -153,18 +212,11 @@ def submission_score(*, submission_id: int) -> None:
         logger.info("submission %s is %s; nothing to score", submission_id, submission.status)
         return
     track = submission.track
-    for run in submission.runs.select_related("split").order_by("split__visibility"):
+    runs = submission.runs.select_related("split").exclude(split__visibility=Split.Visibility.OOD)
+    for run in runs.order_by("split__visibility"):
         split = run.split
-        predictions = Path(run.artifacts_dir) / PREDICTIONS_FILE
-        score_started_at = timezone.now()
         try:
-            evaluation = evaluate(
-                track.task,
-                Path(split.labels_path),
-                predictions,
-                seed=settings.FORGERYBENCH_BOOTSTRAP_SEED,
-                primary=track.primary_metric,
-            )
+            split_score_run(submission=submission, run=run)
         except PredictionError as exc:
             submission_fail(
                 submission_id=submission.pk,
@@ -190,23 +242,6 @@ def submission_score(*, submission_id: int) -> None:
             )
             logger.error("track %s cannot score split %s: %s", track.pk, split.pk, exc)
             return
-        report = evaluation.result
-        evaluation.table.save(Path(run.artifacts_dir) / UNIT_TABLE_FILE)
-        primary_value = report.get(track.primary_metric)
-        # The Result, its provenance, stored predictions and audit entry commit together.
-        with transaction.atomic():
-            result, created = Result.objects.get_or_create(
-                submission=submission,
-                split=split,
-                defaults={
-                    "metrics": report,
-                    "primary_value": primary_value,
-                    "protocol_version": evaluator.PROTOCOL_VERSION,
-                    "evaluator_version": evaluator.__version__,
-                },
-            )
-            if created:
-                result_record_provenance(result=result, run=run, score_started_at=score_started_at)
     if submission_claim(
         submission_id=submission.pk, from_status=Status.SCORING, to_status=Status.FINISHED
     ):

@@ -6,12 +6,12 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Team
-from benchmarks.models import Track
+from benchmarks.models import Phase, Split, Track
 from evaluator.metrics import DetectionTable, load_table
 from evaluator.metrics.curves import pr_points, roc_points
 
 from .artifacts import UNIT_TABLE_FILE
-from .models import PLATFORM_FAILURE_CODES, Status, Submission
+from .models import PLATFORM_FAILURE_CODES, FinalPick, Result, Status, Submission
 
 
 def submission_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Submission]:
@@ -76,6 +76,8 @@ def submission_quota_usage(*, team: Team, track: Track, now: datetime) -> QuotaU
         Submission.objects.filter(team=team, track=track)
         .exclude(status=Status.CANCELLED)
         .exclude(status=Status.FAILED, failure_code__in=PLATFORM_FAILURE_CODES)
+        # Reruns are made by organizers and reviewers, not by the team.
+        .exclude(rerun_of__isnull=False)
     )
     midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     stats = counted.aggregate(
@@ -132,3 +134,93 @@ def team_quota_lines(*, team: Team, now: datetime) -> list[QuotaLine]:
             )
         )
     return lines
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def phase_is_open(*, phase: Phase, now: datetime) -> bool:
+    return phase.starts_at <= now and (phase.ends_at is None or now < phase.ends_at)
+
+
+def phase_open_for_benchmark(*, benchmark_id: int, now: datetime) -> Phase | None:
+    """The benchmark's open phase (the latest started if several overlap), or None."""
+    phases = Phase.objects.filter(benchmark_id=benchmark_id).order_by("-starts_at")
+    return next((p for p in phases if phase_is_open(phase=p, now=now)), None)
+
+
+def phase_refusal(*, track: Track, now: datetime) -> str | None:
+    """Why the track takes no submission now, or None: a phase is open, or none is defined
+    (a benchmark without phases always accepts)."""
+    phases = list(Phase.objects.filter(benchmark_id=track.benchmark_id))
+    if not phases or any(phase_is_open(phase=p, now=now) for p in phases):
+        return None
+    ended = [p for p in phases if p.ends_at is not None and p.ends_at <= now]
+    upcoming = [p for p in phases if p.starts_at > now]
+    parts = []
+    if ended:
+        last = max(ended, key=lambda p: p.ends_at or now)
+        parts.append(f"phase '{last.slug}' ended at {_when(last.ends_at or now)}")
+    parts.append("no phase open")
+    if upcoming:
+        first = min(upcoming, key=lambda p: p.starts_at)
+        parts.append(f"phase '{first.slug}' opens at {_when(first.starts_at)}")
+    return "; ".join(parts)
+
+
+def final_pick_list(*, phase: Phase, team: Team | None = None) -> QuerySet[FinalPick]:
+    picks = FinalPick.objects.filter(phase=phase).select_related(
+        "submission", "submission__track", "team", "picked_by"
+    )
+    return picks.filter(team=team) if team is not None else picks
+
+
+def final_pick_candidates(*, phase: Phase, team: Team) -> QuerySet[Submission]:
+    """What a team may pick: its finished, non-disqualified submissions on the phase's
+    benchmark (on tracks that are not robustness copies)."""
+    return (
+        Submission.objects.filter(
+            team=team,
+            track__benchmark_id=phase.benchmark_id,
+            track__robustness_of__isnull=True,
+            status=Status.FINISHED,
+            disqualified_at__isnull=True,
+        )
+        .select_related("track", "track__benchmark")
+        .order_by("-finished_at", "-pk")
+    )
+
+
+def final_pick_default(*, phase: Phase, team: Team, count: int = 2) -> list[Submission]:
+    """The picks a team gets when it chose none: per track, its best ``count`` by the primary
+    metric on the hidden ``test`` split (ties: the earlier submission)."""
+    from leaderboards.selectors import higher_is_better  # leaderboards sit above submissions
+
+    chosen: list[Submission] = []
+    candidates = list(final_pick_candidates(phase=phase, team=team))
+    tracks = {s.track_id: s.track for s in candidates}
+    for track in tracks.values():
+        sign = -1.0 if higher_is_better(track, track.primary_metric) else 1.0
+        results = Result.objects.filter(
+            submission__in=[s for s in candidates if s.track_id == track.pk],
+            split__track=track,
+            split__visibility=Split.Visibility.HIDDEN,
+            split__name="test",
+            primary_value__isnull=False,
+        ).select_related("submission")
+        ranked = sorted(
+            results, key=lambda r: (sign * float(r.primary_value or 0), r.submission.pk)
+        )
+        chosen += [r.submission for r in ranked[:count]]
+    return chosen
+
+
+def phase_list_for_team(*, team: Team) -> QuerySet[Phase]:
+    """Phases of the benchmarks the team has submitted to, newest first."""
+    return (
+        Phase.objects.filter(benchmark__tracks__submissions__team=team)
+        .distinct()
+        .select_related("benchmark")
+        .order_by("benchmark__name", "-starts_at")
+    )

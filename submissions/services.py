@@ -18,9 +18,10 @@ from django.utils import timezone
 from accounts.models import Team
 from benchmarks.models import Track
 
+from .fairness import submission_run_priority
 from .images import ImageIntakeError, image_load_tarball, image_resolve
 from .models import Status, Submission
-from .selectors import submission_can_cancel, submission_quota_usage
+from .selectors import phase_refusal, submission_can_cancel, submission_quota_usage
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,34 @@ ACTIVE = (Status.QUEUED, Status.RUNNING, Status.SCORING)
 
 class SubmissionRejected(ValueError):
     """The submission cannot be accepted; the message is shown to the team."""
+
+
+# The declared identity: a model card (markdown or plain text, shown escaped) and a license
+# (an SPDX identifier such as "MIT", or a short free text). Pinned at creation, never edited.
+MODEL_CARD_MAX_BYTES = 64 * 1024
+LICENSE_MAX_CHARS = 120
+
+
+def submission_check_identity(*, model_card: str, license: str) -> tuple[str, str]:
+    """The model card and license as they will be stored, or a named SubmissionRejected."""
+    card = model_card.replace("\r\n", "\n").strip("\n")
+    size = len(card.encode("utf-8"))
+    if size > MODEL_CARD_MAX_BYTES:
+        raise SubmissionRejected(
+            f"the model card is {size:,} bytes; the limit is {MODEL_CARD_MAX_BYTES:,} "
+            "(link to a longer document from it)"
+        )
+    if "\x00" in card:
+        raise SubmissionRejected("the model card contains a NUL byte: send plain text")
+    text = license.strip()
+    if len(text) > LICENSE_MAX_CHARS:
+        raise SubmissionRejected(
+            f"the license is {len(text)} characters; the limit is {LICENSE_MAX_CHARS} "
+            "(an SPDX identifier such as 'MIT' or 'CC-BY-4.0', or a short text)"
+        )
+    if any(not ch.isprintable() for ch in text):
+        raise SubmissionRejected("the license must be one line of printable text")
+    return card, text
 
 
 def _check_fields(*, team: Team, track: Track, method_name: str, training_data: str) -> None:
@@ -40,7 +69,15 @@ def _check_fields(*, team: Team, track: Track, method_name: str, training_data: 
         )
     if track.splits.count() == 0:
         raise SubmissionRejected(f"track {track} has no data splits yet")
+    _check_phase(team=team, track=track)
     _check_quota(team=team, track=track)
+
+
+def _check_phase(*, team: Team, track: Track) -> None:
+    """Refuse outside the benchmark's phases (baseline teams are the platform's own)."""
+    refusal = None if team.is_baseline else phase_refusal(track=track, now=timezone.now())
+    if refusal:
+        raise SubmissionRejected(refusal)
 
 
 def _check_quota(*, team: Team, track: Track) -> None:
@@ -70,7 +107,8 @@ def submission_enqueue_run(*, submission: Submission) -> None:
 
     def send() -> None:
         try:
-            run_submission.apply_async((submission.pk,), queue=queue)
+            priority = submission_run_priority(submission=submission)
+            run_submission.apply_async((submission.pk,), queue=queue, priority=priority)
         except Exception:
             # The row is committed and stays `queued`; the sweeper sends it again later.
             logger.exception(
@@ -91,10 +129,14 @@ def _create(
     training_data: str,
     tarball_sha256: str = "",
     tarball_size: int | None = None,
+    model_card: str = "",
+    license: str = "",
 ) -> Submission:
+    model_card, license = submission_check_identity(model_card=model_card, license=license)
     with transaction.atomic():
         # Lock the team row so two uploads at once cannot both slip under the quota.
         Team.objects.select_for_update().filter(pk=team.pk).first()
+        _check_phase(team=team, track=track)
         _check_quota(team=team, track=track)
         now = timezone.now()
         submission = Submission.objects.create(
@@ -103,6 +145,8 @@ def _create(
             submitted_by=user,
             method_name=method_name.strip(),
             training_data=training_data.strip(),
+            model_card=model_card,
+            license=license,
             image_id=image_id,
             image_reference=image_reference,
             tarball_sha256=tarball_sha256,
@@ -126,9 +170,16 @@ def submission_create_from_tarball(
     tarball_size: int,
     method_name: str,
     training_data: str,
+    model_card: str = "",
+    license: str = "",
 ) -> Submission:
     """Load an uploaded `docker save` tarball and queue it. No row exists unless it loaded."""
     _check_fields(team=team, track=track, method_name=method_name, training_data=training_data)
+    try:
+        submission_check_identity(model_card=model_card, license=license)
+    except SubmissionRejected:
+        tarball_path.unlink(missing_ok=True)
+        raise
     try:
         image = image_load_tarball(path=tarball_path)
     except ImageIntakeError as exc:
@@ -145,6 +196,8 @@ def submission_create_from_tarball(
         training_data=training_data,
         tarball_sha256=tarball_sha256,
         tarball_size=tarball_size,
+        model_card=model_card,
+        license=license,
     )
 
 
@@ -156,9 +209,12 @@ def submission_create_from_image(
     image_reference: str,
     method_name: str,
     training_data: str,
+    model_card: str = "",
+    license: str = "",
 ) -> Submission:
     """Queue an image that is already in the engine (baselines, organizer-run references)."""
     _check_fields(team=team, track=track, method_name=method_name, training_data=training_data)
+    submission_check_identity(model_card=model_card, license=license)
     try:
         image = image_resolve(reference=image_reference)
     except ImageIntakeError as exc:
@@ -171,6 +227,8 @@ def submission_create_from_image(
         image_reference=image_reference,
         method_name=method_name,
         training_data=training_data,
+        model_card=model_card,
+        license=license,
     )
 
 

@@ -26,7 +26,9 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from .fairness import submission_run_priority
 from .models import Status, Submission
+from .queues import SCORE_QUEUE
 from .services import submission_fail
 
 logger = logging.getLogger(__name__)
@@ -46,14 +48,15 @@ def _seconds(name: str) -> timedelta:
 def _send_run(submission: Submission, now: datetime) -> None:
     from .tasks import run_submission
 
-    run_submission.apply_async((submission.pk,), queue=submission.track.queue)
+    priority = submission_run_priority(submission=submission)
+    run_submission.apply_async((submission.pk,), queue=submission.track.queue, priority=priority)
     Submission.objects.filter(pk=submission.pk).update(last_sent_at=now)
 
 
 def _send_score(submission: Submission, now: datetime) -> None:
     from .tasks import score_submission
 
-    score_submission.apply_async((submission.pk,))
+    score_submission.apply_async((submission.pk,), queue=SCORE_QUEUE)
     Submission.objects.filter(pk=submission.pk).update(last_sent_at=now)
 
 

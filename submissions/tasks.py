@@ -94,3 +94,7 @@ def score_submission(self: Task, submission_id: int) -> None:
 def sweep_submissions() -> None:
     """Periodic (celery beat): resend or fail stale submissions, remove orphan containers."""
     submission_sweep()
+
+
+# The OOD tier's tasks live beside these; importing them registers them with the worker.
+from . import ood_tasks  # noqa: E402, F401

@@ -3,15 +3,24 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.selectors import team_list_for_user
+from audit.chain import text_sha256
+from audit.services import (
+    AuditActionRefused,
+    AuditPermissionDenied,
+    submission_can_disqualify,
+    submission_can_rerun,
+    submission_disqualify,
+    submission_rerun,
+)
 
-from .forms import SubmissionUploadForm
+from .forms import ReasonForm, SubmissionUploadForm
 from .models import Submission
 from .selectors import (
     QuotaLine,
@@ -64,6 +73,8 @@ def submission_new(request: HttpRequest) -> HttpResponse:
             tarball_size=upload.size or 0,
             method_name=form.cleaned_data["method_name"],
             training_data=form.cleaned_data["training_data"],
+            model_card=form.cleaned_data["model_card"],
+            license=form.cleaned_data["license"],
         )
     except SubmissionRejected as exc:
         form.add_error("image", str(exc))
@@ -76,9 +87,9 @@ def submission_new(request: HttpRequest) -> HttpResponse:
 
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        submission = Submission.objects.select_related("team", "track", "track__benchmark").get(
-            pk=pk
-        )
+        submission = Submission.objects.select_related(
+            "team", "track", "track__benchmark", "rerun_of", "disqualified_by"
+        ).get(pk=pk)
     except Submission.DoesNotExist:
         raise Http404("no such submission") from None
     results = [
@@ -96,6 +107,13 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_cancel": not submission.is_done
             and submission.status != "scoring"
             and submission_can_cancel(submission=submission, user=request.user),
+            "can_rerun": submission.status in ("finished", "failed")
+            and submission.disqualified_at is None
+            and submission_can_rerun(user=request.user),
+            "can_disqualify": submission.disqualified_at is None
+            and submission_can_disqualify(user=request.user),
+            "model_card_sha256": text_sha256(submission.model_card),
+            "reruns": list(submission.reruns.order_by("pk").only("pk", "status", "created_at")),
             "curves": submission_detection_curves(
                 submission=submission, split_ids=[result.split_id for result in results]
             ),
@@ -128,3 +146,42 @@ def submission_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"Submission #{submission.pk} is {submission.status} and cannot be cancelled."
         )
     return redirect("submission-detail", pk=submission.pk)
+
+
+def _reason_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Rerun or disqualify: both need a reason; the service checks the role and logs it."""
+    user = request.user
+    assert isinstance(user, User)
+    submission = get_object_or_404(Submission.objects.select_related("team", "track"), pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Say why: to {action} a submission needs a reason.")
+        return redirect("submission-detail", pk=pk)
+    reason = form.cleaned_data["reason"]
+    try:
+        if action == "rerun":
+            rerun = submission_rerun(submission=submission, user=user, reason=reason)
+        else:
+            submission_disqualify(submission=submission, user=user, reason=reason)
+    except AuditPermissionDenied as exc:
+        return HttpResponseForbidden(str(exc))
+    except AuditActionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("submission-detail", pk=pk)
+    if action == "rerun":
+        messages.success(request, f"Submission #{rerun.pk} reruns #{pk}; it is queued.")
+        return redirect("submission-detail", pk=rerun.pk)
+    messages.success(request, f"Submission #{pk} is disqualified: it leaves every leaderboard.")
+    return redirect("submission-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def submission_rerun_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reason_action(request, pk, "rerun")
+
+
+@login_required
+@require_POST
+def submission_disqualify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reason_action(request, pk, "disqualify")

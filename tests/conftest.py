@@ -96,7 +96,7 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
     log_path.parent.mkdir(parents=True, exist_ok=True)
     celery = [sys.executable, "-m", "celery", "-A", "forgerybench_site"]
     subprocess.run(
-        [*celery, "purge", "-f", "-Q", "cpu,gpu"],
+        [*celery, "purge", "-f", "-Q", "score,cpu,gpu"],
         env=env,
         cwd=ROOT,
         check=True,
@@ -108,7 +108,7 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
                 *celery,
                 "worker",
                 "-Q",
-                "cpu,gpu",
+                "score,cpu,gpu",
                 "-c",
                 "1",
                 "-l",

@@ -10,12 +10,19 @@ Organizers::
     python -m benchmarks.smoke.detect --inputs DIR --labels DIR --split val --count 200 --seed 1
 
 Use a different seed for every split; val draws from different photo regions than any other split.
+
+Variant ``shifted`` makes an out-of-distribution split (the OOD tier, protocol §5): its forgeries
+are removals filled by OpenCV inpainting, a manipulation no other split holds, and every image,
+authentic or not, goes through a JPEG round trip at quality 75, another "camera pipeline" than
+the lossless crops of val and test. A detector that learned only splice and resampling cues on
+clean pixels should lose ground there, which is what the tier is meant to show.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import sys
 from collections import Counter
@@ -24,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from . import common, forge
 from .photos import Photo, load_photos
@@ -32,6 +40,33 @@ _json_line = common.json_line
 _split_code = common.split_code
 _save_png = common.save_png
 _check_dirs = common.check_dirs
+VARIANTS = ("shifted",)
+SHIFTED_JPEG_QUALITY = 75
+
+
+def _jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="JPEG", quality=quality)
+    buffer.seek(0)
+    with Image.open(buffer) as img:
+        return np.asarray(img.convert("RGB"), dtype=np.uint8)
+
+
+def _make_shifted_sample(
+    rng: np.random.Generator, label: int, cells: list[forge.Cell]
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The ``shifted`` recipe: inpainted removals, and a JPEG round trip for every image."""
+    photos: list[Photo] = list({c.photo.name: c.photo for c in cells}.values())
+    photo = photos[int(rng.integers(len(photos)))]
+    own = [c for c in cells if c.photo.name == photo.name]
+    host, crop = forge.crop_in_cell(rng, own[int(rng.integers(len(own)))], forge.SIZE, forge.SIZE)
+    record: dict[str, Any] = {"label": label, "source": photo.name, "crop": crop}
+    if label == 0:
+        pixels, how = np.ascontiguousarray(host), {"kind": "authentic"}
+    else:
+        pixels, how = forge.inpaint(rng, host)
+    jpeg = {"jpeg_quality": SHIFTED_JPEG_QUALITY}
+    return _jpeg_round_trip(pixels, SHIFTED_JPEG_QUALITY), {**record, **how, **jpeg}
 
 
 def _make_sample(
@@ -64,11 +99,16 @@ def build_detection_split(
     count: int,
     seed: int,
     track: str = "smoke-detect",
+    variant: str | None = None,
 ) -> dict[str, Any]:
     """Write one Smoke-Detect split; returns a summary (class counts and file digests).
 
     Same arguments (and the same installed photo packages) give byte-identical files.
+    ``variant="shifted"`` makes the out-of-distribution recipe described above.
     """
+    if variant is not None and variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
+    make = _make_shifted_sample if variant == "shifted" else _make_sample
     if count < 2 or count % 2:
         raise ValueError("count must be an even number >= 2 (classes are exactly balanced)")
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
@@ -88,7 +128,7 @@ def build_detection_split(
     provenance: dict[str, dict[str, Any]] = {}
     for index, (sample_id, label) in enumerate(zip(ids, labels, strict=True)):
         rng = np.random.default_rng([seed, code, index])
-        pixels, record = _make_sample(rng, int(label), cells)
+        pixels, record = make(rng, int(label), cells)
         _save_png(pixels, inputs_dir / "images" / f"{sample_id}.png")
         provenance[sample_id] = record
 
@@ -108,6 +148,7 @@ def build_detection_split(
         "split": split,
         "seed": seed,
         "count": count,
+        "variant": variant or "",
         "classes": {"authentic": int((labels == 0).sum()), "manipulated": int(labels.sum())},
         "kinds": dict(sorted(Counter(r["kind"] for r in provenance.values()).items())),
         "photos": [p.name for p in photos],
@@ -124,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=200, help="number of samples (even)")
     parser.add_argument("--seed", type=int, required=True, help="seed; distinct per split")
     parser.add_argument("--track", default="smoke-detect", help="track slug for task.json")
+    parser.add_argument("--variant", choices=VARIANTS, help="out-of-distribution recipe")
     args = parser.parse_args(argv)
     summary = build_detection_split(
         inputs_dir=args.inputs,
@@ -132,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         count=args.count,
         seed=args.seed,
         track=args.track,
+        variant=args.variant,
     )
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")

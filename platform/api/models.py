@@ -53,6 +53,9 @@ class UploadSession(models.Model):
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
     method_name = models.CharField(max_length=120)
     training_data = models.CharField(max_length=200)
+    # The identity declared with the image, copied onto the submission when it is made.
+    model_card = models.TextField(blank=True)
+    license = models.CharField(max_length=120, blank=True)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
     received = models.BigIntegerField(default=0)

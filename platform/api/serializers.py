@@ -4,8 +4,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from audit.chain import text_sha256
 from benchmarks.models import Benchmark, Split, Track
 from submissions.models import Result, Submission
+from submissions.services import LICENSE_MAX_CHARS, MODEL_CARD_MAX_BYTES
 
 from .models import UploadSession
 
@@ -44,6 +46,7 @@ class TrackSerializer(serializers.ModelSerializer):
             "name",
             "task",
             "primary_metric",
+            "entry_rule",
             "gpu",
             "timeout_seconds",
             "memory_mb",
@@ -83,6 +86,19 @@ class UploadCreateSerializer(serializers.Serializer):
     training_data = serializers.CharField(
         max_length=200, help_text="a benchmark slug, or 'other: <description>'"
     )
+    license = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=LICENSE_MAX_CHARS,
+        help_text="SPDX identifier (MIT, Apache-2.0…) or a short text; pinned, never editable",
+    )
+    model_card = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=f"markdown or plain text, at most {MODEL_CARD_MAX_BYTES} bytes (UTF-8); "
+        "pinned with the image, never editable",
+    )
     size = serializers.IntegerField(min_value=1, help_text="total bytes of the tarball")
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", help_text="hex SHA-256 of the tarball")
 
@@ -92,6 +108,9 @@ class UploadSerializer(serializers.ModelSerializer):
     track = serializers.SerializerMethodField()
     team = serializers.CharField(source="team.slug")
     submission = serializers.IntegerField(source="submission_id", allow_null=True)
+    model_card_sha256 = serializers.SerializerMethodField(
+        help_text="SHA-256 of the declared model card (UTF-8)"
+    )
 
     class Meta:
         model = UploadSession
@@ -105,6 +124,8 @@ class UploadSerializer(serializers.ModelSerializer):
             "team",
             "method_name",
             "training_data",
+            "license",
+            "model_card_sha256",
             "failure_code",
             "failure_message",
             "submission",
@@ -115,6 +136,9 @@ class UploadSerializer(serializers.ModelSerializer):
     def get_track(self, session: UploadSession) -> str:
         return track_key(session.track)
 
+    def get_model_card_sha256(self, session: UploadSession) -> str:
+        return text_sha256(session.model_card)
+
 
 class SubmissionCreateSerializer(serializers.Serializer):
     upload = serializers.UUIDField(help_text="a complete upload session")
@@ -123,6 +147,11 @@ class SubmissionCreateSerializer(serializers.Serializer):
 class SubmissionSerializer(serializers.ModelSerializer):
     track = serializers.SerializerMethodField()
     team = serializers.CharField(source="team.slug")
+    model_card_sha256 = serializers.SerializerMethodField(
+        help_text="SHA-256 of the pinned model card (UTF-8)"
+    )
+    rerun_of = serializers.IntegerField(source="rerun_of_id", allow_null=True)
+    disqualified = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
@@ -132,6 +161,11 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "track",
             "method_name",
             "training_data",
+            "license",
+            "model_card",
+            "model_card_sha256",
+            "rerun_of",
+            "disqualified",
             "status",
             "image_id",
             "tarball_sha256",
@@ -148,6 +182,12 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     def get_track(self, submission: Submission) -> str:
         return track_key(submission.track)
+
+    def get_model_card_sha256(self, submission: Submission) -> str:
+        return text_sha256(submission.model_card)
+
+    def get_disqualified(self, submission: Submission) -> bool:
+        return submission.disqualified_at is not None
 
 
 class ResultSerializer(serializers.ModelSerializer):

@@ -86,6 +86,8 @@ def submission_create_from_upload(
                     tarball_size=session.size,
                     method_name=session.method_name,
                     training_data=session.training_data,
+                    model_card=session.model_card,
+                    license=session.license,
                 )
             except SubmissionRejected as exc:
                 # The service deleted the file; record why, and commit that record.

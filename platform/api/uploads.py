@@ -25,6 +25,8 @@ from django.utils import timezone
 
 from accounts.models import Team
 from benchmarks.models import Track
+from submissions.selectors import phase_refusal
+from submissions.services import SubmissionRejected, submission_check_identity
 
 from .errors import ApiError
 from .models import UploadSession
@@ -69,8 +71,14 @@ def upload_session_create(
     training_data: str,
     size: int,
     sha256: str,
+    model_card: str = "",
+    license: str = "",
 ) -> UploadSession:
     limit = settings.FORGERYBENCH_MAX_UPLOAD_BYTES
+    try:
+        model_card, license = submission_check_identity(model_card=model_card, license=license)
+    except SubmissionRejected as exc:
+        raise ApiError("bad_identity", str(exc), status_code=400) from None
     if size > limit:
         raise ApiError(
             "too_large", f"the file is {size:,} bytes; the limit is {limit:,}", status_code=413
@@ -79,6 +87,10 @@ def upload_session_create(
         raise ApiError("not_a_member", f"you are not a member of team {team.slug}", 403)
     if not track.splits.exists():
         raise ApiError("track_not_ready", f"track {track} has no data splits yet", 409)
+    # Refused before any byte is sent; the submission step checks again at the end.
+    refusal = None if team.is_baseline else phase_refusal(track=track, now=timezone.now())
+    if refusal:
+        raise ApiError("phase_closed", refusal, status_code=409)
     upload_session_expire_stale()
     if UploadSession.objects.filter(user=user, state__in=OPEN_STATES).count() >= MAX_OPEN_SESSIONS:
         raise ApiError(
@@ -92,6 +104,8 @@ def upload_session_create(
         track=track,
         method_name=method_name.strip(),
         training_data=training_data.strip(),
+        model_card=model_card,
+        license=license,
         size=size,
         sha256=sha256.lower(),
     )

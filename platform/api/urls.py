@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from .views import catalog, docs, submissions, uploads
+from .views import catalog, docs, picks, submissions, uploads
 
 TRACK = "tracks/<slug:benchmark>/<slug:track>/"
 
@@ -27,6 +27,8 @@ urlpatterns = [
         catalog.SplitArchiveView.as_view(),
         name="api-split-archive",
     ),
+    path("v1/picks/", picks.FinalPickListView.as_view(), name="api-picks"),
+    path("v1/picks/<int:pick_id>/", picks.FinalPickDetailView.as_view(), name="api-pick"),
     path("v1/uploads/", uploads.UploadListView.as_view(), name="api-uploads"),
     path("v1/uploads/<uuid:upload_id>/", uploads.UploadDetailView.as_view(), name="api-upload"),
     path("v1/submissions/", submissions.SubmissionListView.as_view(), name="api-submissions"),

@@ -28,6 +28,11 @@ def sha256_json(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
+def text_sha256(text: str) -> str:
+    """SHA-256 of a text's UTF-8 bytes (the pinned model card's digest)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def timestamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 

@@ -5,6 +5,9 @@
 * no_cues: rerun that subset shuffled, under fresh ids and file names, each input twice under
   two different names; a prediction must not depend on ids, order or names.
 
+Detection compares scores; image localization also compares masks (``audit.masks``: the
+fraction of pixels that flip at the protocol's threshold, within the track's mask tolerance).
+
 Runs go through the same runner and limits as the original run: the container sees an inputs
 folder with the usual task.json and manifest.jsonl, never labels.
 """
@@ -17,6 +20,8 @@ import os
 import random
 import secrets
 import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,14 +34,21 @@ from benchmarks.models import Task
 from evaluator.runner import run_submission_container
 from submissions.models import Result
 
+from .masks import compare_localization, read_localization_outputs
 from .models import AuditAction, AuditTestReport, Provenance
 from .selectors import audit_policy_for
 from .services import audit_append
-from .storage import StoredPredictionsError, predictions_jsonl_bytes, read_jsonl
+from .storage import (
+    StoredPredictionsError,
+    predictions_archive_extract,
+    predictions_jsonl_bytes,
+    read_jsonl,
+)
 
 logger = logging.getLogger(__name__)
 
 KINDS = (AuditTestReport.Kind.DETERMINISM, AuditTestReport.Kind.NO_CUES)
+SUPPORTED = (Task.DETECTION, Task.LOCALIZATION)
 MAX_LISTED = 50
 
 
@@ -188,11 +200,15 @@ def _run(result: Result, plan: RerunPlan, kind: str, key: str) -> tuple[Any, Pat
     return outcome, artifacts / PREDICTIONS_FILE
 
 
+# Compares a rerun's predictions file with the stored outputs: the samples that moved.
+Compare = Callable[[RerunPlan, Path], list[dict[str, Any]]]
+
+
 def _one(
     result: Result,
     kind: str,
     plan: RerunPlan,
-    stored: dict[str, Any],
+    compare: Compare,
     seed: int,
     tolerance: float,
     actor: str,
@@ -205,7 +221,7 @@ def _one(
         verdict = AuditTestReport.Outcome.ERROR
         summary = f"the rerun did not complete: {outcome.outcome} ({outcome.message})"
     else:
-        moved = compare_scores(plan, stored, _read_scores(predictions), tolerance)
+        moved = compare(plan, predictions)
         verdict = AuditTestReport.Outcome.FAILED if moved else AuditTestReport.Outcome.PASSED
         what = (
             "reran unchanged"
@@ -258,22 +274,21 @@ def result_run_audit_tests(
 ) -> list[AuditTestReport]:
     """Run the audit tests on one Result and store a report for each (shown on its page)."""
     track = result.split.track
-    if track.task != Task.DETECTION:
-        raise AuditTestUnavailable(f"audit tests support detection tracks so far, not {track.task}")
+    if track.task not in SUPPORTED:
+        raise AuditTestUnavailable(
+            f"audit tests support detection and image localization tracks so far, not {track.task}"
+        )
     provenance = Provenance.objects.filter(result=result).first()
     if provenance is None:
         raise AuditTestUnavailable(f"result {result.pk} has no provenance record")
+    policy = audit_policy_for(track_id=track.pk)
     try:
-        stored_lines = read_jsonl(
-            predictions_jsonl_bytes(
-                archive=Path(provenance.predictions_path),
-                expected_sha256=provenance.predictions_sha256,
-            )
-        )
+        if track.task == Task.LOCALIZATION:
+            compare = _localization_compare(provenance, policy.tolerance, policy.mask_tolerance)
+        else:
+            compare = _detection_compare(provenance, policy.tolerance)
     except StoredPredictionsError as exc:
         raise AuditTestUnavailable(str(exc)) from None
-    stored = {line["id"]: line.get("score") for line in stored_lines}
-    policy = audit_policy_for(track_id=track.pk)
     seed = secrets.randbits(32) if seed is None else seed
     rng = random.Random(seed)
     subset = _subset(_manifest(Path(result.split.inputs_dir)), policy.subset_size, rng)
@@ -285,5 +300,45 @@ def result_run_audit_tests(
             plan = plan_disguised(subset, rng)
         else:
             raise AuditTestUnavailable(f"unknown audit test {kind!r}")
-        reports.append(_one(result, kind, plan, stored, seed, policy.tolerance, actor))
+        reports.append(_one(result, kind, plan, compare, seed, policy.tolerance, actor))
     return reports
+
+
+def _detection_compare(provenance: Provenance, tolerance: float) -> Compare:
+    lines = read_jsonl(
+        predictions_jsonl_bytes(
+            archive=Path(provenance.predictions_path),
+            expected_sha256=provenance.predictions_sha256,
+        )
+    )
+    stored = {line["id"]: line.get("score") for line in lines}
+    return lambda plan, predictions: compare_scores(
+        plan, stored, _read_scores(predictions), tolerance
+    )
+
+
+def _localization_compare(
+    provenance: Provenance, tolerance: float, mask_tolerance: float
+) -> Compare:
+    """Unpack the stored masks once, keep them binarized in memory, compare each rerun."""
+    with tempfile.TemporaryDirectory(dir=_scratch()) as folder:
+        stored = read_localization_outputs(
+            predictions_archive_extract(
+                archive=Path(provenance.predictions_path),
+                expected_sha256=provenance.predictions_sha256,
+                into=Path(folder),
+            )
+        )
+    return lambda plan, predictions: compare_localization(
+        plan.back,
+        stored,
+        read_localization_outputs(predictions),
+        tolerance=tolerance,
+        mask_tolerance=mask_tolerance,
+    )
+
+
+def _scratch() -> Path:
+    folder = Path(settings.FORGERYBENCH_AUDIT_DIR) / "tests"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

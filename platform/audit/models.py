@@ -25,6 +25,9 @@ class Provenance(models.Model):
     tarball_size = models.BigIntegerField(null=True, blank=True)
     method_name = models.CharField(max_length=120)
     training_data = models.CharField(max_length=200)
+    # The declared model card (by its SHA-256; the text stays on the submission) and license.
+    model_card_sha256 = models.CharField(max_length=64, blank=True)
+    license = models.CharField(max_length=120, blank=True)
     # The data it was scored on.
     split = models.ForeignKey(Split, on_delete=models.PROTECT, related_name="+")
     manifest_sha256 = models.CharField(max_length=64)
@@ -98,6 +101,11 @@ class AuditAction(models.TextChoices):
     COMMENT = "comment"
     DEFINITION_CHANGED = "definition_changed"
     REVIEWER_ADDED = "reviewer_added"
+    # Provenance written later for a Result scored before provenance existed (never complete).
+    PROVENANCE_BACKFILLED = "provenance_backfilled"
+    FINAL_PICKED = "final_picked"
+    FINAL_UNPICKED = "final_unpicked"
+    OOD_REVEALED = "ood_revealed"
 
 
 class AuditEntry(models.Model):
@@ -161,6 +169,10 @@ class TrackAuditPolicy(models.Model):
     subset_size = models.PositiveIntegerField(default=16)
     tolerance = models.FloatField(
         default=1e-6, help_text="largest per-sample score difference a rerun may show"
+    )
+    mask_tolerance = models.FloatField(
+        default=0.0,
+        help_text="largest fraction of a mask's pixels (binarized at v >= 128) a rerun may flip",
     )
 
 

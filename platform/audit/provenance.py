@@ -24,7 +24,7 @@ import evaluator
 from benchmarks.models import Track
 from submissions.models import Result, SplitRun
 
-from .chain import sha256_json, timestamp
+from .chain import sha256_json, text_sha256, timestamp
 from .models import AuditAction, Provenance, ResultReview
 from .services import audit_append
 from .storage import (
@@ -92,15 +92,22 @@ def gpu_info() -> tuple[str, str]:
     return model, driver
 
 
+@functools.cache
+def _engine_host() -> str:
+    """The engine's host name, asked once per process: `docker info` is slow on a busy host."""
+    from submissions.images import docker_client
+
+    return str(docker_client().info().get("Name", ""))
+
+
 def _engine_facts(image_id: str) -> tuple[str, str]:
     """(image digest, engine host). A registry digest when the image has one, else the
     content-addressed image id itself once the engine confirms it holds that image."""
     from submissions.images import docker_client
 
     try:
-        client = docker_client()
-        image = client.images.get(image_id)
-        engine_host = str(client.info().get("Name", ""))
+        image = docker_client().images.get(image_id)
+        engine_host = _engine_host()
     except (RuntimeError, docker.errors.DockerException) as exc:
         logger.warning("image %s could not be inspected for provenance: %s", image_id, exc)
         return "", ""
@@ -173,6 +180,8 @@ def result_record_provenance(
         tarball_size=submission.tarball_size,
         method_name=submission.method_name,
         training_data=submission.training_data,
+        model_card_sha256=text_sha256(submission.model_card),
+        license=submission.license,
         split=split,
         manifest_sha256=split.inputs_sha256,
         labels_sha256=split.labels_sha256,

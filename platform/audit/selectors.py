@@ -27,12 +27,18 @@ from .models import (
 )
 from .roles import user_is_reviewer
 
-# What a leaderboard may show: complete provenance and not removed by a reviewer.
-SHOWN = Q(provenance__complete=True) & ~Q(review__status=VerificationStatus.REMOVED)
+# What a leaderboard may show: complete provenance, not removed by a reviewer, and not of a
+# disqualified submission.
+SHOWN = (
+    Q(provenance__complete=True)
+    & ~Q(review__status=VerificationStatus.REMOVED)
+    & Q(submission__disqualified_at__isnull=True)
+)
 
 
 def result_filter_shown(*, results: QuerySet[Result]) -> QuerySet[Result]:
-    """Leaderboards apply this: a Result without complete provenance is never shown."""
+    """Leaderboards apply this: a Result without complete provenance, removed by a reviewer
+    or of a disqualified submission is never shown."""
     return results.filter(SHOWN)
 
 

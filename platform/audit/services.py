@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from accounts.models import Team
 from benchmarks.services import track_results_changed
-from submissions.models import Result
+from submissions.images import ImageIntakeError, image_resolve
+from submissions.models import Result, Status, Submission
+from submissions.services import submission_enqueue_run
 
-from .chain import GENESIS_HASH, ChainBreak, entry_hash, first_break
+from .chain import GENESIS_HASH, ChainBreak, entry_hash, first_break, text_sha256
 from .models import (
     AuditAction,
     AuditChainHead,
@@ -249,3 +251,134 @@ def audit_tests_request(*, result: Result, user: User) -> None:
     queue = result.split.track.queue
     actor = actor_name(user)
     transaction.on_commit(lambda: run_audit_tests.apply_async((result.pk, actor), queue=queue))
+
+
+# A rerun repeats a run that ended; one still in flight has nothing to compare with yet.
+RERUNNABLE = (Status.FINISHED, Status.FAILED)
+
+
+def submission_can_rerun(*, user: User | Any) -> bool:
+    """Reviewers and organizers: a rerun reproduces a result, it changes no score."""
+    return user_is_reviewer(user)
+
+
+def submission_can_disqualify(*, user: User | Any) -> bool:
+    """Organizers only: disqualifying takes a team's entry off every leaderboard."""
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
+
+
+def submission_rerun(*, submission: Submission, user: User, reason: str) -> Submission:
+    """Queue a NEW submission with the same pinned identity, ``rerun_of`` the original.
+
+    The original and its results stay as they are (scores are never edited in place); the
+    rerun goes through the normal pipeline and writes its own results and provenance. It
+    does not count against the team's quota: the team did not ask for it.
+    """
+    if not submission_can_rerun(user=user):
+        raise AuditPermissionDenied("only reviewers and organizers may rerun a submission")
+    reason = reason.strip()
+    if not reason:
+        raise AuditActionRefused("a rerun needs a reason")
+    if submission.disqualified_at is not None:
+        raise AuditActionRefused(
+            f"submission #{submission.pk} is disqualified; a rerun of it would be too"
+        )
+    if submission.status not in RERUNNABLE:
+        raise AuditActionRefused(
+            f"submission #{submission.pk} is {submission.status}; only a finished or failed "
+            "submission can be rerun"
+        )
+    try:
+        image = image_resolve(reference=submission.image_id)
+    except (ImageIntakeError, RuntimeError) as exc:
+        raise AuditActionRefused(f"cannot rerun submission #{submission.pk}: {exc}") from None
+    if image.id != submission.image_id:
+        raise AuditActionRefused(
+            f"the engine resolves {submission.image_id} to another image ({image.id})"
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        rerun = Submission.objects.create(
+            team_id=submission.team_id,
+            track_id=submission.track_id,
+            submitted_by=user,
+            method_name=submission.method_name,
+            training_data=submission.training_data,
+            model_card=submission.model_card,
+            license=submission.license,
+            image_id=submission.image_id,
+            image_reference=submission.image_reference,
+            tarball_sha256=submission.tarball_sha256,
+            tarball_size=submission.tarball_size,
+            rerun_of=submission,
+            status=Status.QUEUED,
+            queued_at=now,
+            last_sent_at=now,
+        )
+        submission_enqueue_run(submission=rerun)
+        audit_append(
+            action=AuditAction.RERUN,
+            target_type="submission",
+            target_id=submission.pk,
+            actor=actor_name(user),
+            reason=reason,
+            payload={
+                "original": submission.pk,
+                "rerun": rerun.pk,
+                "team": submission.team.slug,
+                "image_id": submission.image_id,
+                "model_card_sha256": text_sha256(submission.model_card),
+                "license": submission.license,
+            },
+        )
+    return rerun
+
+
+def _reruns_of(submission_id: int) -> list[int]:
+    """Every rerun of the submission, reruns of reruns included."""
+    found: list[int] = []
+    frontier = [submission_id]
+    while frontier:
+        frontier = list(
+            Submission.objects.filter(rerun_of_id__in=frontier).values_list("pk", flat=True)
+        )
+        found += frontier
+    return found
+
+
+def submission_disqualify(*, submission: Submission, user: User, reason: str) -> Submission:
+    """Take a submission, and its reruns (the same identity), off every leaderboard, with a
+    reason; their rows and results stay."""
+    if not submission_can_disqualify(user=user):
+        raise AuditPermissionDenied("only organizers may disqualify a submission")
+    reason = reason.strip()
+    if not reason:
+        raise AuditActionRefused("disqualifying needs a reason")
+    with transaction.atomic():
+        moved = Submission.objects.filter(pk=submission.pk, disqualified_at__isnull=True).update(
+            disqualified_at=timezone.now(), disqualified_by=user, disqualified_reason=reason
+        )
+        if not moved:
+            raise AuditActionRefused(f"submission #{submission.pk} is already disqualified")
+        reruns = _reruns_of(submission.pk)
+        Submission.objects.filter(pk__in=reruns, disqualified_at__isnull=True).update(
+            disqualified_at=timezone.now(),
+            disqualified_by=user,
+            disqualified_reason=f"a rerun of #{submission.pk}, disqualified: {reason}",
+        )
+        audit_append(
+            action=AuditAction.DISQUALIFIED,
+            target_type="submission",
+            target_id=submission.pk,
+            actor=actor_name(user),
+            reason=reason,
+            payload={
+                "submission": submission.pk,
+                "team": submission.team.slug,
+                "results": sorted(submission.results.values_list("pk", flat=True)),
+                "reruns": reruns,
+            },
+        )
+    submission.refresh_from_db()
+    track_results_changed(track=submission.track)
+    return submission

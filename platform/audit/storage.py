@@ -4,6 +4,13 @@ scored split (``predictions.jsonl`` plus any mask files it names) and a copy of 
 Archives are byte-for-byte reproducible (sorted members, zero mtimes, fixed owner), so their
 SHA-256 recorded in the provenance identifies the content. The unit table holds labels: it is
 for reviewers and rescoring, never for a team's download or an audit bundle.
+
+Where they are kept is Django's ``artifacts`` storage (settings: FORGERYBENCH_ARTIFACT_STORAGE).
+The filesystem storage's folder is the audit folder, so files are written in place (atomically)
+and recorded by absolute path. Any other backend (an S3-compatible bucket through
+django-storages) gets each finished file through the storage API; the record then holds
+``storage:<name>``, and every read (:func:`checked`) fetches a fresh local copy and checks its
+digest, so a changed object is caught the same way as a changed file.
 """
 
 from __future__ import annotations
@@ -14,13 +21,21 @@ import io
 import json
 import shutil
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 
 PREDICTIONS_ARCHIVE = "predictions.tar.gz"
 UNITS_FILE = "units.npz"
+# A recorded location in the artifact storage (not a local path).
+STORAGE_PREFIX = "storage:"
+# gzip level of the archive: 6 packs predictions within a few percent of 9 at a fraction of
+# the time (the archive is written on every score).
+ARCHIVE_COMPRESSLEVEL = 6
 
 
 class StoredPredictionsError(ValueError):
@@ -40,6 +55,57 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def artifact_storage() -> Storage:
+    return storages["artifacts"]
+
+
+def _storage_root(storage: Storage) -> Path | None:
+    """The folder of a filesystem storage; None for a remote one."""
+    try:
+        return Path(storage.path("")).resolve()
+    except NotImplementedError:
+        return None
+
+
+def _publish(stored: StoredFile) -> StoredFile:
+    """Hand a finished local file under the audit folder to a remote artifact storage."""
+    storage = artifact_storage()
+    audit = Path(settings.FORGERYBENCH_AUDIT_DIR).resolve()
+    local = stored.path.resolve()
+    if _storage_root(storage) is not None or not local.is_relative_to(audit):
+        return stored  # the filesystem storage: already where it belongs
+    with local.open("rb") as handle:
+        name = storage.save(local.relative_to(audit).as_posix(), File(handle))
+    local.unlink()
+    return StoredFile(Path(STORAGE_PREFIX + name), stored.sha256, stored.size)
+
+
+def local_copy(location: Path | str) -> Path:
+    """A local file with the content recorded at ``location`` (a path, or storage:<name>).
+
+    A stored object is fetched afresh on every call, never served from an old copy."""
+    text = str(location)
+    if not text.startswith(STORAGE_PREFIX):
+        return Path(text)
+    name = text.removeprefix(STORAGE_PREFIX)
+    storage = artifact_storage()
+    folder = Path(settings.DATA_DIR) / "cache" / "artifacts" / Path(name).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        source = storage.open(name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise StoredPredictionsError(f"stored file {name} is missing: {exc}") from None
+    except Exception as exc:  # the backend's own errors (botocore's ClientError, ...)
+        if not storage.exists(name):
+            raise StoredPredictionsError(f"stored file {name} is missing") from None
+        raise StoredPredictionsError(f"stored file {name} cannot be read: {exc}") from None
+    with source, tempfile.NamedTemporaryFile(dir=folder, delete=False) as copy:
+        shutil.copyfileobj(source, copy, 1 << 20)
+    target = folder / Path(name).name
+    Path(copy.name).replace(target)
+    return target
 
 
 def audit_dir_for(*, submission_id: int, split_name: str) -> Path:
@@ -76,7 +142,9 @@ def predictions_archive_write(*, predictions: Path, destination: Path) -> Stored
     partial = destination.with_suffix(".partial")
     with (
         partial.open("wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped,
+        gzip.GzipFile(
+            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=ARCHIVE_COMPRESSLEVEL
+        ) as zipped,
         tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
     ):
         _add(tar, predictions, predictions.name)
@@ -86,7 +154,7 @@ def predictions_archive_write(*, predictions: Path, destination: Path) -> Stored
                 raise StoredPredictionsError(f"mask {name} is not a file under the predictions")
             _add(tar, source, name)
     partial.replace(destination)
-    return StoredFile(destination, file_sha256(destination), destination.stat().st_size)
+    return _publish(StoredFile(destination, file_sha256(destination), destination.stat().st_size))
 
 
 def units_copy(*, units: Path, destination: Path) -> StoredFile | None:
@@ -94,11 +162,13 @@ def units_copy(*, units: Path, destination: Path) -> StoredFile | None:
         return None
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(units, destination)
-    return StoredFile(destination, file_sha256(destination), destination.stat().st_size)
+    return _publish(StoredFile(destination, file_sha256(destination), destination.stat().st_size))
 
 
-def checked(path: Path, expected_sha256: str) -> Path:
-    """The stored file, after checking it still has the digest recorded when it was written."""
+def checked(location: Path | str, expected_sha256: str) -> Path:
+    """The stored file (a local copy of a stored object), after checking it still has the
+    digest recorded when it was written."""
+    path = local_copy(location)
     if not path.is_file():
         raise StoredPredictionsError(f"stored file {path.name} is missing")
     actual = file_sha256(path)
@@ -112,7 +182,7 @@ def checked(path: Path, expected_sha256: str) -> Path:
 
 def predictions_archive_extract(*, archive: Path, expected_sha256: str, into: Path) -> Path:
     """Unpack a checked archive into ``into``; returns the predictions.jsonl path."""
-    checked(archive, expected_sha256)
+    archive = checked(archive, expected_sha256)
     try:
         with tarfile.open(archive, mode="r:gz") as tar:
             tar.extractall(into, filter="data")
@@ -126,7 +196,7 @@ def predictions_archive_extract(*, archive: Path, expected_sha256: str, into: Pa
 
 def predictions_jsonl_bytes(*, archive: Path, expected_sha256: str) -> bytes:
     """Just the predictions.jsonl of a checked archive (for per-sample comparisons)."""
-    checked(archive, expected_sha256)
+    archive = checked(archive, expected_sha256)
     with tarfile.open(archive, mode="r:gz") as tar:
         member = tar.extractfile("predictions.jsonl")
         if member is None:

@@ -15,14 +15,20 @@ from accounts.services import team_set_baseline
 from benchmarks.models import Benchmark, Split
 from benchmarks.services import split_publish_results
 
+from .selectors import definition_drift
+
 
 @staff_member_required
 def console_home(request: HttpRequest) -> HttpResponse:
-    benchmarks = Benchmark.objects.prefetch_related("tracks__splits").order_by("name")
+    benchmarks = Benchmark.objects.prefetch_related("tracks__splits", "phases").order_by("name")
     return render(
         request,
         "console/home.html",
-        {"benchmarks": benchmarks, "teams": Team.objects.order_by("name")},
+        {
+            "benchmarks": benchmarks,
+            "teams": Team.objects.order_by("name"),
+            "drift": definition_drift(),
+        },
     )
 
 

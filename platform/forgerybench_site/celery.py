@@ -1,4 +1,4 @@
-"""The Celery app. Queues: `gpu` (runs on GPU tracks), `cpu` (CPU runs and scoring)."""
+"""The Celery app. Queues: `gpu` (runs on GPU tracks), `cpu` (CPU runs), `score` (scoring)."""
 
 import os
 
@@ -14,5 +14,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forgerybench_site.settings")
 
 app = Celery("forgerybench")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("cpu"), Queue("gpu"))
+app.conf.task_queues = (Queue("cpu"), Queue("gpu"), Queue("score"))
 app.autodiscover_tasks(["submissions"])

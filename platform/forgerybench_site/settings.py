@@ -134,9 +134,10 @@ if FORGERYBENCH_ARTIFACT_STORAGE == "s3":
             "FORGERYBENCH_S3_BUCKET is required with FORGERYBENCH_ARTIFACT_STORAGE=s3"
         )
 elif FORGERYBENCH_ARTIFACT_STORAGE == "filesystem":
+    # The audit folder (FORGERYBENCH_AUDIT_DIR): stored predictions are written there in place.
     STORAGES["artifacts"] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "artifacts")},
+        "OPTIONS": {"location": str(DATA_DIR / "audit"), "allow_overwrite": True},
     }
 else:
     raise ConfigError(
@@ -229,11 +230,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://", "sentinel://")):
+    # Ten priority levels (0 is served first) for the fair order across teams
+    # (submissions.fairness); the default queue order (round robin) alternates between the
+    # queues a worker consumes within each level.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"priority_steps": list(range(10)), "sep": ":"}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
+# Scores have their own queue: a burst of queued runs must not hold back finished runs' results.
+CELERY_TASK_ROUTES = {"submissions.score": {"queue": "score"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -1,5 +1,8 @@
-"""Reads behind the leaderboard pages: one row per team (its best result on a split).
+"""Reads behind the leaderboard pages: one row per team on a split.
 
+Which submission stands for a team follows the track's entry rule: its best result by the
+primary metric, or its latest finished submission. The out-of-distribution tier instead has one
+row per final pick (only picks are ever run there). Disqualified submissions never appear.
 Baseline rows are the platform's reference methods: each method keeps its own row. Rows carry
 a shared rank (paired bootstrap against the row above) and a rank range from the 95% intervals
 (as Chatbot Arena shows it). A board is cached under a key that changes whenever a result is
@@ -12,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 
 from audit.selectors import result_filter_shown
 from benchmarks.models import Split, Track
@@ -68,14 +71,21 @@ def _entry_key(result: Result) -> tuple[int, str]:
     return (team.pk, result.submission.method_name if team.is_baseline else "")
 
 
+def _latest_first(result: Result) -> tuple[bool, float, int]:
+    finished = result.submission.finished_at
+    return (finished is None, -finished.timestamp() if finished else 0.0, -result.submission.pk)
+
+
 def _best_per_entry(results: list[Result], track: Track) -> list[Result]:
-    best: list[Result] = []
+    """One result per team (baselines: per method), by the track's entry rule, in rank order."""
+    chosen: list[Result] = []
     seen: set[tuple[int, str]] = set()
-    for result in sorted(results, key=_sort_key(track)):
+    order = _latest_first if track.entry_rule == Track.EntryRule.LAST else _sort_key(track)
+    for result in sorted(results, key=order):
         if _entry_key(result) not in seen:
             seen.add(_entry_key(result))
-            best.append(result)
-    return best
+            chosen.append(result)
+    return sorted(chosen, key=_sort_key(track))
 
 
 def _value_ranks(best: list[Result]) -> list[int]:
@@ -127,7 +137,9 @@ def _board_version(split: Split) -> str:
 
 def leaderboard_cache_key(*, split: Split, track: Track) -> str:
     """A key that changes whenever the board's content can change (one cheap query)."""
-    return f"leaderboard:{split.pk}:{_board_version(split)}:{track.primary_metric}"
+    return (
+        f"leaderboard:{split.pk}:{_board_version(split)}:{track.primary_metric}:{track.entry_rule}"
+    )
 
 
 def leaderboard_for_split(
@@ -143,11 +155,12 @@ def leaderboard_for_split(
 
 def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow], list[str]]:
     # Only results with complete provenance that no reviewer removed are ever shown.
-    shown = result_filter_shown(
-        results=Result.objects.filter(split=split, submission__status=Status.FINISHED)
-    )
+    shown = result_filter_shown(results=_finished_results().filter(split=split))
     results = list(shown.select_related("submission", "submission__team", "review"))
-    best = _best_per_entry(results, track)
+    if split.visibility == Split.Visibility.OOD:
+        best = sorted(results, key=_sort_key(track))  # one row per final pick
+    else:
+        best = _best_per_entry(results, track)
     artifacts = dict(
         SplitRun.objects.filter(
             split=split, submission_id__in=[r.submission_id for r in best]
@@ -188,6 +201,13 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
             )
         )
     return rows, metric_columns(best, track)
+
+
+def _finished_results() -> QuerySet[Result]:
+    """Results of finished submissions that no organizer disqualified: all a board may show."""
+    return Result.objects.filter(
+        submission__status=Status.FINISHED, submission__disqualified_at__isnull=True
+    )
 
 
 def _verification(result: Result) -> str:
@@ -243,7 +263,12 @@ def generalization_matrix() -> tuple[
     for track in tracks.order_by("benchmark__name", "pk"):
         if track.benchmark_id in seen_benchmarks:
             continue
-        visible = [s for s in track.splits.all() if s.results_visible]
+        # The OOD tier holds final picks only; the matrix compares every method.
+        visible = [
+            s
+            for s in track.splits.all()
+            if s.results_visible and s.visibility != Split.Visibility.OOD
+        ]
         if not visible:
             continue
         visible.sort(key=lambda s: s.visibility != Split.Visibility.HIDDEN)
@@ -255,7 +280,7 @@ def generalization_matrix() -> tuple[
         )
     index = {column.split.pk: position for position, column in enumerate(columns)}
     results = result_filter_shown(
-        results=Result.objects.filter(split_id__in=list(index), submission__status=Status.FINISHED)
+        results=_finished_results().filter(split_id__in=list(index))
     ).select_related("submission", "submission__team", "split__track")
     groups: dict[str, dict[tuple[str, str], GeneralizationRow]] = {}
     for result in results:

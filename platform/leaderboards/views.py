@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 import evaluator
@@ -14,6 +15,7 @@ from benchmarks.selectors import (
     track_get,
     track_results_generation,
 )
+from submissions.selectors import phase_is_open
 
 from .exports import leaderboard_frame
 from .selectors import (
@@ -30,12 +32,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def benchmark_detail(request: HttpRequest, benchmark_slug: str) -> HttpResponse:
     benchmark = get_object_or_404(Benchmark, slug=benchmark_slug)
+    tracks = list(benchmark.tracks.prefetch_related("splits"))
+    for track in tracks:
+        track.ood_splits = [  # type: ignore[attr-defined]
+            s for s in track.splits.all() if s.visibility == Split.Visibility.OOD
+        ]
+    now = timezone.now()
+    phases = list(benchmark.phases.order_by("starts_at"))
+    for phase in phases:
+        phase.is_open = phase_is_open(phase=phase, now=now)  # type: ignore[attr-defined]
     return render(
         request,
         "leaderboards/benchmark.html",
         {
             "benchmark": benchmark,
-            "tracks": benchmark.tracks.all(),
+            "tracks": tracks,
+            "phases": phases,
             "protocol": evaluator.PROTOCOL_VERSION,
         },
     )
@@ -76,7 +88,7 @@ def _track_leaderboard_page(
 ) -> HttpResponse:
     track = _track_or_404(benchmark_slug, track_slug)
     boards = []
-    for split in split_list_for_track(track=track):
+    for split in sorted(split_list_for_track(track=track), key=_tier_order):
         table_html = ""
         if split.results_visible:
             table_html = _board_html(split=split, track=track, sort=sort, order=order)
@@ -94,6 +106,12 @@ def _track_leaderboard_page(
             "robustness": robustness_view(track=track),
         },
     )
+
+
+def _tier_order(split: Split) -> int:
+    """Tabs in the order of the three tiers: public, hidden, out-of-distribution."""
+    order = {Split.Visibility.PUBLIC: 0, Split.Visibility.HIDDEN: 1, Split.Visibility.OOD: 2}
+    return order.get(split.visibility, 3)  # type: ignore[call-overload]
 
 
 def robustness_view(*, track: Track) -> dict[str, object] | None:

@@ -19,8 +19,9 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from submissions.models import SplitRun, Status, Submission
+from submissions.queues import ALL_QUEUES
 
-QUEUES = ("cpu", "gpu")
+QUEUES = ALL_QUEUES
 RUN_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200)
 SCORE_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
 

@@ -47,6 +47,7 @@ def test_benchmarks_and_a_track(smoke_track) -> None:
     assert {s["name"]: s["visibility"] for s in track["splits"]} == {
         "val": "public",
         "test": "hidden",
+        "ood": "ood",
     }
     detail = Client().get("/api/v1/tracks/smoke-detect/image/")
     assert detail.json()["primary_metric"] == "auc"

@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from accounts.services import team_create
+from audit.models import AuditAction, AuditEntry
 from benchmarks.loading import DefinitionConflict, definitions_apply
 from benchmarks.models import Benchmark, Phase, Split, Track
 from benchmarks.selectors import robustness_results
@@ -200,3 +203,44 @@ benchmarks:
     (root / "lists" / "val.txt").write_text("0 v/a.mp4\n0 v/b.mp4\n")
     with pytest.raises(CommandError, match="every sample has label 0"):
         call_command(*args, "--quiet", stdout=io.StringIO())
+
+
+def test_entry_rule_and_an_ood_split_load_and_change_in_place(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with_ood = DEFINITION.replace(
+        "          - {name: test, visibility: hidden, count: 8, seed: 2}\n",
+        "          - {name: test, visibility: hidden, count: 8, seed: 2}\n"
+        "          - {name: ood, visibility: ood, count: 8, seed: 4, variant: shifted}\n",
+    ).replace(
+        "        task: detection\n        limits",
+        "        task: detection\n        entry_rule: last\n        limits",
+    )
+    lines = _apply(with_ood)
+    assert any("tiny/image/ood: built" in line for line in lines)
+    track = Track.objects.get(benchmark__slug="tiny", slug="image")
+    assert track.entry_rule == "last"
+    ood = track.splits.get(name="ood")
+    assert ood.visibility == Split.Visibility.OOD and ood.sample_count == 8
+    assert ood.metadata["recipe"]["variant"] == "shifted"
+    test = track.splits.get(name="test")
+    assert "variant" not in test.metadata["recipe"], "old recipes unchanged: nothing rebuilt"
+    kinds = {
+        json.loads(line)["kind"]
+        for line in (Path(ood.labels_path).parent / "provenance.jsonl").read_text().splitlines()
+    }
+    assert kinds == {"authentic", "inpaint"}, "another forgery recipe than val and test"
+    _score(test, 0.7)  # a scored track: its entry rule may still change in place
+    generation = "track-results-generation:tiny:image"
+    cache.set(generation, 5, timeout=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        _apply(with_ood.replace("entry_rule: last", "entry_rule: best"))
+    track.refresh_from_db()
+    assert track.entry_rule == "best"
+    # The reload is audited like any definition change, and the cached boards re-rank.
+    entry = AuditEntry.objects.filter(
+        action=AuditAction.DEFINITION_CHANGED, target_type="track", target_id=str(track.pk)
+    ).latest("seq")
+    assert entry.payload["before"]["entry_rule"] == "last"
+    assert entry.payload["after"]["entry_rule"] == "best"
+    assert cache.get(generation) == 6

@@ -49,7 +49,18 @@ def test_shipped_definitions_cover_the_seed_and_the_smoke_sets() -> None:
     for b in defs.values():
         for t in b.tracks:
             if t.robustness is None:
-                assert {s.visibility for s in t.splits} == {"public", "hidden"}
+                assert (
+                    {"public", "hidden"}
+                    <= {s.visibility for s in t.splits}
+                    <= {
+                        "public",
+                        "hidden",
+                        "ood",
+                    }
+                )
+    image = defs["smoke-detect"].track("image")
+    (ood,) = [s for s in image.splits if s.visibility == "ood"]
+    assert ood.variant == "shifted"
 
 
 def test_every_problem_is_reported_with_file_and_key() -> None:
@@ -110,3 +121,36 @@ def test_a_benchmark_defined_twice_is_refused(tmp_path: Path) -> None:
         DefinitionError, match=r"two\.yaml: benchmark 'tiny' is already defined in one.yaml"
     ):
         load_definitions(sorted(tmp_path.glob("*.yaml")))
+
+
+def test_entry_rule_and_the_ood_tier_are_declared_per_track() -> None:
+    text = GOOD.replace(
+        "        task: detection\n", "        task: detection\n        entry_rule: last\n"
+    ).replace(
+        "          - {name: test, visibility: hidden, count: 10, seed: 2}\n",
+        "          - {name: test, visibility: hidden, count: 10, seed: 2}\n"
+        "          - {name: ood, visibility: ood, count: 10, seed: 3, variant: shifted}\n",
+    )
+    (bench,) = parse_definition(text, "tiny.yaml")
+    track = bench.track("image")
+    assert track.entry_rule == "last"
+    assert [(s.name, s.visibility, s.variant) for s in track.splits][-1] == (
+        "ood",
+        "ood",
+        "shifted",
+    )
+    assert parse_definition(GOOD, "tiny.yaml")[0].track("image").entry_rule == "best"
+
+
+def test_bad_entry_rule_variant_and_an_ood_tier_alone_are_named() -> None:
+    bad = GOOD.replace(
+        "        task: detection\n", "        task: detection\n        entry_rule: first\n"
+    ).replace("count: 10, seed: 2}", "count: 10, seed: 2, variant: sideways}")
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(bad, "tiny.yaml")
+    text = str(caught.value)
+    assert "tiny.yaml: benchmarks[0].tracks[0].entry_rule: 'first' is not one of best, last" in text
+    assert "tiny.yaml: benchmarks[0].tracks[0].splits[1].variant: 'sideways'" in text
+    only_ood = GOOD.replace("visibility: hidden", "visibility: ood")
+    with pytest.raises(DefinitionError, match="needs a public split"):
+        parse_definition(only_ood, "x.yaml")

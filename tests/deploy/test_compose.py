@@ -66,6 +66,7 @@ def test_compose_accepts_the_file(resolved: dict) -> None:
         "web",
         "nginx",
         "worker-cpu",
+        "worker-score",
         "worker-gpu",
         "beat",
     }
@@ -92,7 +93,7 @@ def test_secrets_come_from_files_never_from_the_file_itself(resolved: dict, secr
         assert (secrets_dir / name).stat().st_mode & 0o077 == 0, f"{name} is readable by others"
     url = (secrets_dir / "database_url").read_text()
     assert (secrets_dir / "postgres_password").read_text().strip() in url
-    for name in ("web", "worker-cpu", "worker-gpu", "beat", "migrate"):
+    for name in ("web", "worker-cpu", "worker-score", "worker-gpu", "beat", "migrate"):
         env = resolved["services"][name]["environment"]
         assert env["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
         assert env["DATABASE_URL_FILE"] == "/run/secrets/database_url"
@@ -118,10 +119,24 @@ def test_workers_see_the_data_folder_at_the_host_path_and_the_host_engine(resolv
         assert data["source"] == data["target"], "the engine is given worker paths"
         assert data["bind"]["propagation"] == "rshared"
         assert mounts["/var/run/docker.sock"]["source"] == "/var/run/docker.sock"
-    cpu = resolved["services"]["worker-cpu"]
-    assert "-Q cpu" in (
-        cpu["command"] if isinstance(cpu["command"], str) else " ".join(cpu["command"])
-    )
+
+
+def _queues(service: dict) -> set[str]:
+    command = service["command"]
+    words = command.split() if isinstance(command, str) else command
+    return set(words[words.index("-Q") + 1].split(","))
+
+
+def test_every_queue_has_a_worker_and_scores_have_their_own(resolved: dict) -> None:
+    from submissions.queues import ALL_QUEUES
+
+    services = resolved["services"]
+    workers = {name: _queues(s) for name, s in services.items() if name.startswith("worker-")}
+    assert set().union(*workers.values()) == set(ALL_QUEUES)
+    assert workers["worker-cpu"] == {"cpu", "score"}
+    assert workers["worker-score"] == {"score"}, "results never wait behind queued runs"
+    assert workers["worker-gpu"] == {"gpu"}, "a GPU is never held by a score"
+    assert not services["worker-score"].get("privileged"), "scoring needs no mount rights"
 
 
 def test_web_is_probed_on_health_and_only_nginx_is_published(resolved: dict) -> None:

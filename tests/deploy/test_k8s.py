@@ -95,6 +95,26 @@ def test_workers_probe_with_the_health_command_and_mount_the_node_engine() -> No
         assert volume["hostPath"]["path"] == data["mountPath"], "the engine is given pod paths"
 
 
+def test_every_queue_has_a_worker_and_scores_have_their_own() -> None:
+    from submissions.queues import ALL_QUEUES
+
+    consumed = {}
+    for doc in DOCS:
+        if doc["kind"] == "Deployment" and doc["metadata"]["name"].startswith("worker-"):
+            (container,) = _pod(doc)["containers"]
+            command = container["command"]
+            consumed[doc["metadata"]["name"]] = set(command[command.index("-Q") + 1].split(","))
+    assert set().union(*consumed.values()) == set(ALL_QUEUES)
+    assert consumed == {
+        "worker-cpu": {"cpu", "score"},
+        "worker-score": {"score"},
+        "worker-gpu": {"gpu"},
+    }
+    (scorer,) = _pod(_find("Deployment", "worker-score"))["containers"]
+    assert not scorer["securityContext"].get("privileged"), "scoring needs no mount rights"
+    assert scorer["livenessProbe"]["exec"]["command"][:3] == ["python", "manage.py", "health"]
+
+
 def test_the_sweeper_cronjob_queues_a_registered_task() -> None:
     (container,) = _pod(_find("CronJob", "sweeper"))["containers"]
     command = container["command"]

@@ -47,3 +47,57 @@ def test_rejects_nonsense() -> None:
         next(resample_weights(0, n_resamples=1, seed=0))
     with pytest.raises(ValueError):
         next(resample_weights(3, n_resamples=0, seed=0))
+
+
+def _one_at_a_time(table, metric: str, *, n_resamples: int, seed: int) -> np.ndarray:
+    """The reference scheme: one draw of n units per resample, each scored on its own."""
+    rng = np.random.default_rng(seed)
+    n = len(table.units)
+    values = []
+    for _ in range(n_resamples):
+        weights = np.bincount(rng.integers(0, n, n), minlength=n)
+        value = table.compute(metric, weights)
+        values.append(np.nan if value is None else value)
+    return np.array(values)
+
+
+@pytest.mark.parametrize(
+    ("n", "decimals", "videos", "metric"),
+    [
+        (500, 12, False, "auc"),  # distinct scores
+        (500, 1, False, "auc"),  # many ties
+        (9, 1, False, "auc"),  # small: many resamples hold one class only
+        (300, 2, True, "auc"),  # frames of drawn videos
+        (300, 2, True, "video_auc"),
+        (300, 2, False, "ap"),  # no block form: scored resample by resample
+    ],
+)
+def test_block_scoring_is_bit_identical_to_one_resample_at_a_time(
+    n: int, decimals: int, videos: bool, metric: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evaluator.bootstrap
+
+    rng = np.random.default_rng(n)
+    table = DetectionTable(
+        [f"s{i}" for i in range(n)],
+        np.arange(n) % 2,
+        np.round(rng.random(n), decimals),
+        [f"v{i // 4}" for i in range(n)] if videos else None,
+    )
+    expected = _one_at_a_time(table, metric, n_resamples=250, seed=11)
+    got = bootstrap_distribution(table, metric, n_resamples=250, seed=11)
+    assert np.array_equal(got, expected, equal_nan=True)  # exact, not approximately
+    # Block boundaries do not change the resamples.
+    monkeypatch.setattr(evaluator.bootstrap, "BLOCK_CELLS", 7 * len(table.units))
+    again = bootstrap_distribution(table, metric, n_resamples=250, seed=11)
+    assert np.array_equal(again, expected, equal_nan=True)
+
+
+def test_weights_come_in_bounded_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import evaluator.bootstrap
+    from evaluator.bootstrap import resample_weight_blocks
+
+    monkeypatch.setattr(evaluator.bootstrap, "BLOCK_CELLS", 100)
+    blocks = list(resample_weight_blocks(30, n_resamples=10, seed=0))
+    assert [b.shape for b in blocks] == [(3, 30)] * 3 + [(1, 30)]
+    assert all((b.sum(axis=1) == 30).all() for b in blocks)

@@ -1,8 +1,9 @@
 """The whole journey in a real Chromium against a live server and a real worker.
 
 A user signs up, creates a team, uploads a baseline image, watches the status change and sees
-the row appear; an organizer publishes the hidden split; an outsider is refused the logs and
-the console. Screenshots are kept under the test data folder as artifacts.
+the row appear; an organizer publishes the hidden split; the team picks its submission as final
+and the organizer reveals the out-of-distribution tier; an outsider is refused the logs and the
+console. Screenshots are kept under the test data folder as artifacts.
 """
 
 import re
@@ -103,6 +104,29 @@ def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
     page.goto(f"{url}/b/smoke-detect/{smoke_track.slug}/")
     assert "hash chance" in page.inner_text("#split-test")
     _shot(page, "06-leaderboard-published")
+
+    # The team picks its submission as final; the organizer reveals the OOD tier at phase end.
+    assert "Revealed by the organizers" in page.inner_text("#split-ood")
+    page.goto(f"{url}/submissions/{submission.pk}/")
+    page.click("#final-picks button:has-text('Pick as final')")
+    assert "is a final pick" in page.inner_text(".messages")
+    _shot(page, "07-final-pick")
+    organizer.goto(f"{url}/organize/reveal/")
+    row = organizer.locator("tr", has_text="Smoke-Detect / Open")
+    row.locator("input[name=reason]").fill("phase over")
+    row.locator("button", has_text="Reveal out-of-distribution results").click()
+    assert "1 final picks (0 automatic), 1 out-of-distribution runs" in organizer.inner_text(
+        ".messages"
+    )
+    _shot(organizer, "08-console-revealed")
+    for _ in range(240):
+        page.goto(f"{url}/b/smoke-detect/{smoke_track.slug}/")
+        if "hash chance" in page.inner_text("#split-ood"):
+            break
+        page.wait_for_timeout(1000)
+    assert "One row per final pick" in page.inner_text("#split-ood")
+    assert "hash chance" in page.inner_text("#split-ood"), "the pick's OOD row never appeared"
+    _shot(page, "09-ood-revealed")
 
     outsider = browser.new_page()
     outsider.goto(f"{url}/login/")

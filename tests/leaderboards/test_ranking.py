@@ -131,7 +131,16 @@ def test_anonymous_pages_are_cached_until_the_results_change(smoke_track, tmp_pa
 
 def test_generalization_matrix_groups_by_training_data(smoke_track, tmp_path) -> None:
     val = smoke_track.splits.get(name="val")
-    _entry(smoke_track, val, team_create(name="Owls"), "owl", 0.4, 1, tmp_path)
-    Submission.objects.update(training_data="ffpp-c23")
+    owls = team_create(name="Owls")
+    # Declared at submission time (identity columns refuse UPDATE); _entry reuses this row.
+    Submission.objects.create(
+        team=owls,
+        track=smoke_track,
+        method_name="owl",
+        training_data="ffpp-c23",
+        image_id="sha256:" + "a" * 64,
+        status="finished",
+    )
+    _entry(smoke_track, val, owls, "owl", 0.4, 1, tmp_path)
     page = Client().get("/generalization/").content.decode()
     assert "ffpp-c23" in page and "Smoke-Detect" in page and "owl" in page

@@ -79,7 +79,11 @@ def test_counts_failures_and_durations_come_from_the_rows(people, smoke_track) -
     assert scores[(("le", "0.5"),)] == 2
     assert scores[(("le", "5.0"),)] == 3
     assert samples["forgerybench_broker_up"][()] == 1
-    assert set(samples["forgerybench_queue_depth"]) == {(("queue", "cpu"),), (("queue", "gpu"),)}
+    assert set(samples["forgerybench_queue_depth"]) == {
+        (("queue", "cpu"),),
+        (("queue", "gpu"),),
+        (("queue", "score"),),
+    }
 
 
 def test_queue_depth_counts_waiting_messages_on_the_real_broker(settings) -> None:

@@ -88,7 +88,9 @@ class OwnRedis:
             return conn.recv(4096).decode().split("\r\n")[0]
 
     def queue_length(self, queue: str) -> int:
-        return int(self.command("LLEN", queue).lstrip(":"))
+        """Messages in `queue` at every priority level (one Redis list per level)."""
+        keys = [queue] + [f"{queue}:{level}" for level in range(1, 10)]
+        return sum(int(self.command("LLEN", key).lstrip(":")) for key in keys)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -224,7 +226,7 @@ class Workers:
             "forgerybench_site",
             "worker",
             "-Q",
-            "cpu,gpu",
+            "score,cpu,gpu",
             "-c",
             str(concurrency),
             "-l",

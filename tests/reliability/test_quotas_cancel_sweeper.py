@@ -159,7 +159,8 @@ def test_sweeper_resends_and_fails_by_state(rig) -> None:
     assert sorted(report.requeued) == sorted([lost.pk, orphaned.pk, scoring.pk])
     assert sorted(report.failed) == sorted([ancient.pk, overdue.pk])
     assert again.requeued == [] and again.failed == []
-    assert rig.redis.queue_length("cpu") == 3  # two runs and one score, really in Redis
+    assert rig.redis.queue_length("cpu") == 2  # two runs, really in Redis
+    assert rig.redis.queue_length("score") == 1  # and one score, on its own queue
     for pk in (ancient.pk, overdue.pk):
         row = Submission.objects.get(pk=pk)
         assert (row.status, row.failure_code) == (Status.FAILED, "platform_timeout")

@@ -28,5 +28,5 @@ def test_only_stale_queued_submissions_are_sent_again(people, smoke_track) -> No
     Submission.objects.filter(pk=running.pk).update(status=Status.RUNNING)
     with mock.patch("submissions.tasks.run_submission.apply_async") as send:
         assert submission_requeue_stale(older_than=timedelta(minutes=10)) == [old.pk]
-    send.assert_called_once_with((old.pk,), queue="cpu")
+    send.assert_called_once_with((old.pk,), queue="cpu", priority=0)
     assert fresh.pk not in [call.args[0][0] for call in send.call_args_list]

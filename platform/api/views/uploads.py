@@ -66,6 +66,8 @@ class UploadListView(APIView):
             training_data=data["training_data"],
             size=data["size"],
             sha256=data["sha256"],
+            model_card=data.get("model_card", ""),
+            license=data.get("license", ""),
         )
         session = upload_session_get(session_id=session.pk, user=user)
         response = Response(UploadSerializer(session).data, status=201)

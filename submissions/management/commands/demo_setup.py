@@ -21,7 +21,16 @@ from submissions.services import submission_create_from_image
 from submissions.sweeper import submission_requeue_stale
 
 # Which baseline images run on which smoke track comes from benchmarks/definitions/smoke.yaml.
-TRAINING_DATA = {"highfreq": "other: training-free"}
+TRAINING_DATA = {
+    "highfreq": "other: training-free",
+    # Fitted or tuned on smoke *train* splits (the generators' "train" split, own seeds):
+    # deploy/images/baselines/<image>/ holds each script and the seeds (docs/baselines.md).
+    "freqspec": "smoke-detect",
+    "cnn": "smoke-detect",
+    "noi": "smoke-localize",
+    "ela": "other: 4 mask parameters tuned on smoke-localize and smoke-videoinpaint train splits",
+    "gem-retrieval": "other: training-free",
+}
 
 
 class Command(BaseCommand):

@@ -1,0 +1,7 @@
+"""Broker queue names. Runs go to the queue of their track's resource class; every score goes
+to its own queue, so a burst of queued runs never delays the results of finished ones."""
+
+CPU_QUEUE = "cpu"
+GPU_QUEUE = "gpu"
+SCORE_QUEUE = "score"
+ALL_QUEUES = (CPU_QUEUE, GPU_QUEUE, SCORE_QUEUE)

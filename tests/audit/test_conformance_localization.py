@@ -1,0 +1,89 @@
+"""Audit tests on image localization: masks are compared too, within a pixel tolerance."""
+
+import numpy as np
+import pytest
+
+from audit.conformance import plan_same, result_run_audit_tests
+from audit.masks import LocalizationOutput, compare_localization, mask_flipped
+from audit.models import AuditTestReport, TrackAuditPolicy
+from benchmarks.models import Track
+from benchmarks.smoke_install import smoke_install
+from submissions.models import Result, Status
+from submissions.pipeline import submission_run, submission_score
+from submissions.services import submission_create_from_image
+
+PASSED, FAILED = AuditTestReport.Outcome.PASSED, AuditTestReport.Outcome.FAILED
+
+
+def _mask(shape: tuple[int, int], on: int = 0) -> np.ndarray:
+    mask = np.zeros(shape, dtype=bool)
+    mask.flat[:on] = True
+    return mask
+
+
+def test_masks_are_compared_after_binarizing_within_the_tolerance() -> None:
+    plan = plan_same([{"id": "a", "path": "a.png"}, {"id": "b", "path": "b.png"}])
+    stored = {
+        "a": LocalizationOutput(0.9, _mask((10, 10), 20)),
+        "b": LocalizationOutput(0.1, None),
+    }
+    same = {"a": LocalizationOutput(0.9, _mask((10, 10), 20)), "b": LocalizationOutput(0.1, None)}
+    assert compare_localization(plan.back, stored, same, tolerance=1e-6, mask_tolerance=0) == []
+    # Three pixels flip on a: 3% of the mask; the score is unchanged.
+    drift = {**same, "a": LocalizationOutput(0.9, _mask((10, 10), 23))}
+    [moved] = compare_localization(plan.back, stored, drift, tolerance=1e-6, mask_tolerance=0.0)
+    assert moved["id"] == "a" and moved["mask_flipped"] == pytest.approx(0.03)
+    assert moved["why"] == "mask moved: 3.00% of pixels flipped"
+    assert compare_localization(plan.back, stored, drift, tolerance=1e-6, mask_tolerance=0.05) == []
+    # A mask of another size, an empty mask written where none was, a missing line.
+    resized = {**same, "a": LocalizationOutput(0.9, _mask((10, 11), 20))}
+    [moved] = compare_localization(plan.back, stored, resized, tolerance=1e-6, mask_tolerance=1)
+    assert moved["why"] == "mask size changed"
+    empty = {**same, "b": LocalizationOutput(0.1, _mask((4, 4)))}
+    assert compare_localization(plan.back, stored, empty, tolerance=1e-6, mask_tolerance=0) == []
+    gone = {"a": same["a"]}
+    [moved] = compare_localization(plan.back, stored, gone, tolerance=1e-6, mask_tolerance=0)
+    assert (moved["id"], moved["why"]) == ("b", "no output")
+    assert mask_flipped(None, None) == 0.0
+
+
+@pytest.fixture
+def localize_track(db) -> Track:  # type: ignore[no-untyped-def]
+    smoke_install(scale=0.1, tracks={"smoke-localize/image"})
+    track = Track.objects.get(benchmark__slug="smoke-localize", slug="image")
+    TrackAuditPolicy.objects.create(track=track, subset_size=4, tolerance=1e-6, mask_tolerance=0)
+    return track
+
+
+def _scored_test_result(people, track: Track, image: str) -> Result:  # type: ignore[no-untyped-def]
+    submission = submission_create_from_image(
+        team=people.team,
+        track=track,
+        user=people.owner,
+        image_reference=image,
+        method_name=image,
+        training_data="other: nothing",
+    )
+    submission_run(submission_id=submission.pk)
+    submission_score(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == Status.FINISHED, submission.failure_reason
+    return Result.objects.get(submission=submission, split__name="test")
+
+
+@pytest.mark.docker
+@pytest.mark.django_db
+def test_a_pixel_localizer_passes_and_an_id_reader_fails(
+    people, localize_track, baseline_image
+) -> None:
+    honest = _scored_test_result(people, localize_track, baseline_image("noi"))
+    reports = result_run_audit_tests(result=honest, seed=5)
+    assert [(r.kind, r.outcome) for r in reports] == [("determinism", PASSED), ("no_cues", PASSED)]
+    assert "8 of 8 outputs" in reports[1].summary
+    # The chance baseline draws each mask's grey level from the image id: renamed inputs get
+    # other masks.
+    cheat = _scored_test_result(people, localize_track, baseline_image("sanity-localization"))
+    determinism, no_cues = result_run_audit_tests(result=cheat, seed=5)
+    assert determinism.outcome == PASSED
+    assert no_cues.outcome == FAILED and no_cues.moved
+    assert all(m["as"] and m["why"] for m in no_cues.moved)
