@@ -102,6 +102,11 @@ class SplitRun(models.Model):
     runtime_flags = models.JSONField(default=dict)
     artifacts_dir = models.CharField(max_length=500, blank=True)
     log_tail = models.TextField(blank=True)
+    # The lease of a run that is its own unit of work (an OOD run): who runs it, when it last
+    # said so, and when its message was last sent, for the sweeper to recover a lost one.
+    run_owner = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

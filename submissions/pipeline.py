@@ -56,21 +56,28 @@ def artifacts_dir_for(submission: Submission, split: Split) -> Path:
     return Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / str(submission.pk) / split.name
 
 
-def _record_run(submission: Submission, split: Split, outcome: RunOutcome, artifacts: Path) -> None:
-    SplitRun.objects.update_or_create(
-        submission=submission,
-        split=split,
-        defaults={
-            "container_id": outcome.container_id,
-            "started_at": outcome.started_at,
-            "ended_at": outcome.ended_at,
-            "exit_code": outcome.exit_code,
-            "outcome": outcome.outcome,
-            "runtime_flags": outcome.runtime_flags,
-            "artifacts_dir": str(artifacts),
-            "log_tail": outcome.log_tail,
-        },
-    )
+def _record_run(
+    submission: Submission,
+    split: Split,
+    outcome: RunOutcome,
+    artifacts: Path,
+    only_if: dict[str, Any] | None = None,
+) -> None:
+    fields = {
+        "container_id": outcome.container_id,
+        "started_at": outcome.started_at,
+        "ended_at": outcome.ended_at,
+        "exit_code": outcome.exit_code,
+        "outcome": outcome.outcome,
+        "runtime_flags": outcome.runtime_flags,
+        "artifacts_dir": str(artifacts),
+        "log_tail": outcome.log_tail,
+    }
+    if only_if is not None:
+        # A row that is its own unit of work: written only while still ours.
+        SplitRun.objects.filter(submission=submission, split=split, **only_if).update(**fields)
+        return
+    SplitRun.objects.update_or_create(submission=submission, split=split, defaults=fields)
 
 
 def _still_ours(submission_id: int, owner: str) -> Callable[[], bool]:
@@ -101,11 +108,13 @@ def split_run_container(
     limits: RunLimits,
     should_stop: Callable[[], bool] | None = None,
     owner_label: str = "org.forgerybench.submission",
+    record_only_if: dict[str, Any] | None = None,
 ) -> RunOutcome:
     """Run the image on one split (no network, no labels) and record the SplitRun.
 
     `owner_label` names the submission on the container; the sweeper removes containers under
-    the default label whose submission no live worker runs."""
+    the default label whose submission no live worker runs. `record_only_if`: record the
+    outcome only on an existing row that still matches these fields."""
     artifacts = artifacts_dir_for(submission, split)
     outcome = run_submission_container(
         client,
@@ -121,7 +130,7 @@ def split_run_container(
         },
         should_stop=should_stop,
     )
-    _record_run(submission, split, outcome, artifacts)
+    _record_run(submission, split, outcome, artifacts, record_only_if)
     return outcome
 
 

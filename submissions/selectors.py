@@ -169,6 +169,12 @@ def phase_refusal(*, track: Track, now: datetime) -> str | None:
     return "; ".join(parts)
 
 
+def submission_phase_refusal(*, team: Team, track: Track, now: datetime) -> str | None:
+    """Why `team` may not submit to `track` now, or None. Baseline teams are the platform's
+    own and submit outside the phases. Used by the service and the upload page alike."""
+    return None if team.is_baseline else phase_refusal(track=track, now=now)
+
+
 def final_pick_list(*, phase: Phase, team: Team | None = None) -> QuerySet[FinalPick]:
     picks = FinalPick.objects.filter(phase=phase).select_related(
         "submission", "submission__track", "team", "picked_by"

@@ -21,7 +21,11 @@ from benchmarks.models import Track
 from .fairness import submission_run_priority
 from .images import ImageIntakeError, image_load_tarball, image_resolve
 from .models import Status, Submission
-from .selectors import phase_refusal, submission_can_cancel, submission_quota_usage
+from .selectors import (
+    submission_can_cancel,
+    submission_phase_refusal,
+    submission_quota_usage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ def _check_fields(*, team: Team, track: Track, method_name: str, training_data: 
 
 def _check_phase(*, team: Team, track: Track) -> None:
     """Refuse outside the benchmark's phases (baseline teams are the platform's own)."""
-    refusal = None if team.is_baseline else phase_refusal(track=track, now=timezone.now())
+    refusal = submission_phase_refusal(team=team, track=track, now=timezone.now())
     if refusal:
         raise SubmissionRejected(refusal)
 

@@ -13,6 +13,10 @@ message of a submission that made no progress past the state's deadline, and fai
 Resending is always safe: every step claims its row by conditional UPDATE, so a duplicate finds
 it moved (or owned by a live worker) and does nothing. It also removes orphaned containers: a
 container of this installation whose submission is no longer running under a live owner.
+
+OOD runs (one final pick on one OOD split, after the reveal) keep the same lease on their
+``SplitRun`` row; ``ood.ood_runs_sweep`` recovers them in the same pass, and their containers
+count as live while the run's owner beats.
 """
 
 import contextlib
@@ -28,6 +32,7 @@ from django.utils import timezone
 
 from .fairness import submission_run_priority
 from .models import Status, Submission
+from .ood import OOD_LABEL, OodSweep, ood_live_submission_ids, ood_runs_sweep
 from .queues import SCORE_QUEUE
 from .services import submission_fail
 
@@ -39,6 +44,10 @@ class SweepReport:
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     removed_containers: list[str] = field(default_factory=list)
+    # OOD runs (SplitRun ids): run message sent again, taken back from a dead owner, rescored.
+    ood_resent: list[int] = field(default_factory=list)
+    ood_requeued: list[int] = field(default_factory=list)
+    ood_rescored: list[int] = field(default_factory=list)
 
 
 def _seconds(name: str) -> timedelta:
@@ -141,25 +150,31 @@ def _sweep_scoring(now: datetime, report: SweepReport) -> None:
 
 
 def submission_remove_orphans(*, client: docker.DockerClient, now: datetime) -> list[str]:
-    """Remove this installation's containers whose submission no live worker is running."""
+    """Remove this installation's containers whose submission no live worker is running
+    (an OOD run's container: whose OOD run no live worker is running)."""
     lease = _seconds("FORGERYBENCH_RUN_LEASE_SECONDS")
     containers = client.containers.list(
         all=True, filters={"label": f"org.forgerybench.instance={settings.FORGERYBENCH_INSTANCE}"}
     )
     by_submission: dict[int, list] = {}
+    by_ood: dict[int, list] = {}
     for container in containers:
         label = container.labels.get("org.forgerybench.submission", "")
         if label.isdigit():
             by_submission.setdefault(int(label), []).append(container)
+        label = container.labels.get(OOD_LABEL, "")
+        if label.isdigit():
+            by_ood.setdefault(int(label), []).append(container)
     alive = set(
         Submission.objects.filter(
             pk__in=list(by_submission), status=Status.RUNNING, heartbeat_at__gte=now - lease
         ).values_list("pk", flat=True)
     )
+    alive_ood = ood_live_submission_ids(submission_ids=list(by_ood), now=now)
     removed = []
-    for pk, found in by_submission.items():
-        if pk in alive:
-            continue
+    orphans = [(pk, found) for pk, found in by_submission.items() if pk not in alive]
+    orphans += [(pk, found) for pk, found in by_ood.items() if pk not in alive_ood]
+    for pk, found in orphans:
         for container in found:
             with contextlib.suppress(docker.errors.NotFound):
                 container.remove(force=True)
@@ -177,15 +192,25 @@ def submission_sweep(*, now: datetime | None = None) -> SweepReport:
     _sweep_queued(now, report)
     _sweep_running(now, report)
     _sweep_scoring(now, report)
+    ood = ood_runs_sweep(now=now)
+    report.ood_resent, report.ood_requeued, report.ood_rescored = (
+        ood.resent,
+        ood.requeued,
+        ood.rescored,
+    )
     try:
         report.removed_containers = submission_remove_orphans(client=docker_client(), now=now)
     except (RuntimeError, docker.errors.DockerException) as exc:
         logger.warning("sweeper: no Docker engine to look for orphaned containers: %s", exc)
-    if report.requeued or report.failed or report.removed_containers:
+    if report.requeued or report.failed or report.removed_containers or ood != OodSweep():
         logger.info(
-            "sweeper: resent %s, failed %s, removed containers %s",
+            "sweeper: resent %s, failed %s, removed containers %s, OOD runs resent %s, "
+            "requeued %s, rescored %s",
             report.requeued,
             report.failed,
             report.removed_containers,
+            ood.resent,
+            ood.requeued,
+            ood.rescored,
         )
     return report

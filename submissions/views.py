@@ -19,6 +19,7 @@ from audit.services import (
     submission_disqualify,
     submission_rerun,
 )
+from benchmarks.models import Track
 
 from .forms import ReasonForm, SubmissionUploadForm
 from .models import Submission
@@ -28,6 +29,7 @@ from .selectors import (
     submission_can_see_logs,
     submission_detection_curves,
     submission_list_for_user,
+    submission_phase_refusal,
     team_quota_lines,
 )
 from .services import SubmissionRejected, submission_cancel, submission_create_from_tarball
@@ -45,13 +47,39 @@ def _quotas(user: User) -> list[tuple[Team, list[QuotaLine]]]:
     return [(team, team_quota_lines(team=team, now=now)) for team in team_list_for_user(user=user)]
 
 
+def _upload_page(request: HttpRequest, user: User) -> HttpResponse:
+    """The upload form, or why it is closed, told before any byte is sent: with ?track= for
+    that track, else for every track. A POST anyway is refused by the service."""
+    teams = list(team_list_for_user(user=user))
+    if team_id := request.GET.get("team", ""):
+        teams = [t for t in teams if str(t.pk) == team_id]
+    tracks = Track.objects.select_related("benchmark").order_by("benchmark__name", "name")
+    if track_id := request.GET.get("track", ""):
+        tracks = tracks.filter(pk=int(track_id)) if track_id.isdigit() else tracks.none()
+    now = timezone.now()
+    closed: list[tuple[Track, str]] = []
+    for track in tracks:
+        # Closed only if closed to every team the user may submit as (baseline teams are not).
+        refusals = {submission_phase_refusal(team=t, track=track, now=now) for t in teams}
+        if refusals and None not in refusals:
+            closed.append((track, str(refusals.pop())))
+    initial = {"track": tracks[0].pk} if track_id and tracks else {}
+    form = SubmissionUploadForm(user=user, initial=initial)
+    context = {
+        "form": form,
+        "quotas": _quotas(user),
+        "closed": closed,
+        "upload_closed": bool(closed) and len(closed) == len(tracks),
+    }
+    return render(request, "submissions/new.html", context)
+
+
 @login_required
 def submission_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # login_required let only signed-in users through
     if request.method != "POST":
-        form = SubmissionUploadForm(user=user)
-        return render(request, "submissions/new.html", {"form": form, "quotas": _quotas(user)})
+        return _upload_page(request, user)
     form = SubmissionUploadForm(request.POST, request.FILES, user=user)
     for error in getattr(request, UPLOAD_ERROR_ATTR, []):
         form.add_error("image", error)

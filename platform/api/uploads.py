@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Team
 from benchmarks.models import Track
-from submissions.selectors import phase_refusal
+from submissions.selectors import submission_phase_refusal
 from submissions.services import SubmissionRejected, submission_check_identity
 
 from .errors import ApiError
@@ -88,7 +88,7 @@ def upload_session_create(
     if not track.splits.exists():
         raise ApiError("track_not_ready", f"track {track} has no data splits yet", 409)
     # Refused before any byte is sent; the submission step checks again at the end.
-    refusal = None if team.is_baseline else phase_refusal(track=track, now=timezone.now())
+    refusal = submission_phase_refusal(team=team, track=track, now=timezone.now())
     if refusal:
         raise ApiError("phase_closed", refusal, status_code=409)
     upload_session_expire_stale()

@@ -109,7 +109,8 @@ def test_an_interrupted_upload_resumes_and_becomes_one_submission(
     submission = Submission.objects.get()
     assert submission.tarball_sha256 == sha256_of(scratch_tarball)
     assert submission.tarball_size == len(data)
-    assert submission.status == "queued"
+    # Queued, or already taken by the suite's worker when one runs: never failed or doubled.
+    assert submission.status in {"queued", "running", "scoring", "finished"}
     assert not upload_path(upload["id"]).exists(), "the tarball is deleted once loaded"
 
 
