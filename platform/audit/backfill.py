@@ -20,9 +20,9 @@ from benchmarks.models import Track
 from submissions.artifacts import PREDICTIONS_FILE, UNIT_TABLE_FILE
 from submissions.models import Result, SplitRun
 
-from .chain import sha256_json, text_sha256, timestamp
+from .chain import sha256_json
 from .models import AuditAction, Provenance, ResultReview
-from .provenance import missing_fields
+from .provenance import iso_or_none, missing_fields, scored_facts
 from .services import audit_append
 from .storage import (
     PREDICTIONS_ARCHIVE,
@@ -45,10 +45,6 @@ def results_lacking_provenance(*, submission_ids: list[int] | None = None) -> Qu
     return results.order_by("pk")
 
 
-def _iso(at: object) -> str | None:
-    return timestamp(at) if at else None  # type: ignore[arg-type]
-
-
 def result_backfill_provenance(*, result: Result, actor: str = "system") -> Provenance:
     """Write the incomplete record and its log entry (one transaction); refuse a second one."""
     submission, split = result.submission, result.split
@@ -69,41 +65,21 @@ def result_backfill_provenance(*, result: Result, actor: str = "system") -> Prov
         gaps.append("the run record (flags, container, exit code)")
     provenance = Provenance(
         result=result,
-        image_id=submission.image_id,
-        image_reference=submission.image_reference,
-        tarball_sha256=submission.tarball_sha256,
-        tarball_size=submission.tarball_size,
-        method_name=submission.method_name,
-        training_data=submission.training_data,
-        model_card_sha256=text_sha256(submission.model_card),
-        license=submission.license,
-        split=split,
         # The split's hashes as recorded now: they identify the data only if it was never
         # rebuilt since, which the record cannot prove (hence never complete).
-        manifest_sha256=split.inputs_sha256,
-        labels_sha256=split.labels_sha256,
-        sample_count=split.sample_count,
-        protocol_version=result.protocol_version,
-        evaluator_version=result.evaluator_version,
-        metric_settings={
-            "task": submission.track.task,
-            "primary": metrics.get("primary", submission.track.primary_metric),
-            "n_resamples": metrics.get("n_resamples"),
-            "resampling_unit": metrics.get("resampling_unit"),
-            "threshold": 0.5,
-        },
+        **scored_facts(result=result),
         bootstrap_seed=int(metrics.get("seed", 0) or 0),
         runtime_flags=run.runtime_flags if run else {},
         container_id=run.container_id if run else "",
         exit_code=run.exit_code if run else None,
         run_outcome=run.outcome if run else "",
         step_times={
-            "submitted": _iso(submission.created_at),
-            "queued": _iso(submission.queued_at),
-            "running": _iso(submission.running_at),
-            "run_started": _iso(run.started_at if run else None),
-            "run_ended": _iso(run.ended_at if run else None),
-            "scoring": _iso(submission.scoring_at),
+            "submitted": iso_or_none(submission.created_at),
+            "queued": iso_or_none(submission.queued_at),
+            "running": iso_or_none(submission.running_at),
+            "run_started": iso_or_none(run.started_at if run else None),
+            "run_ended": iso_or_none(run.ended_at if run else None),
+            "scoring": iso_or_none(submission.scoring_at),
         },
         predictions_path=str(archive.path) if archive else "",
         predictions_sha256=archive.sha256 if archive else "",

@@ -116,8 +116,39 @@ def _engine_facts(image_id: str) -> tuple[str, str]:
     return str(digest or ""), engine_host
 
 
-def _iso(at: datetime | None) -> str | None:
+def iso_or_none(at: datetime | None) -> str | None:
     return timestamp(at) if at else None
+
+
+def scored_facts(*, result: Result) -> dict[str, Any]:
+    """The Provenance fields read off the scored rows as they stand: the submission's pinned
+    identity, the split's hashes, the scorer and its metric settings (shared by the writer at
+    scoring time and the backfill of older results)."""
+    submission, split, track = result.submission, result.split, result.submission.track
+    metrics = result.metrics or {}
+    return {
+        "image_id": submission.image_id,
+        "image_reference": submission.image_reference,
+        "tarball_sha256": submission.tarball_sha256,
+        "tarball_size": submission.tarball_size,
+        "method_name": submission.method_name,
+        "training_data": submission.training_data,
+        "model_card_sha256": text_sha256(submission.model_card),
+        "license": submission.license,
+        "split": split,
+        "manifest_sha256": split.inputs_sha256,
+        "labels_sha256": split.labels_sha256,
+        "sample_count": split.sample_count,
+        "protocol_version": result.protocol_version,
+        "evaluator_version": result.evaluator_version,
+        "metric_settings": {
+            "task": track.task,
+            "primary": metrics.get("primary", track.primary_metric),
+            "n_resamples": metrics.get("n_resamples"),
+            "resampling_unit": metrics.get("resampling_unit"),
+            "threshold": 0.5,
+        },
+    }
 
 
 def missing_fields(provenance: Provenance, *, gpu: bool) -> list[str]:
@@ -173,29 +204,9 @@ def result_record_provenance(
     metrics = result.metrics
     provenance = Provenance(
         result=result,
-        image_id=submission.image_id,
+        **scored_facts(result=result),
         image_digest=image_digest,
-        image_reference=submission.image_reference,
-        tarball_sha256=submission.tarball_sha256,
-        tarball_size=submission.tarball_size,
-        method_name=submission.method_name,
-        training_data=submission.training_data,
-        model_card_sha256=text_sha256(submission.model_card),
-        license=submission.license,
-        split=split,
-        manifest_sha256=split.inputs_sha256,
-        labels_sha256=split.labels_sha256,
-        sample_count=split.sample_count,
-        protocol_version=result.protocol_version,
-        evaluator_version=result.evaluator_version,
         evaluator_commit=evaluator_commit(),
-        metric_settings={
-            "task": track.task,
-            "primary": metrics.get("primary", track.primary_metric),
-            "n_resamples": metrics.get("n_resamples"),
-            "resampling_unit": metrics.get("resampling_unit"),
-            "threshold": 0.5,
-        },
         bootstrap_seed=metrics.get("seed", settings.FORGERYBENCH_BOOTSTRAP_SEED),
         worker_host=socket.gethostname(),
         engine_host=engine_host,
@@ -206,14 +217,14 @@ def result_record_provenance(
         exit_code=run.exit_code,
         run_outcome=run.outcome,
         step_times={
-            "submitted": _iso(submission.created_at),
-            "queued": _iso(submission.queued_at),
-            "running": _iso(submission.running_at),
-            "run_started": _iso(run.started_at),
-            "run_ended": _iso(run.ended_at),
-            "scoring": _iso(submission.scoring_at),
-            "score_started": _iso(score_started_at),
-            "score_ended": _iso(timezone.now()),
+            "submitted": iso_or_none(submission.created_at),
+            "queued": iso_or_none(submission.queued_at),
+            "running": iso_or_none(submission.running_at),
+            "run_started": iso_or_none(run.started_at),
+            "run_ended": iso_or_none(run.ended_at),
+            "scoring": iso_or_none(submission.scoring_at),
+            "score_started": iso_or_none(score_started_at),
+            "score_ended": iso_or_none(timezone.now()),
         },
         predictions_path=str(archive.path),
         predictions_sha256=archive.sha256,
