@@ -86,9 +86,12 @@ class ChainBreak:
 
 
 def first_break(
-    entries: Iterable[EntryFields], *, head_seq: int | None = None
+    entries: Iterable[EntryFields], *, head_seq: int | None = None, head_hash: str | None = None
 ) -> ChainBreak | None:
-    """Walk entries in ``seq`` order; return the first one that does not hold, or None."""
+    """Walk entries in ``seq`` order; return the first one that does not hold, or None.
+
+    ``head_seq`` and ``head_hash`` are what the chain head row says the newest entry is.
+    """
     expected_prev = GENESIS_HASH
     expected_seq = 1
     for entry in entries:
@@ -117,4 +120,6 @@ def first_break(
         return ChainBreak(
             expected_seq, f"the chain head says #{head_seq} is the last entry (entries removed)"
         )
+    if head_hash is not None and head_seq and head_hash != expected_prev:
+        return ChainBreak(head_seq, "the chain head row names another hash for this entry")
     return None

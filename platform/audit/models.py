@@ -140,10 +140,15 @@ class AuditEntry(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row locked by every append, so concurrent writers extend one chain in turn."""
+    """A single row locked by every append, so concurrent writers extend one chain in turn.
+
+    ``head_mac`` is the HMAC of (seq, last_hash) under FORGERYBENCH_AUDIT_HMAC_KEY, a key kept
+    outside the database (audit.anchor); empty while no key is configured.
+    """
 
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+    head_mac = models.CharField(max_length=64, blank=True, default="")
 
 
 class RescoreReport(models.Model):

@@ -12,9 +12,11 @@ from django.db.models import Q, QuerySet
 from accounts.models import Team
 from submissions.models import Result, Status
 
-from .chain import sha256_json
+from .anchor import Anchor
+from .chain import GENESIS_HASH, sha256_json
 from .models import (
     AuditAction,
+    AuditChainHead,
     AuditEntry,
     AuditTestReport,
     Comment,
@@ -128,6 +130,14 @@ def result_audit(*, result: Result) -> ResultAudit:
         logged_metrics_sha256=written.payload.get("metrics_sha256") if written else None,
         current_metrics_sha256=sha256_json(result.metrics),
     )
+
+
+def audit_anchor_current() -> Anchor:
+    """The chain head as published (exports, the audit log page, /audit/head.json)."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        return Anchor(seq=0, head=GENESIS_HASH)
+    return Anchor(seq=head.seq, head=head.last_hash, hmac=head.head_mac)
 
 
 def audit_entry_list(

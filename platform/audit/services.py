@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from submissions.images import ImageIntakeError, image_resolve
 from submissions.models import Result, Status, Submission
 from submissions.services import submission_enqueue_run
 
+from .anchor import Anchor, anchor_mac, anchor_mac_matches
 from .chain import GENESIS_HASH, ChainBreak, entry_hash, first_break, text_sha256
 from .models import (
     AuditAction,
@@ -78,15 +80,88 @@ def audit_append(
         }
         digest = entry_hash(**fields)
         entry = AuditEntry.objects.create(entry_hash=digest, **fields)
-        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, last_hash=digest)
+        AuditChainHead.objects.filter(pk=1).update(
+            seq=entry.seq, last_hash=digest, head_mac=_head_mac(seq=entry.seq, head=digest)
+        )
     return entry
+
+
+def _head_mac(*, seq: int, head: str) -> str:
+    key = settings.FORGERYBENCH_AUDIT_HMAC_KEY
+    return anchor_mac(key=key, seq=seq, head=head) if key else ""
 
 
 def audit_verify_chain(*, batch: int = 2000) -> ChainBreak | None:
     """Walk the whole log from the database; the first broken entry, or None."""
     head = AuditChainHead.objects.filter(pk=1).first()
     entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=batch)
-    return first_break(entries, head_seq=head.seq if head else 0)
+    return first_break(
+        entries, head_seq=head.seq if head else 0, head_hash=head.last_hash if head else None
+    )
+
+
+def audit_verify_head_mac() -> str | None:
+    """With a key configured: why the stored head's HMAC does not vouch for it, or None.
+
+    A chain rewritten by someone without the key (the database owner included) carries a head
+    whose HMAC they could not compute.
+    """
+    key = settings.FORGERYBENCH_AUDIT_HMAC_KEY
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if not key or head is None or head.seq == 0:
+        return None
+    if not head.head_mac:
+        return (
+            f"the chain head #{head.seq} carries no HMAC: it was written before the key was "
+            "set, or the HMAC was removed (check --against your last export, then --seal)"
+        )
+    if not anchor_mac_matches(Anchor(head.seq, head.last_hash, head.head_mac), key=key):
+        return (
+            f"the chain head #{head.seq}'s HMAC does not match FORGERYBENCH_AUDIT_HMAC_KEY: "
+            "the log was rewritten by someone without the key (or the key changed)"
+        )
+    return None
+
+
+def audit_verify_against(anchor: Anchor) -> str | None:
+    """Why the log no longer holds a published anchor, or None when entry #seq still matches.
+
+    An anchor from an export names the newest entry at that moment; a rewrite of any entry up
+    to it changes that entry's hash (every hash covers the one before it).
+    """
+    key = settings.FORGERYBENCH_AUDIT_HMAC_KEY
+    if key and anchor.hmac and not anchor_mac_matches(anchor, key=key):
+        return (
+            f"the anchor #{anchor.seq}'s HMAC does not match FORGERYBENCH_AUDIT_HMAC_KEY: "
+            "this export was not published by this platform (or the key changed)"
+        )
+    if anchor.seq == 0:
+        return None
+    entry = AuditEntry.objects.filter(seq=anchor.seq).only("entry_hash").first()
+    if entry is None:
+        return f"entry #{anchor.seq} is gone: the log was cut back after the export"
+    if entry.entry_hash != anchor.head:
+        return (
+            f"history rewritten: entry #{anchor.seq} had hash {anchor.head} when exported, "
+            f"now {entry.entry_hash} (an entry up to #{anchor.seq} was changed)"
+        )
+    return None
+
+
+def audit_seal_head() -> Anchor:
+    """Record the head's HMAC under the configured key (after the key is first set or rotated).
+
+    Run it only after the chain was checked against the last published export: it vouches for
+    whatever the head is now.
+    """
+    key = settings.FORGERYBENCH_AUDIT_HMAC_KEY
+    if not key:
+        raise AuditActionRefused("FORGERYBENCH_AUDIT_HMAC_KEY is not set: nothing to seal with")
+    with transaction.atomic():
+        head = _head()
+        head.head_mac = _head_mac(seq=head.seq, head=head.last_hash)
+        head.save(update_fields=["head_mac"])
+    return Anchor(head.seq, head.last_hash, head.head_mac)
 
 
 def reviewer_add(*, user: User, by: User | None = None) -> None:

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("log/", views.audit_log, name="audit-log"),
+    path("head.json", views.audit_head, name="audit-head"),
     path("results/<int:pk>/", views.result_audit_page, name="audit-result"),
     path("results/<int:pk>/rescore/", views.result_rescore_view, name="audit-result-rescore"),
     path("results/<int:pk>/status/", views.result_status_view, name="audit-result-status"),

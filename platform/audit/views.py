@@ -9,7 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    JsonResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -24,6 +31,7 @@ from .models import AuditAction, Objection
 from .rescoring import offline_command, result_rescore, split_moves
 from .roles import actor_name, user_is_reviewer
 from .selectors import (
+    audit_anchor_current,
     audit_entry_list,
     result_audit,
     result_can_comment,
@@ -271,8 +279,23 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/log.html",
-        {"form": form, "page": page, "actions": AuditAction.values, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "actions": AuditAction.values,
+            "query": query.urlencode(),
+            "anchor": audit_anchor_current(),
+        },
     )
+
+
+def audit_head(request: HttpRequest) -> HttpResponse:
+    """The chain head, public: keep a copy, later `verify_audit_log --against` it."""
+    anchor = audit_anchor_current()
+    response = JsonResponse(anchor.columns())
+    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = f'inline; filename="audit-head-{anchor.seq}.json"'
+    return response
 
 
 @login_required

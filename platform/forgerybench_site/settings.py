@@ -168,6 +168,10 @@ FORGERYBENCH_ARTIFACTS_DIR = DATA_DIR / "artifacts"
 FORGERYBENCH_RUNS_DIR = DATA_DIR / "runs"
 # Trusted audit store: compressed per-sample predictions and unit tables of every scored split.
 FORGERYBENCH_AUDIT_DIR = DATA_DIR / "audit"
+# The key of the audit chain head's HMAC (audit.anchor). Keep it outside the database and its
+# backups (FORGERYBENCH_AUDIT_HMAC_KEY_FILE): then even the database owner cannot rewrite the log
+# without `verify_audit_log` noticing. Empty: the head is published unkeyed.
+FORGERYBENCH_AUDIT_HMAC_KEY = env_str("FORGERYBENCH_AUDIT_HMAC_KEY", "")
 # The code's commit, recorded in every provenance; read from git when this is empty.
 FORGERYBENCH_GIT_COMMIT = env_str("FORGERYBENCH_GIT_COMMIT", "")
 

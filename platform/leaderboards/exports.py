@@ -1,8 +1,32 @@
-"""Leaderboard exports: the same rows and numbers as the page, as CSV or JSON (pandas)."""
+"""Leaderboard exports: the same rows and numbers as the page, as CSV or JSON (pandas).
+
+Every export carries the audit chain's head at the time of the export (audit.anchor): on
+every row, and in the response's ``Audit-Chain-Head`` header. A kept export is evidence
+`verify_audit_log --against` checks the log against later.
+"""
 
 import pandas as pd
+from django.http import HttpResponse
+
+from audit.anchor import Anchor
+from audit.selectors import audit_anchor_current
 
 from .selectors import LeaderboardRow
+
+
+def frame_anchored(frame: pd.DataFrame, anchor: Anchor | None = None) -> pd.DataFrame:
+    """The frame with the chain head's columns on every row (the current head by default)."""
+    anchor = anchor or audit_anchor_current()
+    for column, value in anchor.columns().items():
+        frame[column] = value
+    return frame
+
+
+def response_anchored(response: HttpResponse, anchor: Anchor) -> HttpResponse:
+    response["Audit-Chain-Head"] = f"{anchor.seq} {anchor.head}"
+    if anchor.hmac:
+        response["Audit-Chain-Hmac"] = anchor.hmac
+    return response
 
 
 def leaderboard_frame(rows: list[LeaderboardRow], columns: list[str]) -> pd.DataFrame:

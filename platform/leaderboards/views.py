@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 import evaluator
+from audit.selectors import audit_anchor_current
 from benchmarks.models import Benchmark, Split, Track
 from benchmarks.selectors import (
     benchmark_list,
@@ -17,7 +18,7 @@ from benchmarks.selectors import (
 )
 from submissions.selectors import phase_is_open
 
-from .exports import leaderboard_frame
+from .exports import frame_anchored, leaderboard_frame, response_anchored
 from .selectors import (
     generalization_matrix,
     leaderboard_cache_key,
@@ -158,7 +159,8 @@ def leaderboard_export(
     if split is None or not split.results_visible or fmt not in ("csv", "json"):
         raise Http404("no such leaderboard export")
     rows, columns = leaderboard_for_split(split=split, track=track)
-    frame = leaderboard_frame(rows, columns)
+    anchor = audit_anchor_current()
+    frame = frame_anchored(leaderboard_frame(rows, columns), anchor)
     filename = f"{benchmark_slug}-{track_slug}-{split_name}.{fmt}"
     if fmt == "csv":
         response = HttpResponse(frame.to_csv(index=False), content_type="text/csv")
@@ -167,7 +169,7 @@ def leaderboard_export(
             frame.to_json(orient="records", indent=1), content_type="application/json"
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return response_anchored(response, anchor)
 
 
 def generalization(request: HttpRequest) -> HttpResponse:

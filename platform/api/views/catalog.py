@@ -8,6 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.selectors import audit_anchor_current
+from leaderboards.exports import frame_anchored, response_anchored
+
 from ..archives import SplitNotPublic, split_archive_build, split_archive_etag, split_archive_name
 from ..errors import ApiError
 from ..selectors import (
@@ -91,8 +94,12 @@ class LeaderboardExportView(APIView):
     def get(self, request: Request, benchmark: str, track: str) -> HttpResponse:
         chosen = export_format(request)
         found = track_get_by_key(benchmark=benchmark, track=track)
-        frame = leaderboard_frame(
-            leaderboard_data(track=found, split_name=request.query_params.get("split"))
+        anchor = audit_anchor_current()
+        frame = frame_anchored(
+            leaderboard_frame(
+                leaderboard_data(track=found, split_name=request.query_params.get("split"))
+            ),
+            anchor,
         )
         name = f"{benchmark}-{track}-leaderboard.{chosen}"
         if chosen == "csv":
@@ -101,7 +108,7 @@ class LeaderboardExportView(APIView):
             body = frame.to_json(orient="records", date_format="iso")
             response = HttpResponse(body, content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return response_anchored(response, anchor)
 
 
 class SplitArchiveView(APIView):
