@@ -8,10 +8,11 @@ ENOSPC at the cap, and the files outlive the container so the platform can colle
 import contextlib
 import os
 import shutil
-import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+
+from .outbundle import BundleLimits, PackReport, pack_output, unpack_bundle
 
 
 class OutputCapUnavailable(RuntimeError):
@@ -78,29 +79,26 @@ def uncapped_output(run_dir: Path, *, owner: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def collect_output(source: Path, destination: Path) -> list[str]:
-    """Copy what a container wrote into trusted storage.
+def collect_output(
+    source: Path, destination: Path, *, bundle: Path, limits: BundleLimits
+) -> PackReport:
+    """Carry what a container wrote into trusted storage, as data.
 
-    Regular files and folders are copied; symlinks are kept as links (never followed) so
-    validation can name them; anything else (FIFOs, sockets) is skipped, since opening a
-    FIFO would block the worker. Returns the relative paths that were skipped.
+    `/output` is packed into `bundle` (regular files only; links, hard-link twins, devices,
+    FIFOs and sockets are named, never carried or opened) and the bundle is unpacked, checked
+    again, into a fresh `destination`. The report names every entry left behind; a fatal
+    report (too many files, too many bytes) leaves no `destination` at all.
     """
     if destination.exists():
-        shutil.rmtree(destination)
-    destination.mkdir(parents=True)
-    skipped: list[str] = []
-    for folder, dir_names, file_names in os.walk(source, followlinks=False):
-        relative = Path(folder).relative_to(source)
-        for name in dir_names + file_names:
-            path = Path(folder) / name
-            target = destination / relative / name
-            mode = path.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                os.symlink(os.readlink(path), target)
-            elif stat.S_ISDIR(mode):
-                target.mkdir()
-            elif stat.S_ISREG(mode):
-                shutil.copyfile(path, target, follow_symlinks=False)
-            else:
-                skipped.append(str(relative / name))
-    return skipped
+        shutil.rmtree(destination)  # a redelivered run's earlier copy
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    bundle.unlink(missing_ok=True)
+    try:
+        packed = pack_output(source, bundle, limits=limits)
+        if not packed.ok:
+            return packed
+        unpacked = unpack_bundle(bundle, destination, limits=limits)
+    finally:
+        bundle.unlink(missing_ok=True)
+    unpacked.refused[:0] = packed.refused
+    return unpacked

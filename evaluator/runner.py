@@ -22,6 +22,7 @@ from docker.models.containers import Container
 from docker.types import DeviceRequest
 
 from .capped_output import OutputCapUnavailable, capped_output, collect_output, uncapped_output
+from .outbundle import FATAL_CODES, BundleLimits, PackReport
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ class RunLimits:
     gpu_device_ids: tuple[str, ...] = ()
     log_tail_bytes: int = 64 * 1024
     allow_uncapped_output: bool = False
+    # Files and folders /output may hold; past it the output is refused (the team's failure).
+    output_max_entries: int = 20_000
+
+    def bundle_limits(self) -> BundleLimits:
+        return BundleLimits(
+            max_total_bytes=self.output_cap_mb * 1024 * 1024,
+            max_entries=self.output_max_entries,
+        )
 
 
 @dataclass
@@ -73,7 +82,12 @@ OUTCOMES = (
     "cancelled",
     "start_failed",
     "image_missing",
+    *FATAL_CODES,  # /output refused whole (evaluator.outbundle)
+    "bad_output_file",  # /output held a link, device, FIFO, socket or a bad name
 )
+
+# How many refused /output entries a failure message names (the rest are counted).
+NAMED_REFUSALS = 20
 
 # How often a running container is looked at (exit, process limit, cancel request).
 POLL_SECONDS = 0.5
@@ -142,7 +156,8 @@ def _log_tail(container: Container, limit: int) -> str:
                 del tail[:-limit]
     except docker.errors.APIError as exc:
         return f"(logs unavailable: {exc.explanation})"
-    return bytes(tail[-limit:]).decode("utf-8", errors="replace")
+    # Invalid UTF-8 becomes U+FFFD; NUL, which no database text column stores, is escaped.
+    return bytes(tail[-limit:]).decode("utf-8", errors="replace").replace("\x00", "\\x00")
 
 
 class _PidsWatch:
@@ -270,13 +285,37 @@ def run_submission_container(
             # The engine removes the stopped container while its output is copied out; both
             # are done before this returns (no container outlives its run).
             removal = _remove_in_background(container)
-            outcome.skipped_outputs = collect_output(output_dir, artifacts_dir)
+            report = collect_output(
+                output_dir,
+                artifacts_dir,
+                bundle=run_dir / "output.bundle.tar",
+                limits=limits.bundle_limits(),
+            )
+            outcome.skipped_outputs = [str(refused) for refused in report.refused]
+            if outcome.succeeded:
+                _judge_output(outcome, report)
             return outcome
         finally:
             if removal is None:
                 _remove(container)
             else:
                 removal.join()
+
+
+def _judge_output(outcome: RunOutcome, report: PackReport) -> None:
+    """/output is the team's: an output refused whole, or holding anything but regular files
+    and folders with clean names, ends the run as the team's failure, naming what was wrong."""
+    if not report.ok:
+        outcome.outcome, outcome.message = report.fatal, report.fatal_detail
+    elif report.refused:
+        named = [f"/output/{refused}"[:300] for refused in report.refused[:NAMED_REFUSALS]]
+        more = len(report.refused) - len(named)
+        outcome.outcome = "bad_output_file"
+        outcome.message = (
+            "/output may hold only regular files and folders with UTF-8 names; not carried: "
+            + "; ".join(named)
+            + (f"; and {more} more" if more else "")
+        )
 
 
 def _remove(container: Container) -> None:

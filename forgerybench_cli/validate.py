@@ -148,9 +148,6 @@ def validate_image(
         if not outcome.succeeded:
             report.errors.append(outcome.message)
             report.error_codes.append(outcome.outcome)
-        for skipped in outcome.skipped_outputs:
-            report.errors.append(f"/output/{skipped} is not a regular file or folder")
-            report.error_codes.append("bad_output_file")
         predictions = artifacts / PREDICTIONS
         if outcome.succeeded and not predictions.exists() and not predictions.is_symlink():
             report.errors.append(f"the container exited 0 but wrote no /output/{PREDICTIONS}")

@@ -49,6 +49,7 @@ def run_limits_for(track: Track) -> RunLimits:
         gpu=track.resource_class == Track.ResourceClass.GPU,
         log_tail_bytes=settings.FORGERYBENCH_LOG_TAIL_BYTES,
         allow_uncapped_output=settings.FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT,
+        output_max_entries=settings.FORGERYBENCH_OUTPUT_MAX_FILES,
     )
 
 

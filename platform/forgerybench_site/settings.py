@@ -181,6 +181,8 @@ FORGERYBENCH_INSTANCE = env_str("FORGERYBENCH_INSTANCE", "main")
 FORGERYBENCH_RUN_USER = env_str("FORGERYBENCH_RUN_USER", "65534:65534")
 FORGERYBENCH_PIDS_LIMIT = env_int("FORGERYBENCH_PIDS_LIMIT", 256, minimum=8)
 FORGERYBENCH_OUTPUT_CAP_MB = env_int("FORGERYBENCH_OUTPUT_CAP_MB", 1024, minimum=8)
+# Files and folders a run's /output may hold before it is refused whole (the team's failure).
+FORGERYBENCH_OUTPUT_MAX_FILES = env_int("FORGERYBENCH_OUTPUT_MAX_FILES", 20_000, minimum=10)
 FORGERYBENCH_TMPFS_MB = env_int("FORGERYBENCH_TMPFS_MB", 256, minimum=8)
 FORGERYBENCH_LOG_TAIL_BYTES = env_int("FORGERYBENCH_LOG_TAIL_BYTES", 64 * 1024, minimum=1024)
 # Without a loop-mounted filesystem /output has no hard size cap; only allow that knowingly.

@@ -258,12 +258,15 @@ def test_symlinks_in_output_are_rejected(
     record = record_attack(
         7,
         "masks that are symlinks to the host's /etc/passwd and to a label path",
-        "rejected by validation (`symlink`)",
+        "never carried out of /output; the team's failure (`bad_output_file`) names each link",
     )
     submission = submit(test_image("attack-symlink"), track=arena.localize)
-    record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:160]}"
-    assert (submission.status, submission.failure_code) == (Status.FAILED, "symlink")
-    assert "masks/passwd.png" in submission.failure_reason
+    record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:200]}"
+    assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
+    assert "/output/masks/passwd.png: symlink" in submission.failure_reason
+    assert "/output/masks/labels.png: symlink" in submission.failure_reason
+    artifacts = Path(submission.runs.get().artifacts_dir)
+    assert not any(path.is_symlink() for path in artifacts.rglob("*"))
     assert not Result.objects.filter(submission=submission).exists()
     record.held = True
 
