@@ -16,6 +16,7 @@ from pathlib import Path
 from .importers import ImportProblems, import_split
 from .loading import definitions_apply, split_dirs
 from .models import Split
+from .shortcuts import describe
 from .spec import BenchmarkDef
 
 
@@ -111,6 +112,7 @@ def dataset_import(
                     f"{where}: imported {record['samples']} samples from {record['units']} "
                     f"units, classes {classes}"
                 )
+                report.lines.append(f"{where}: {describe(record['shortcut_scan'])}")
             touched.add(f"{bdef.slug}/{tdef.slug}")
     if touched:
         report.lines += definitions_apply(definitions, tracks=touched).lines

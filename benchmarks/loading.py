@@ -22,6 +22,7 @@ from django.db import transaction
 from .models import Benchmark, Phase, Split, Track
 from .perturb import level_slug, perturb_split
 from .services import benchmark_upsert, split_register, track_upsert
+from .shortcuts import scan_split
 from .smoke.detect import build_detection_split
 from .smoke.localize import build_localization_split
 from .smoke.retrieve import build_retrieval_split
@@ -32,6 +33,7 @@ RECIPE_FILE = "recipe.json"
 # Bump when a generator's output changes, so that splits built by older code are rebuilt.
 GENERATOR_VERSION = 1
 IMPORT_RECORD = "import.json"
+SHORTCUTS_FILE = "shortcuts.json"
 GENERATORS: dict[str, Callable[..., dict[str, Any]]] = {
     "smoke-detect": build_detection_split,
     "smoke-localize": build_localization_split,
@@ -178,6 +180,19 @@ def _recipe_on_disk(labels_dir: Path) -> dict[str, Any] | None:
         return None
 
 
+def _shortcut_scan(inputs_dir: Path, labels_dir: Path) -> dict[str, Any]:
+    """The split's shortcut scan (``shortcuts.json`` beside its labels), run once per build."""
+    path = labels_dir / SHORTCUTS_FILE
+    try:
+        stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return stored
+    except (OSError, ValueError):
+        pass
+    scan = scan_split(inputs_dir, labels_dir / "truth.jsonl")
+    path.write_text(json.dumps(scan, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return scan
+
+
 def _build(
     plan: PlannedSplit, bdef: BenchmarkDef, inputs_dir: Path, labels_dir: Path
 ) -> dict[str, Any]:
@@ -290,7 +305,10 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
             ):
                 summary = _build(plan, bdef, inputs_dir, labels_dir)
                 report.add(f"{where}: built ({_describe(summary)})")
-            metadata = {"recipe": plan.recipe}
+            metadata = {
+                "recipe": plan.recipe,
+                "shortcut_scan": _shortcut_scan(inputs_dir, labels_dir),
+            }
             perturbation = labels_dir / "perturbation.json"
             if perturbation.is_file():
                 metadata["perturbation"] = json.loads(perturbation.read_text(encoding="utf-8"))

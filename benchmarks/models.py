@@ -1,5 +1,7 @@
 """Benchmarks, their tracks and the data splits each track is scored on."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -121,6 +123,15 @@ class Split(models.Model):
     @property
     def results_visible(self) -> bool:
         return self.visibility == self.Visibility.PUBLIC or self.results_published
+
+    @property
+    def shortcut_scan(self) -> dict[str, Any] | None:
+        """The import's shortcut scan (benchmarks.shortcuts), None for splits made before it."""
+        metadata = self.metadata if isinstance(self.metadata, dict) else {}
+        record = metadata.get("import")
+        scan = record.get("shortcut_scan") if isinstance(record, dict) else None
+        scan = scan or metadata.get("shortcut_scan")
+        return scan if isinstance(scan, dict) else None
 
 
 class Phase(models.Model):

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from benchmarks.shortcuts import scan_split
+
 PROTOCOL = 1
 ID_HEX = 12
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
@@ -206,6 +208,10 @@ def _write(
             except video.VideoError as exc:
                 problems.add(f"{entry.key}: {exc}")
                 continue
+            # Sampled frames are named by their order (0 .. k-1): the source frame numbers
+            # would give away the video's length, which differs between real and fake videos
+            # in several public sets. They stay in the sealed provenance only.
+            origin["source_frames"] = [index for index, _ in frames]
             if spec.face_crop:
                 # Each box and where it came from stays with the labels, for audits.
                 crops = video.face_crops(frames)
@@ -213,15 +219,15 @@ def _write(
                 for n, ((index, pixels), crop) in enumerate(zip(frames, crops, strict=True)):
                     frames[n] = (index, video.cut(pixels, crop.box))
                     origin["face_crops"].append(
-                        {"frame": index, "box": list(crop.box), "from": crop.origin}
+                        {"frame": n, "box": list(crop.box), "from": crop.origin}
                     )
                     crop_counts[crop.origin] = crop_counts.get(crop.origin, 0) + 1
             folder = inputs_dir / "frames" / ident
             folder.mkdir(parents=True)
-            for index, pixels in frames:
-                path = f"frames/{ident}/{index:04d}.png"
+            for order, (_index, pixels) in enumerate(frames):
+                path = f"frames/{ident}/{order:04d}.png"
                 save_png(pixels, inputs_dir / path)
-                frame_id = f"{ident}-{index:04d}"
+                frame_id = f"{ident}-{order:04d}"
                 manifest.append({"id": frame_id, "path": path, "video": ident})
                 truth.append({"id": frame_id, "label": entry.label, "video": ident})
             continue
@@ -276,6 +282,8 @@ def _write(
                 "face_crop": video.face_crop_record(spec.face_crop, crop_counts),
             }
         )
+    # What trivial file and name properties say about the labels (flags in import.json).
+    record["shortcut_scan"] = scan_split(inputs_dir, labels_dir / "truth.jsonl")
     (labels_dir / "import.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 

@@ -110,6 +110,34 @@ def test_ffpp_frames_end_to_end(ffpp_root: Path, tmp_path: Path) -> None:
     assert len(videos) == 8 and all(v.read_bytes() in sources for v in videos)
 
 
+def test_sampled_frames_are_named_by_order_not_by_source_index(tmp_path: Path) -> None:
+    # Videos of different lengths: the source indices of 4 evenly spaced frames differ
+    # (0,2,3,5 for 6 frames; 0,4,7,11 for 12), the names a container sees must not.
+    root = tmp_path / "copy"
+    lengths = {"real/a.mp4": 6, "real/b.mp4": 12, "fake/c.mp4": 9, "fake/d.mp4": 20}
+    for n, (rel, count) in enumerate(lengths.items()):
+        media.mp4(root / rel, frames=count, seed=n)
+    (root / "lists").mkdir()
+    (root / "lists" / "test.txt").write_text(
+        "".join(f"{'real' if rel.startswith('real') else 'fake'} {rel}\n" for rel in lengths)
+    )
+    _import("videolist", root, "test", tmp_path / "a", frames=4)
+    manifest = _jsonl(tmp_path / "a" / "in" / "manifest.jsonl")
+    by_video: dict[str, list[dict[str, Any]]] = {}
+    for row in manifest:
+        by_video.setdefault(row["video"], []).append(row)
+    assert len(by_video) == 4
+    for video, rows in by_video.items():
+        assert sorted(r["id"] for r in rows) == [f"{video}-{k:04d}" for k in range(4)]
+        assert sorted(r["path"] for r in rows) == [f"frames/{video}/{k:04d}.png" for k in range(4)]
+    written = sorted(p.name for p in (tmp_path / "a" / "in" / "frames").rglob("*.png"))
+    assert written == sorted([f"{k:04d}.png" for k in range(4)] * 4)
+    # The source frame numbers stay in the sealed provenance.
+    provenance = {r["source"]: r for r in _jsonl(tmp_path / "a" / "lab" / "provenance.jsonl")}
+    assert provenance["real/a.mp4"]["source_frames"] == [0, 2, 3, 5]
+    assert provenance["real/b.mp4"]["source_frames"] == [0, 4, 7, 11]
+
+
 def test_ffpp_reports_every_missing_video(tmp_path: Path) -> None:
     root = _ffpp(tmp_path / "ff", missing=("Deepfakes/000_001", "Face2Face/003_002"))
     with pytest.raises(ImportProblems) as caught:
@@ -170,7 +198,7 @@ def test_ffpp_face_crops_cut_around_the_face(tmp_path: Path) -> None:
         for c, offset in zip(crops, offsets, strict=True):
             x0, y0, x1, y1 = c["box"]
             assert x1 - x0 == y1 - y0  # square
-            path = manifest[f"{row['id']}-{c['frame']:04d}"]["path"]
+            path = manifest[f"{row['id']}-{c['frame']:04d}"]["path"]  # frame: the order
             pixels = np.asarray(Image.open(tmp_path / "a" / "in" / path)).astype(int)
             assert pixels.shape[:2] == (y1 - y0, x1 - x0)
             if offset is None and all(o is None for o in offsets):

@@ -190,6 +190,9 @@ benchmarks:
     call_command(*args, "--quiet", stdout=out)
     test = Split.objects.get(track__benchmark__slug="listed", name="test")
     assert test.sample_count == 4 and test.metadata["import"]["frames_per_video"] == 2
+    # One video a class: the scan runs and its line is in the report.
+    assert test.shortcut_scan is not None and test.shortcut_scan["units"] == 2
+    assert "listed/frames/test: shortcut scan: " in out.getvalue()
     assert (
         json.loads(Path(test.labels_path).with_name("import.json").read_text())["split"] == "test"
     )
