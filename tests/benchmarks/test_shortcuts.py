@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PIL.JpegImagePlugin import JpegImageFile
 
 from benchmarks.importers import import_split
 from benchmarks.shortcuts import describe, jpeg_quality, scan_split
@@ -49,6 +50,7 @@ def _photo(rng: np.random.Generator, size: int = 48) -> np.ndarray:
 def test_jpeg_quality_estimate_recovers_the_encoder_setting(quality: int) -> None:
     data = _encoded(_photo(np.random.default_rng(0)), "JPEG", quality=quality)
     with Image.open(io.BytesIO(data)) as img:
+        assert isinstance(img, JpegImageFile)
         assert jpeg_quality(img.quantization[0]) == quality
 
 
