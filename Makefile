@@ -22,7 +22,7 @@ TEST_DATA := $(VAR)/$(TEST_NAME)
 TEST_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(TEST_DATA) SECRET_KEY=test-only-not-secret \
 	DATABASE_URL=postgres://forgerybench:forgerybench@127.0.0.1:5432/forgerybench_$(TEST_NAME) \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) FORGERYBENCH_INSTANCE=$(TEST_NAME) \
-	FORGERYBENCH_REQUIRE_SERVICES=1
+	FORGERYBENCH_DB_APP_ROLE=forgerybench_app FORGERYBENCH_REQUIRE_SERVICES=1
 
 .PHONY: help venv services images demo stop test security-report lint bench clean
 

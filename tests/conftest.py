@@ -10,12 +10,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
 import pytest
 
-from tests.support import unavailable
+from tests.support import APP_PASSWORD, APP_ROLE, unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_IMAGES = ROOT / "tests" / "fixtures" / "images"
@@ -82,16 +83,40 @@ def _database_url(settings_dict: dict[str, object]) -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[subprocess.Popen]:
-    """One real worker process for the whole session, on the test database and broker."""
-    from django.conf import settings
+def app_database_url(django_db_setup: None, django_db_blocker: Any) -> str:
+    """The test database as the application role sees it, the way a deployment runs.
+
+    The test process is the owner (it created the database and ran the migrations); then, as
+    the migrate step does, ``db_app_role`` grants the less-privileged application role
+    (deploy/scripts/ensure-services.sh creates it). Worker processes connect with this URL.
+    """
+    import psycopg2
+    from django.core.management import call_command
     from django.db import connection
 
-    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
+    if connection.vendor != "postgresql":
+        unavailable("the application role needs DATABASE_URL=postgres://…")
+    with django_db_blocker.unblock():
+        call_command("db_app_role", role=APP_ROLE, verbosity=0)
+    url = _database_url({**connection.settings_dict, "USER": APP_ROLE, "PASSWORD": APP_PASSWORD})
+    try:
+        psycopg2.connect(url).close()
+    except psycopg2.OperationalError as exc:
+        unavailable(f"the application role {APP_ROLE} cannot log in: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app_database_url: str) -> Iterator[subprocess.Popen]:
+    """One real worker process for the whole session, on the test database (as the
+    application role, never the owner) and broker."""
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
         unavailable(
             "end-to-end tests need DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…"
         )
-    env = dict(os.environ, DATABASE_URL=_database_url(connection.settings_dict))
+    env = dict(os.environ, DATABASE_URL=app_database_url)
     log_path = Path(settings.DATA_DIR) / "worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     celery = [sys.executable, "-m", "celery", "-A", "forgerybench_site"]

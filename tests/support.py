@@ -5,6 +5,9 @@ import os
 import pytest
 
 REQUIRE_SERVICES = os.environ.get("FORGERYBENCH_REQUIRE_SERVICES") == "1"
+# The application's less-privileged database role (deploy/scripts/ensure-services.sh makes it).
+APP_ROLE = os.environ.get("FORGERYBENCH_DB_APP_ROLE") or "forgerybench_app"
+APP_PASSWORD = os.environ.get("FORGERYBENCH_PG_APP_PASSWORD") or "forgerybench_app"
 
 
 def unavailable(reason: str) -> None:

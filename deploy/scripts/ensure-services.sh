@@ -9,6 +9,10 @@ mkdir -p "$LOG_DIR"
 PG_USER="${FORGERYBENCH_PG_USER:-forgerybench}"
 PG_PASSWORD="${FORGERYBENCH_PG_PASSWORD:-forgerybench}"
 PG_DB="${FORGERYBENCH_PG_DB:-forgerybench}"
+# The application's less-privileged role (ops.dbroles): the owner above runs migrations and
+# grants it row rights; the tests' worker processes connect as it.
+PG_APP_USER="${FORGERYBENCH_PG_APP_USER:-forgerybench_app}"
+PG_APP_PASSWORD="${FORGERYBENCH_PG_APP_PASSWORD:-forgerybench_app}"
 
 say() { echo "[services] $*" >&2; }
 
@@ -54,6 +58,8 @@ ensure_postgres() {
     || su postgres -c "psql -q -c \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
   su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='$PG_DB'\"" | grep -q 1 \
     || su postgres -c "createdb -O $PG_USER $PG_DB"
+  su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='$PG_APP_USER'\"" | grep -q 1 \
+    || su postgres -c "psql -q -c \"CREATE ROLE $PG_APP_USER LOGIN PASSWORD '$PG_APP_PASSWORD'\""
 }
 
 ensure_redis() {

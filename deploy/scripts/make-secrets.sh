@@ -7,9 +7,16 @@ dir="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/secrets}"
 umask 077
 mkdir -p "$dir"
 random() { head -c 48 /dev/urandom | base64 | tr -d '/+=\n' | cut -c1-"$1"; }
+# The owner role (postgres_password, database_owner_url) runs migrations only; every other
+# process connects as the application role (app_db_password, database_url), which cannot
+# switch off or empty the audit log (platform/ops/dbroles.py).
 [ -f "$dir/postgres_password" ] || random 32 > "$dir/postgres_password"
-[ -f "$dir/database_url" ] ||
+[ -f "$dir/app_db_password" ] || random 32 > "$dir/app_db_password"
+[ -f "$dir/database_owner_url" ] ||
     printf 'postgres://forgerybench:%s@postgres:5432/forgerybench\n' "$(cat "$dir/postgres_password")" \
+        > "$dir/database_owner_url"
+[ -f "$dir/database_url" ] ||
+    printf 'postgres://forgerybench_app:%s@postgres:5432/forgerybench\n' "$(cat "$dir/app_db_password")" \
         > "$dir/database_url"
 [ -f "$dir/secret_key" ] || random 50 > "$dir/secret_key"
 echo "secrets in $dir: $(ls "$dir" | tr '\n' ' ')"

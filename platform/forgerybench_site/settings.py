@@ -87,6 +87,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL: migrations run as the owner role (its URL in the migrate step's DATABASE_URL);
+# `manage.py db_app_role` then grants this less-privileged role, the one every other process
+# connects as (ops.dbroles). The password file, when given, creates the role or sets its password.
+FORGERYBENCH_DB_APP_ROLE = env_str("FORGERYBENCH_DB_APP_ROLE", "")
+FORGERYBENCH_DB_APP_PASSWORD_FILE = env_str("FORGERYBENCH_DB_APP_PASSWORD_FILE", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

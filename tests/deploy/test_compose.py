@@ -92,12 +92,36 @@ def test_secrets_come_from_files_never_from_the_file_itself(resolved: dict, secr
         assert Path(secret["file"]) == secrets_dir / name
         assert (secrets_dir / name).stat().st_mode & 0o077 == 0, f"{name} is readable by others"
     url = (secrets_dir / "database_url").read_text()
-    assert (secrets_dir / "postgres_password").read_text().strip() in url
+    owner_url = (secrets_dir / "database_owner_url").read_text()
+    assert url.startswith("postgres://forgerybench_app:")
+    assert (secrets_dir / "app_db_password").read_text().strip() in url
+    assert owner_url.startswith("postgres://forgerybench:")
+    assert (secrets_dir / "postgres_password").read_text().strip() in owner_url
     for name in ("web", "worker-cpu", "worker-score", "worker-gpu", "beat", "migrate"):
         env = resolved["services"][name]["environment"]
         assert env["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
-        assert env["DATABASE_URL_FILE"] == "/run/secrets/database_url"
         assert not any("PASSWORD" in key and not key.endswith("_FILE") for key in env)
+
+
+def _secret_names(service: dict) -> set[str]:
+    return {s if isinstance(s, str) else s["source"] for s in service.get("secrets", [])}
+
+
+def test_only_the_migrate_step_holds_the_database_owner(resolved: dict) -> None:
+    owner_secrets = {"database_owner_url", "app_db_password", "postgres_password"}
+    migrate = resolved["services"]["migrate"]
+    assert migrate["environment"]["DATABASE_URL_FILE"] == "/run/secrets/database_owner_url"
+    assert _secret_names(migrate) >= {"database_owner_url", "app_db_password"}
+    command = " ".join(migrate["command"])
+    assert command.index("migrate --noinput") < command.index("db_app_role")
+    assert migrate["environment"]["FORGERYBENCH_DB_APP_ROLE"] == "forgerybench_app"
+    for name, service in resolved["services"].items():
+        if name in ("migrate", "postgres"):
+            continue
+        assert not _secret_names(service) & owner_secrets, f"{name} holds an owner secret"
+        env = service.get("environment") or {}
+        if "DATABASE_URL_FILE" in env:
+            assert env["DATABASE_URL_FILE"] == "/run/secrets/database_url", name
 
 
 def test_the_gpu_worker_reserves_nvidia_gpus_and_pins_one_per_run(resolved: dict) -> None:

@@ -140,6 +140,25 @@ def test_services_select_their_pods_and_secrets_are_one_named_secret() -> None:
         for v in _pod(d).get("volumes", [])
         if "secret" in v
     }
-    assert secret_names == {"forgerybench-secrets"}
+    assert secret_names == {"forgerybench-secrets", "forgerybench-db-owner"}
     config = _find("ConfigMap", "forgerybench-config")["data"]
     assert config["SECRET_KEY_FILE"].startswith("/run/secrets/forgerybench/")
+
+
+def test_only_postgres_and_the_migrate_job_hold_the_database_owner() -> None:
+    holders = {
+        d["metadata"]["name"]
+        for d in DOCS
+        if d["kind"] in ("Deployment", "StatefulSet", "Job", "CronJob")
+        for v in _pod(d).get("volumes", [])
+        if v.get("secret", {}).get("secretName") == "forgerybench-db-owner"
+    }
+    assert holders == {"postgres", "migrate"}
+    (container,) = _pod(_find("Job", "migrate"))["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["DATABASE_URL_FILE"] == "/run/secrets/forgerybench-owner/database_owner_url"
+    assert env["FORGERYBENCH_DB_APP_ROLE"] == "forgerybench_app"
+    script = container["command"][-1]
+    assert script.index("migrate --noinput") < script.index("db_app_role")
+    config = _find("ConfigMap", "forgerybench-config")["data"]
+    assert config["DATABASE_URL_FILE"] == "/run/secrets/forgerybench/database_url"
