@@ -5,8 +5,9 @@
 * no_cues: rerun that subset shuffled, under fresh ids and file names, each input twice under
   two different names; a prediction must not depend on ids, order or names.
 
-Detection compares scores; image localization also compares masks (``audit.masks``: the
-fraction of pixels that flip at the protocol's threshold, within the track's mask tolerance).
+Detection (frame tracks included) compares scores; image and video localization also compare
+masks (``audit.masks``: the fraction of pixels that flip at the protocol's threshold, within the
+track's mask tolerance).
 
 Runs go through the same runner and limits as the original run: the container sees an inputs
 folder with the usual task.json and manifest.jsonl, never labels.
@@ -48,7 +49,9 @@ from .storage import (
 logger = logging.getLogger(__name__)
 
 KINDS = (AuditTestReport.Kind.DETERMINISM, AuditTestReport.Kind.NO_CUES)
-SUPPORTED = (Task.DETECTION, Task.LOCALIZATION)
+# Detection includes frame tracks (whole videos are drawn, renamed together); video
+# localization compares each frame's mask like image localization.
+SUPPORTED = (Task.DETECTION, Task.LOCALIZATION, Task.VIDEO_LOCALIZATION)
 MAX_LISTED = 50
 
 
@@ -276,14 +279,14 @@ def result_run_audit_tests(
     track = result.split.track
     if track.task not in SUPPORTED:
         raise AuditTestUnavailable(
-            f"audit tests support detection and image localization tracks so far, not {track.task}"
+            f"audit tests support detection, image and video localization tracks, not {track.task}"
         )
     provenance = Provenance.objects.filter(result=result).first()
     if provenance is None:
         raise AuditTestUnavailable(f"result {result.pk} has no provenance record")
     policy = audit_policy_for(track_id=track.pk)
     try:
-        if track.task == Task.LOCALIZATION:
+        if track.task in (Task.LOCALIZATION, Task.VIDEO_LOCALIZATION):
             compare = _localization_compare(provenance, policy.tolerance, policy.mask_tolerance)
         else:
             compare = _detection_compare(provenance, policy.tolerance)
