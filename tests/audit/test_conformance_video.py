@@ -38,7 +38,7 @@ def test_disguised_frames_keep_their_video_together_under_a_new_name() -> None:
         assert item["video"] not in ("aaa", "bbb") and item["path"].startswith("data/")
         assert original["video"] not in item["path"] and item["id"] != original["id"]
     # Per original video: two new names (one per copy), each shared by all its frames.
-    names = {}
+    names: dict[str, set[str]] = {}
     for item in plan.manifest:
         names.setdefault(item["video"], set()).add(
             next(s["video"] for s in subset if s["id"] == plan.back[item["id"]])
