@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -25,7 +26,7 @@ PASSED, FAILED = AuditTestReport.Outcome.PASSED, AuditTestReport.Outcome.FAILED
 
 
 def test_disguised_frames_keep_their_video_together_under_a_new_name() -> None:
-    subset = [
+    subset: list[dict[str, Any]] = [
         {"id": f"{v}-{k:04d}", "path": f"frames/{v}/{k:04d}.png", "video": v, "frame": k}
         for v in ("aaa", "bbb")
         for k in range(3)
