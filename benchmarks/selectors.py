@@ -1,7 +1,13 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
+
+from evaluator.metrics import Table, load_table
+from evaluator.robustness import SkillRetained, SplitScore, skill_retained
 
 from .models import Benchmark, Split, Track
 
@@ -35,10 +41,11 @@ class LevelResult:
 
 @dataclass(frozen=True)
 class RobustnessRow:
-    """One submission on a robustness track: the clean score, every level, relative robustness.
+    """One submission on a robustness track: the clean score, every level, skill retained.
 
-    ``relative`` is the mean of the primary metric over levels divided by the clean value
-    (protocol §6), overall and per perturbation; None where the clean value is 0 or missing.
+    ``skill`` is the skill retained above chance (protocol §6, :mod:`evaluator.robustness`),
+    overall and per perturbation, with 95% bootstrap intervals; ``at_chance`` rows have no
+    skill above chance on the clean copy and are left out of the robustness ranking.
     """
 
     submission_id: int
@@ -47,19 +54,56 @@ class RobustnessRow:
     clean: float | None
     levels: list[LevelResult]
     mean_by_perturbation: dict[str, float]
-    relative_by_perturbation: dict[str, float | None]
-    relative: float | None
+    skill: SkillRetained
+    rank: int | None = None
 
 
-def _ratio(value: float | None, clean: float | None) -> float | None:
-    if value is None or clean is None or clean == 0:
+def _prevalence(result: Any, metric: str) -> float | None:
+    n = (result.metrics or {}).get("n") or {}
+    if metric.startswith("video_"):
+        positives, total = n.get("positive_videos"), n.get("videos")
+    else:
+        positives, total = n.get("positives"), n.get("samples")
+    if not isinstance(positives, int) or not isinstance(total, int) or total <= 0:
         return None
-    return value / clean
+    return positives / total
+
+
+def _table(artifacts_dir: str | None) -> Table | None:
+    from submissions.artifacts import UNIT_TABLE_FILE
+
+    if not artifacts_dir:
+        return None
+    path = Path(artifacts_dir) / UNIT_TABLE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return load_table(path)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _split_score(
+    found: dict[int, Any],
+    artifacts: dict[tuple[int, int], str],
+    submission_id: int,
+    split: Split | None,
+    metric: str,
+) -> SplitScore:
+    result = found.get(split.pk) if split is not None else None
+    if split is None or result is None:
+        return SplitScore(None)
+    table = _table(artifacts.get((submission_id, split.pk)))
+    return SplitScore(result.primary_value, table, _prevalence(result, metric))
 
 
 def robustness_results(*, track: Track, visible_only: bool = True) -> list[RobustnessRow]:
-    """Per-level results and relative robustness of every finished submission on ``track``."""
-    from submissions.models import Result, Status
+    """Per-level results and skill retained of every finished submission on ``track``.
+
+    Rows above chance come first, ranked by skill retained (best first); rows at chance follow,
+    unranked, in submission order.
+    """
+    from submissions.models import Result, SplitRun, Status
 
     splits = [s for s in track.splits.all() if s.results_visible or not visible_only]
     clean = next((s for s in splits if not s.perturbation), None)
@@ -78,10 +122,19 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
     by_submission: dict[int, dict[int, Result]] = {}
     for result in results:
         by_submission.setdefault(result.submission_id, {})[result.split_id] = result
+    artifacts = {
+        (run.submission_id, run.split_id): run.artifacts_dir
+        for run in SplitRun.objects.filter(
+            submission_id__in=list(by_submission), split__in=splits
+        ).only("submission_id", "split_id", "artifacts_dir")
+    }
+    metric = track.primary_metric
+    seed = int(settings.FORGERYBENCH_BOOTSTRAP_SEED)
     rows = []
     for submission_id, found in sorted(by_submission.items()):
         submission = next(iter(found.values())).submission
-        clean_value = found[clean.pk].primary_value if clean and clean.pk in found else None
+        clean_result = found.get(clean.pk) if clean else None
+        clean_value = clean_result.primary_value if clean_result else None
         levels = [
             LevelResult(
                 split=s.name,
@@ -95,8 +148,17 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
         for level in levels:
             if level.value is not None:
                 groups.setdefault(level.perturbation, []).append(level.value)
-        means = {kind: sum(v) / len(v) for kind, v in groups.items()}
-        every = [v for values in groups.values() for v in values]
+
+        skill = skill_retained(
+            metric=metric,
+            clean=_split_score(found, artifacts, submission_id, clean, metric),
+            levels=[
+                (s.perturbation, _split_score(found, artifacts, submission_id, s, metric))
+                for s in perturbed
+                if s.pk in found
+            ],
+            seed=seed,
+        )
         rows.append(
             RobustnessRow(
                 submission_id=submission_id,
@@ -104,12 +166,16 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
                 method=submission.method_name,
                 clean=clean_value,
                 levels=levels,
-                mean_by_perturbation=means,
-                relative_by_perturbation={k: _ratio(m, clean_value) for k, m in means.items()},
-                relative=_ratio(sum(every) / len(every) if every else None, clean_value),
+                mean_by_perturbation={kind: sum(v) / len(v) for kind, v in groups.items()},
+                skill=skill,
             )
         )
-    return rows
+    ranked = sorted(
+        (r for r in rows if not r.skill.at_chance and r.skill.value is not None),
+        key=lambda r: -(r.skill.value or 0.0),
+    )
+    out = [replace(r, rank=n) for n, r in enumerate(ranked, 1)]
+    return out + [r for r in rows if r.skill.at_chance or r.skill.value is None]
 
 
 def track_results_generation(*, benchmark_slug: str, track_slug: str) -> int:

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -116,12 +118,33 @@ def _tier_order(split: Split) -> int:
 
 
 def robustness_view(*, track: Track) -> dict[str, object] | None:
-    """Per-level results and relative robustness, for tracks whose splits are perturbed."""
-    rows = robustness_results(track=track)
-    kinds = sorted({level.perturbation for row in rows for level in row.levels})
-    if not rows or not kinds:
+    """Skill retained above chance and per-level results, for tracks whose splits are perturbed.
+
+    Computed once per content change of any of the track's boards (the intervals bootstrap
+    every copy), then served from the cache.
+    """
+    splits = split_list_for_track(track=track)
+    if not any(s.perturbation for s in splits):
         return None
-    return {"rows": rows, "kinds": kinds, "levels": rows[0].levels}
+    versions = ":".join(leaderboard_cache_key(split=s, track=track) for s in splits)
+    digest = hashlib.sha256(versions.encode()).hexdigest()[:32]
+    key = f"robustness:{track.pk}:{track.primary_metric}:{digest}"
+    view = cache.get(key)
+    if view is None:
+        rows = robustness_results(track=track)
+        kinds = sorted({level.perturbation for row in rows for level in row.levels})
+        view = {
+            "rows": rows,
+            "ranked": [r for r in rows if r.rank is not None],
+            "unranked": [r for r in rows if r.rank is None],
+            "kinds": kinds,
+            "levels": rows[0].levels if rows else [],
+            "chance": rows[0].skill.chance if rows else None,
+        }
+        cache.set(key, view, timeout=None)
+    if not view["rows"] or not view["kinds"]:
+        return None
+    return view
 
 
 def _board_html(*, split: Split, track: Track, sort: str | None, order: str | None) -> str:

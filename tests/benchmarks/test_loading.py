@@ -140,22 +140,34 @@ def test_load_benchmarks_command_reports_bad_files() -> None:
     assert "definitions OK" in out.getvalue()
 
 
-def test_robustness_selector_gives_levels_and_relative_robustness() -> None:
+def test_robustness_selector_ranks_skill_retained_above_chance() -> None:
     _apply()
     robust = Track.objects.get(slug="robust")
-    values = {"clean": 0.8, "jpeg-q90": 0.8, "jpeg-q30": 0.4, "blur-s2": 0.6}
-    for split in robust.splits.all():
-        _score(split, values[split.name], method="hf")
+    values = {
+        "hf": {"clean": 0.8, "jpeg-q90": 0.8, "jpeg-q30": 0.4, "blur-s2": 0.6},
+        "strong": {"clean": 0.9, "jpeg-q90": 0.9, "jpeg-q30": 0.8, "blur-s2": 0.85},
+        # A coin flip keeps "100%" of its AUC under any perturbation: it must not rank.
+        "coin": {"clean": 0.5, "jpeg-q90": 0.5, "jpeg-q30": 0.5, "blur-s2": 0.5},
+    }
+    for method, by_split in values.items():
+        for split in robust.splits.all():
+            _score(split, by_split[split.name], method=method)
     assert robustness_results(track=robust) == [], "hidden results stay hidden until published"
     Split.objects.filter(track=robust).update(results_published=True)
-    (row,) = robustness_results(track=robust)
-    assert row.clean == 0.8 and row.method == "hf"
-    assert [(lv.split, lv.value) for lv in row.levels] == [
+    strong, hf, coin = robustness_results(track=robust)
+    assert (strong.method, hf.method, coin.method) == ("strong", "hf", "coin")
+    assert (strong.rank, hf.rank, coin.rank) == (1, 2, None)
+    assert hf.clean == 0.8
+    assert [(lv.split, lv.value) for lv in hf.levels] == [
         ("blur-s2", 0.6), ("jpeg-q90", 0.8), ("jpeg-q30", 0.4)
     ]  # fmt: skip
-    assert row.mean_by_perturbation == {"blur": 0.6, "jpeg": pytest.approx(0.6)}
-    assert row.relative_by_perturbation["jpeg"] == pytest.approx(0.75)
-    assert row.relative == pytest.approx((0.8 + 0.4 + 0.6) / 3 / 0.8)
+    assert hf.mean_by_perturbation == {"blur": 0.6, "jpeg": pytest.approx(0.6)}
+    # (mean over levels - 0.5) / (clean - 0.5)
+    assert hf.skill.chance == 0.5 and hf.skill.value == pytest.approx((0.6 - 0.5) / 0.3)
+    assert hf.skill.by_kind["jpeg"].value == pytest.approx((0.6 - 0.5) / 0.3)
+    assert strong.skill.value == pytest.approx((0.85 - 0.5) / 0.4)
+    assert hf.skill.interval is None, "no per-unit tables here: no interval"
+    assert coin.skill.at_chance
 
 
 def test_import_dataset_command_registers_and_refuses_to_replace_scored_data() -> None:

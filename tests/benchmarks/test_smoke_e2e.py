@@ -60,11 +60,17 @@ def test_sanity_baselines_score_on_every_smoke_task(celery_worker, baseline_imag
     (row,) = robustness_results(track=robust, visible_only=False)
     assert len(row.levels) == 15 and all(level.value is not None for level in row.levels)
     assert set(row.mean_by_perturbation) == {"jpeg", "noise", "blur", "resize"}
-    assert row.clean is not None and row.relative is not None
+    # The chance baseline: at chance on the clean copy, so left out of the ranking.
+    assert row.clean is not None and row.skill.at_chance and row.rank is None
+    assert row.skill.clean_interval is not None, "intervals come from the saved unit tables"
 
     # The track page shows the robustness view once the hidden levels are published.
     for split in robust.splits.filter(visibility=Split.Visibility.HIDDEN):
         split_publish_results(split=split, actor="organizer", reason="test")
     page = Client().get("/b/smoke-detect/image-robustness/").content.decode()
-    assert 'id="robustness"' in page and "relative (all)" in page
-    assert page.count('<figure class="robustness">') == 4  # one plot per perturbation kind
+    assert 'id="robustness"' in page and "skill retained (all)" in page
+    assert 'id="robustness-at-chance"' in page and "Not ranked" in page
+    assert page.count('<figure class="robustness"') == 4  # one plot per perturbation kind
+    assert page.count('<circle class="point"') == 15 + 4  # every level and clean, per plot
+    assert 'class="x-label"' in page and "JPEG quality" in page
+    assert '<details id="robustness-splits">' in page

@@ -90,30 +90,73 @@ def get_item(mapping: dict[Any, Any], key: Any) -> Any:
 LINE_COLOURS = ("#1c2330", "#c0392b", "#2471a3", "#1e8449", "#b9770e", "#7d3c98", "#5d6d7e")
 
 
+# What the x axis of each perturbation's plot measures (mildest level first, left).
+LEVEL_AXIS = {
+    "jpeg": "JPEG quality",
+    "noise": "Gaussian noise sigma (of 255)",
+    "blur": "Gaussian blur sigma (pixels)",
+    "resize": "down-up resize factor",
+    "h264": "H.264 CRF",
+}
+
+
 @register.simple_tag
-def robustness_plot(rows: list[Any], perturbation: str) -> str:
-    """One line per method: the primary metric at each level of one perturbation (SVG)."""
+def robustness_plot(
+    rows: list[Any], perturbation: str, metric: str = "", chance: float | None = None
+) -> str:
+    """One line per method: the metric at each level of one perturbation, as inline SVG.
+
+    Labelled axes (level on x, the metric on y with ticks), a dashed line at chance, and every
+    point carries its value in a ``<title>`` (shown on hover, read by screen readers).
+    """
     series = []
     for row in rows:
         points = [lv.value for lv in row.levels if lv.perturbation == perturbation]
-        labels = [lv.level for lv in row.levels if lv.perturbation == perturbation]
-        series.append((f"{row.team} · {row.method}", [row.clean, *points], ["clean", *labels]))
+        labels = [f"{lv.level:g}" for lv in row.levels if lv.perturbation == perturbation]
+        name = f"{row.team} · {row.method}" + (" (at chance)" if row.rank is None else "")
+        series.append((name, [row.clean, *points], ["clean", *labels]))
     if not series or len(series[0][1]) < 2:
         return ""
-    width, height, pad = 360, 180, 30
+    width, height = 420, 240
+    left, right, top, bottom = 52, 12, 12, 46
     count = len(series[0][1])
+    axis = LEVEL_AXIS.get(perturbation, perturbation)
 
     def x(i: int) -> float:
-        return pad + i * (width - 2 * pad) / (count - 1)
+        return left + i * (width - left - right) / (count - 1)
 
     def y(v: float) -> float:
-        return height - pad - max(0.0, min(1.0, v)) * (height - 2 * pad)
+        return height - bottom - max(0.0, min(1.0, v)) * (height - top - bottom)
 
-    lines = []
-    for index, (name, values, _) in enumerate(series):
+    parts = []
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        parts.append(
+            format_html(
+                '<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#eef0f3"/>'
+                '<text x="{3}" y="{4}" text-anchor="end" font-size="10">{5}</text>',
+                left,
+                f"{y(tick):.1f}",
+                width - right,
+                left - 4,
+                f"{y(tick) + 3:.1f}",
+                f"{tick:g}",
+            )
+        )
+    if chance is not None:
+        parts.append(
+            format_html(
+                '<line class="chance" x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#8a94a6" '
+                'stroke-dasharray="4 3"><title>chance: {3}</title></line>',
+                left,
+                f"{y(chance):.1f}",
+                width - right,
+                f"{chance:.4g}",
+            )
+        )
+    for index, (name, values, labels) in enumerate(series):
         colour = LINE_COLOURS[index % len(LINE_COLOURS)]
         coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None)
-        lines.append(
+        parts.append(
             format_html(
                 '<polyline points="{}" fill="none" stroke="{}" stroke-width="1.5">'
                 "<title>{}</title></polyline>",
@@ -122,15 +165,45 @@ def robustness_plot(rows: list[Any], perturbation: str) -> str:
                 name,
             )
         )
-    ticks = [
-        format_html(
-            '<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>',
-            f"{x(i):.1f}",
-            height - 10,
-            label,
+        for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+            if value is None:
+                continue
+            where = "clean" if label == "clean" else f"{axis} {label}"
+            parts.append(
+                format_html(
+                    '<circle class="point" cx="{}" cy="{}" r="3.5" fill="{}">'
+                    "<title>{}: {} = {} at {}</title></circle>",
+                    f"{x(i):.1f}",
+                    f"{y(value):.1f}",
+                    colour,
+                    name,
+                    metric or "value",
+                    f"{value:.4f}",
+                    where,
+                )
+            )
+    for i, label in enumerate(series[0][2]):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>',
+                f"{x(i):.1f}",
+                height - bottom + 14,
+                label,
+            )
         )
-        for i, label in enumerate(series[0][2])
-    ]
+    parts.append(
+        format_html(
+            '<text class="x-label" x="{}" y="{}" text-anchor="middle" font-size="11">{}</text>'
+            '<text class="y-label" x="12" y="{}" text-anchor="middle" font-size="11" '
+            'transform="rotate(-90 12 {})">{}</text>',
+            (left + width - right) / 2,
+            height - 8,
+            f"{axis} (mildest left)",
+            (top + height - bottom) / 2,
+            (top + height - bottom) / 2,
+            metric or "primary metric",
+        )
+    )
     legend = [
         format_html(
             '<li><span class="swatch" style="background:{}"></span>{}</li>',
@@ -140,18 +213,29 @@ def robustness_plot(rows: list[Any], perturbation: str) -> str:
         for i, (name, _, _) in enumerate(series)
     ]
     return format_html(
-        '<figure class="robustness"><svg width="{}" height="{}" role="img" aria-label="{}">'
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#c9ced6"/>{}{}</svg>'
-        '<figcaption>{} <ul class="legend">{}</ul></figcaption></figure>',
+        '<figure class="robustness" id="plot-{}"><svg width="{}" height="{}" role="img" '
+        'aria-label="{}"><rect x="{}" y="{}" width="{}" height="{}" fill="none" '
+        'stroke="#c9ced6"/>{}</svg><figcaption>{} <ul class="legend">{}</ul></figcaption></figure>',
+        perturbation,
         width,
         height,
-        f"primary metric by {perturbation} level",
-        pad,
-        pad,
-        width - 2 * pad,
-        height - 2 * pad,
-        mark_safe("".join(lines)),  # each piece came from format_html
-        mark_safe("".join(ticks)),
-        perturbation,
+        f"{metric or 'primary metric'} by {axis}",
+        left,
+        top,
+        width - left - right,
+        height - top - bottom,
+        mark_safe("".join(parts)),  # each piece came from format_html
+        f"{metric or 'primary metric'} by {axis}; hover a point for its value",
         mark_safe("".join(legend)),
     )
+
+
+@register.simple_tag
+def skill_cell(skill: Any) -> str:
+    """Skill retained with its interval: '0.812 [0.701, 0.905]', or a dash."""
+    if skill is None or skill.value is None:
+        return "—"
+    if skill.interval is None:
+        return f"{skill.value:.3f}"
+    low, high = skill.interval
+    return f"{skill.value:.3f} [{low:.3f}, {high:.3f}]"
