@@ -50,6 +50,7 @@ def test_a_model_that_keeps_its_skill_and_one_that_loses_it() -> None:
     assert blur.interval is not None and blur.interval[0] < 0 < blur.interval[1]
     # Overall: the plain formula on the point values.
     mean = np.mean([s.value for _, s in kept + lost])
+    assert clean.value is not None
     assert skill.value == pytest.approx((mean - 0.5) / (clean.value - 0.5))
 
 
@@ -60,6 +61,7 @@ def test_ap_measures_skill_above_the_prevalence() -> None:
     noisy = _score(labels, rng.random(200), "ap")
     skill = skill_retained(metric="ap", clean=clean, levels=[("noise", noisy)], n_resamples=200)
     assert skill.chance == pytest.approx(0.3)
+    assert noisy.value is not None and clean.value is not None and skill.value is not None
     assert skill.value == pytest.approx((noisy.value - 0.3) / (clean.value - 0.3))
     assert abs(skill.value) < 0.25
 
