@@ -125,6 +125,10 @@ def split_publish_results(
                 reason=reason,
                 payload={"split": str(split), "labels_sha256": split.labels_sha256},
             )
+            if published:
+                from notifications.events import notify_results_published
+
+                notify_results_published(split=split)
     split.refresh_from_db(fields=["results_published"])
     if moved:
         track_results_changed(track=split.track)

@@ -244,6 +244,9 @@ def phase_reveal(*, phase: Phase, user: User, reason: str = "") -> RevealReport:
             split_publish_results(
                 split=split, published=True, actor=actor, reason=reason or "OOD reveal"
             )
+        from notifications.events import notify_phase_revealed  # the layer above
+
+        notify_phase_revealed(phase=phase)
     for track in {s.track for s in splits}:
         track_results_changed(track=track)
     return report

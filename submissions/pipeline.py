@@ -252,7 +252,13 @@ def submission_score(*, submission_id: int) -> None:
             )
             logger.error("track %s cannot score split %s: %s", track.pk, split.pk, exc)
             return
-    if submission_claim(
-        submission_id=submission.pk, from_status=Status.SCORING, to_status=Status.FINISHED
-    ):
+    with transaction.atomic():
+        finished = submission_claim(
+            submission_id=submission.pk, from_status=Status.SCORING, to_status=Status.FINISHED
+        )
+        if finished:
+            from notifications.events import notify_submission_done  # the layer above
+
+            notify_submission_done(submission_id=submission.pk)
+    if finished:
         track_results_changed(track=track)

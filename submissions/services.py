@@ -255,7 +255,12 @@ def submission_fail(*, submission_id: int, code: str, reason: str, log_tail: str
     }
     if log_tail:
         fields["log_tail"] = log_tail
-    moved = Submission.objects.filter(pk=submission_id, status__in=ACTIVE).update(**fields)
+    with transaction.atomic():
+        moved = Submission.objects.filter(pk=submission_id, status__in=ACTIVE).update(**fields)
+        if moved:
+            from notifications.events import notify_submission_done  # the layer above
+
+            notify_submission_done(submission_id=submission_id)
     if moved:
         logger.info("submission %s failed: %s (%s)", submission_id, code, reason)
     return moved == 1

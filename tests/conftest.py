@@ -4,7 +4,12 @@
 missing service fails the run; a bare `pytest` skips what it cannot reach instead.
 """
 
+import email
+import email.message
+import email.policy
+import mailbox
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -106,17 +111,112 @@ def app_database_url(django_db_setup: None, django_db_blocker: Any) -> str:
     return url
 
 
+class SmtpServer:
+    """A real SMTP server process (aiosmtpd) that stores every delivered mail in a Maildir."""
+
+    def __init__(self, host: str, port: int, maildir: Path) -> None:
+        self.host, self.port, self.maildir = host, port, maildir
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        box = mailbox.Maildir(self.maildir, create=False)
+        found = []
+        for key in sorted(box.keys()):  # keys start with the delivery time
+            raw = box.get_bytes(key)
+            found.append(email.message_from_bytes(raw, policy=email.policy.default))
+        return found
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages() if address in str(m["To"])]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 60) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.to(address)
+            if len(found) >= count:
+                return found
+            time.sleep(0.2)
+        raise AssertionError(f"{len(self.to(address))} mail(s) to {address} after {timeout} s")
+
+    def clear(self) -> None:
+        box = mailbox.Maildir(self.maildir, create=False)
+        for key in list(box.keys()):
+            box.discard(key)
+
+
 @pytest.fixture(scope="session")
-def celery_worker(app_database_url: str) -> Iterator[subprocess.Popen]:
+def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpServer]:
+    """`python -m aiosmtpd` on a free local port for the whole session."""
+    maildir = tmp_path_factory.mktemp("smtp") / "maildir"
+    mailbox.Maildir(maildir, create=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-u",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(maildir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                stderr = process.stderr.read().decode() if process.stderr else ""
+                pytest.fail(f"the SMTP server did not start: {stderr[-2000:]}")
+            time.sleep(0.1)
+    yield SmtpServer("127.0.0.1", port, maildir)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def mail(smtp_server: SmtpServer, settings) -> SmtpServer:  # type: ignore[no-untyped-def]
+    """This process sends through the real SMTP server (pytest-django would keep mail in
+    memory); the maildir starts empty."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 10},
+        }
+    }
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app_database_url: str, smtp_server: SmtpServer) -> Iterator[subprocess.Popen]:
     """One real worker process for the whole session, on the test database (as the
-    application role, never the owner) and broker."""
+    application role, never the owner) and broker; it mails through the session's SMTP
+    server."""
     from django.conf import settings
 
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         unavailable(
             "end-to-end tests need DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…"
         )
-    env = dict(os.environ, DATABASE_URL=app_database_url)
+    env = dict(
+        os.environ,
+        DATABASE_URL=app_database_url,
+        EMAIL_HOST=smtp_server.host,
+        EMAIL_PORT=str(smtp_server.port),
+    )
     log_path = Path(settings.DATA_DIR) / "worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     celery = [sys.executable, "-m", "celery", "-A", "forgerybench_site"]

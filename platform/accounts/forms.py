@@ -29,9 +29,15 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 
 class SignupForm(UserCreationForm[User]):
+    email = forms.EmailField(
+        required=False,
+        help_text="Where notifications are mailed (submissions, results, invitations); "
+        "optional, and you choose what is mailed.",
+    )
+
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username",)
+        fields = ("username", "email")
 
 
 class TeamCreateForm(forms.Form):

@@ -276,6 +276,9 @@ def objection_raise(
                 "evidence_sha256": _sha(objection.evidence),
             },
         )
+        from notifications.events import notify_objection_raised
+
+        notify_objection_raised(objection_id=objection.pk)
     return objection
 
 

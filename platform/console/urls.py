@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import phases, reveal, views
+from . import broadcast, phases, reveal, views
 
 urlpatterns = [
     path("phases/new/", phases.console_phase_new, name="console-phase-new"),
     path("phases/<int:phase_id>/", phases.console_phase_edit, name="console-phase-edit"),
     path("tracks/<int:track_id>/rules/", phases.console_track_rules, name="console-track-rules"),
     path("", views.console_home, name="console-home"),
+    path(
+        "benchmarks/<slug:slug>/broadcast/",
+        broadcast.console_broadcast,
+        name="console-broadcast",
+    ),
     path("reveal/", reveal.console_reveal, name="console-reveal"),
     path("phases/<int:phase_id>/reveal/", reveal.console_phase_reveal, name="console-phase-reveal"),
     path(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import ConfigError, env_bool, env_int, env_list, env_path, env_str
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "console",
     "audit",
     "ops",
+    "notifications",
     "rest_framework",
     "drf_spectacular",
     "api",
@@ -71,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -227,6 +230,39 @@ FORGERYBENCH_HEALTH_CHECKS = env_list("FORGERYBENCH_HEALTH_CHECKS", ["database",
 FORGERYBENCH_HEALTH_MIN_FREE_MB = env_int("FORGERYBENCH_HEALTH_MIN_FREE_MB", 1024, minimum=0)
 FORGERYBENCH_METRICS_TOKEN = env_str("FORGERYBENCH_METRICS_TOKEN", "")
 
+# Mail (notifications). With EMAIL_HOST set, mail goes to that SMTP server; without it (the
+# embedded demo) each mail is written as a file under DATA_DIR/mail. Links in mails start
+# with FORGERYBENCH_SITE_URL.
+_email_host = env_str("EMAIL_HOST", "")
+MAILERS: dict[str, dict[str, Any]]
+if _email_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": env_int("EMAIL_PORT", 25, minimum=1),
+                "username": env_str("EMAIL_HOST_USER", ""),
+                "password": env_str("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "use_ssl": env_bool("EMAIL_USE_SSL", False),
+                "timeout": env_int("EMAIL_TIMEOUT", 30, minimum=1),
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "mail")},
+        }
+    }
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ForgeryBench <noreply@localhost>")
+FORGERYBENCH_SITE_URL = env_str("FORGERYBENCH_SITE_URL", "http://127.0.0.1:8000")
+FORGERYBENCH_DIGEST_HOUR = env_int("FORGERYBENCH_DIGEST_HOUR", 7, minimum=0)
+if FORGERYBENCH_DIGEST_HOUR > 23:
+    raise ConfigError(f"FORGERYBENCH_DIGEST_HOUR={FORGERYBENCH_DIGEST_HOUR} is not an hour (0-23)")
+
 # Celery. The embedded default needs no server: kombu's filesystem transport.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
@@ -252,7 +288,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 # Scores have their own queue: a burst of queued runs must not hold back finished runs' results.
-CELERY_TASK_ROUTES = {"submissions.score": {"queue": "score"}}
+# Mail goes out from the trusted score workers too (never from a queue that runs containers).
+CELERY_TASK_ROUTES = {
+    "submissions.score": {"queue": "score"},
+    "notifications.*": {"queue": "score"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -262,7 +302,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "submissions.sweep",
         "schedule": float(FORGERYBENCH_SWEEP_INTERVAL_SECONDS),
         "options": {"queue": "cpu", "expires": float(FORGERYBENCH_SWEEP_INTERVAL_SECONDS)},
-    }
+    },
+    # Mails whose send message was lost; the daily digest at FORGERYBENCH_DIGEST_HOUR (UTC).
+    "flush-notifications": {
+        "task": "notifications.flush",
+        "schedule": 300.0,
+        "options": {"queue": "score", "expires": 300.0},
+    },
+    "notification-digests": {
+        "task": "notifications.digest",
+        "schedule": crontab(hour=str(FORGERYBENCH_DIGEST_HOUR), minute="0"),
+        "options": {"queue": "score", "expires": 3600.0},
+    },
 }
 # Worker lines carry the submission being worked on (ops.logs sets it on every record).
 CELERY_WORKER_LOG_FORMAT = (

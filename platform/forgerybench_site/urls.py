@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("submissions/", include("submissions.urls")),
     path("audit/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
     path("organize/", include("console.urls")),
     path("api/", include("api.urls")),
     path("account/", include("api.account_urls")),

@@ -1,0 +1,155 @@
+"""What each platform event tells the people it concerns.
+
+Called by the services where the events happen (submissions, benchmarks, picks, audit), inside
+their transactions, so a notification exists exactly when its event committed. A fault here
+is logged and rolled back to its own savepoint: telling people never breaks the event itself.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import QuerySet
+
+from accounts.models import Team
+from benchmarks.models import Phase, Split
+from submissions.models import PLATFORM_FAILURE_CODES, FinalPick, Status, Submission
+
+from .models import Kind
+from .selectors import submission_mail_results
+from .services import notification_create_many
+
+logger = logging.getLogger(__name__)
+
+
+def _never_raises[**P](function: Callable[P, None]) -> Callable[P, None]:
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            with transaction.atomic():
+                function(*args, **kwargs)
+        except Exception:
+            logger.exception("%s failed; the event itself stands", function.__name__)
+
+    return wrapper
+
+
+def _members(team_ids: set[int] | list[int]) -> QuerySet[User]:
+    return User.objects.filter(is_active=True, memberships__team_id__in=team_ids).distinct()
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+@_never_raises
+def notify_submission_done(*, submission_id: int) -> None:
+    """A submission finished or failed: its team hears of it (a cancel is the team's own act)."""
+    submission = Submission.objects.select_related("team", "track__benchmark").get(pk=submission_id)
+    track = submission.track
+    what = f'Submission #{submission.pk} ("{submission.method_name}") on {track}'
+    if submission.status == Status.FINISHED:
+        subject = f"Submission #{submission.pk} finished"
+        lines = [f"{what} finished and was scored.", ""]
+        results = submission_mail_results(submission=submission)
+        if results:
+            lines.append(f"Primary metric: {track.primary_metric}")
+        for result in results:
+            if result.primary_value is None and result.visibility != "public":
+                lines.append(
+                    f"- {result.split} ({result.visibility}): scored; its number is shown once "
+                    "the organizers publish this split's results"
+                )
+            else:
+                lines.append(
+                    f"- {result.split} ({result.visibility}): {_number(result.primary_value)}"
+                )
+    elif submission.status == Status.FAILED:
+        subject = f"Submission #{submission.pk} failed: {submission.failure_code}"
+        lines = [f"{what} failed ({submission.failure_code}).", "", submission.failure_reason]
+        if submission.failure_code in PLATFORM_FAILURE_CODES:
+            lines += ["", "This was the platform's fault: it does not count against your quota."]
+    else:
+        return
+    notification_create_many(
+        users=_members([submission.team_id]),
+        kind=Kind.SUBMISSION,
+        subject=subject,
+        body="\n".join(lines),
+        link=f"/submissions/{submission.pk}/",
+    )
+
+
+@_never_raises
+def notify_results_published(*, split: Split) -> None:
+    """A hidden split's results were published: every team with a result there hears of it."""
+    split = Split.objects.select_related("track__benchmark").get(pk=split.pk)
+    if split.visibility != Split.Visibility.HIDDEN:
+        return  # public results were always shown; OOD ones are told at the reveal
+    track = split.track
+    team_ids = set(
+        Submission.objects.filter(results__split=split, disqualified_at__isnull=True).values_list(
+            "team_id", flat=True
+        )
+    )
+    if not team_ids:
+        return
+    notification_create_many(
+        users=_members(team_ids),
+        kind=Kind.RESULTS,
+        subject=f"Results published: {track} / {split.name}",
+        body=(
+            f"The organizers published the results of the hidden split {split.name} of "
+            f"{track}. Your team's results on it are now on the leaderboard."
+        ),
+        link=f"/b/{track.benchmark.slug}/{track.slug}/",
+    )
+
+
+@_never_raises
+def notify_phase_revealed(*, phase: Phase) -> None:
+    """The final picks of a phase were revealed: every team with a pick hears which ones."""
+    picks: dict[int, list[int]] = {}
+    for team_id, submission_id in FinalPick.objects.filter(phase=phase).values_list(
+        "team_id", "submission_id"
+    ):
+        picks.setdefault(team_id, []).append(submission_id)
+    benchmark = phase.benchmark
+    for team in Team.objects.filter(pk__in=picks):
+        numbers = ", ".join(f"#{pk}" for pk in sorted(picks[team.pk]))
+        notification_create_many(
+            users=_members([team.pk]),
+            kind=Kind.REVEAL,
+            subject=f"Final picks revealed: {phase}",
+            body=(
+                f"The organizers revealed the final picks of {phase}. {team.name}'s picks: "
+                f"{numbers}. They now run on the out-of-distribution tier; its results appear "
+                "on the benchmark's boards as each run is scored."
+            ),
+            link=f"/b/{benchmark.slug}/",
+        )
+
+
+@_never_raises
+def notify_objection_raised(*, objection_id: int) -> None:
+    """Another team objected to a team's result: that team hears of it and where to answer."""
+    from audit.models import Objection  # audit sits above submissions and benchmarks
+
+    objection = Objection.objects.select_related(
+        "team", "result__split__track", "result__submission"
+    ).get(pk=objection_id)
+    result = objection.result
+    notification_create_many(
+        users=_members([result.submission.team_id]),
+        kind=Kind.OBJECTION,
+        subject=f"An objection to your result on {result.split.track} / {result.split.name}",
+        body=(
+            f"{objection.team.name} objected to the result of submission "
+            f"#{result.submission_id} on {result.split.track} / {result.split.name}, citing: "
+            f"{objection.rule}\n\nThe organizers review it; the result's audit page shows the "
+            "thread and lets your team answer."
+        ),
+        link=f"/audit/results/{result.pk}/",
+    )

@@ -1,0 +1,76 @@
+"""Building the mails: one per notification, or one digest of several. No sending here."""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import Notification
+from .tokens import ALL_KINDS, unsubscribe_token
+
+SUBJECT_PREFIX = "[ForgeryBench] "
+
+
+def absolute_url(path: str) -> str:
+    """A site path as a link that works from a mail client."""
+    if not path:
+        return ""
+    return settings.FORGERYBENCH_SITE_URL.rstrip("/") + path
+
+
+def unsubscribe_url(*, user: User, kind: str) -> str:
+    token = unsubscribe_token(user_id=user.pk, kind=kind)
+    return absolute_url(reverse("notification-unsubscribe", args=[token]))
+
+
+def _message(*, user: User, subject: str, body: str, unsubscribe: str) -> EmailMessage:
+    # RFC 2369 / RFC 8058: mail clients show their own one-click unsubscribe button.
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+    return EmailMessage(
+        subject=SUBJECT_PREFIX + subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers=headers,
+    )
+
+
+def notification_message(*, notification: Notification) -> EmailMessage:
+    user = notification.user
+    unsubscribe = unsubscribe_url(user=user, kind=notification.kind)
+    body = render_to_string(
+        "notifications/email/one.txt",
+        {
+            "user": user,
+            "notification": notification,
+            "link": absolute_url(notification.link),
+            "preferences": absolute_url(reverse("notification-preferences")),
+            "unsubscribe": unsubscribe,
+            "kind_label": notification.get_kind_display(),
+        },
+    )
+    return _message(user=user, subject=notification.subject, body=body, unsubscribe=unsubscribe)
+
+
+def digest_message(*, user: User, notifications: Sequence[Notification]) -> EmailMessage:
+    unsubscribe = unsubscribe_url(user=user, kind=ALL_KINDS)
+    body = render_to_string(
+        "notifications/email/digest.txt",
+        {
+            "user": user,
+            "items": [(n, absolute_url(n.link)) for n in notifications],
+            "preferences": absolute_url(reverse("notification-preferences")),
+            "inbox": absolute_url(reverse("notification-list")),
+            "unsubscribe": unsubscribe,
+        },
+    )
+    count = len(notifications)
+    subject = f"Your daily digest: {count} notification{'s' if count != 1 else ''}"
+    return _message(user=user, subject=subject, body=body, unsubscribe=unsubscribe)
