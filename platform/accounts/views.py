@@ -12,10 +12,22 @@ from .forms import SignupForm, TeamCreateForm
 from .models import Team
 from .selectors import team_is_member
 from .services import team_create
+from .throttles import SignupThrottle, retry_after
 
 
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        throttle = SignupThrottle()
+        if not throttle.allow(request):
+            response = render(
+                request,
+                "accounts/signup.html",
+                {"form": SignupForm(), "throttled": True},
+                status=429,
+            )
+            response["Retry-After"] = retry_after(throttle)
+            return response
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

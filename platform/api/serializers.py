@@ -242,12 +242,22 @@ class LeaderboardSplitSerializer(serializers.Serializer):
     rows = LeaderboardRowSerializer(many=True)
 
 
+class AuditChainSerializer(serializers.Serializer):
+    """The audit log's chain head when this answer was made (docs/audit.md): keep it, and
+    `verify_audit_log --against` it later."""
+
+    audit_chain_seq = serializers.IntegerField()
+    audit_chain_head = serializers.CharField()
+    audit_chain_hmac = serializers.CharField(allow_blank=True)
+
+
 class LeaderboardSerializer(serializers.Serializer):
     track = serializers.CharField()
     task = serializers.CharField()
     primary_metric = serializers.CharField()
     protocol = serializers.IntegerField()
     splits = LeaderboardSplitSerializer(many=True)
+    audit_chain = AuditChainSerializer()
 
 
 def row_dict(row: Any) -> dict[str, Any]:

@@ -85,7 +85,8 @@ def _one(anchors: list[Anchor], name: str) -> Anchor:
 
 
 def anchor_read(data: bytes, *, name: str = "the export") -> Anchor:
-    """The anchor in a leaderboard export (CSV or JSON records) or an anchor JSON document."""
+    """The anchor in a leaderboard export (CSV or JSON records), the API's leaderboard JSON
+    (its ``audit_chain``) or an anchor document (/audit/head.json)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -96,6 +97,8 @@ def anchor_read(data: bytes, *, name: str = "the export") -> Anchor:
             document = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise AnchorError(f"{name} is not valid JSON: {exc}") from None
+        if isinstance(document, dict) and isinstance(document.get("audit_chain"), dict):
+            document = document["audit_chain"]  # the API's leaderboard answer
         records = document if isinstance(document, list) else [document]
         if not all(isinstance(record, dict) for record in records):
             raise AnchorError(f"{name}: expected JSON objects")

@@ -6,6 +6,7 @@ DATABASE_URL at PostgreSQL and CELERY_BROKER_URL at Redis.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "audit",
     "ops",
     "notifications",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "api",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "forgerybench_site.urls"
@@ -104,6 +108,26 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Accounts behind a proxy. How many reverse proxies in front of Django append to
+# X-Forwarded-For (nginx of deploy/compose.yaml: 1; gunicorn serving directly: 0). The client's
+# address (ops.clientip) is the one they report; what a client writes there itself is ignored.
+FORGERYBENCH_TRUSTED_PROXY_COUNT = env_int("FORGERYBENCH_TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Login throttling by django-axes: after LOGIN_FAILURE_LIMIT failed logins from one client
+# address, or for one account, further logins are refused (429) for LOGIN_COOLOFF_MINUTES.
+# A success clears the count. `manage.py axes_reset_username NAME` unlocks an account early.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("FORGERYBENCH_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("FORGERYBENCH_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ops.clientip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Signups per client address and API tokens created per account (DRF's throttle syntax).
+FORGERYBENCH_SIGNUP_RATE = env_str("FORGERYBENCH_SIGNUP_RATE", "10/hour")
+FORGERYBENCH_TOKEN_CREATE_RATE = env_str("FORGERYBENCH_TOKEN_CREATE_RATE", "20/hour")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -229,6 +253,11 @@ FORGERYBENCH_GPU_LOCK_DIR = env_path(
 FORGERYBENCH_HEALTH_CHECKS = env_list("FORGERYBENCH_HEALTH_CHECKS", ["database", "broker", "disk"])
 FORGERYBENCH_HEALTH_MIN_FREE_MB = env_int("FORGERYBENCH_HEALTH_MIN_FREE_MB", 1024, minimum=0)
 FORGERYBENCH_METRICS_TOKEN = env_str("FORGERYBENCH_METRICS_TOKEN", "")
+# Without a token, /metrics answers only clients (ops.clientip) in these networks.
+FORGERYBENCH_METRICS_NETWORKS = env_list(
+    "FORGERYBENCH_METRICS_NETWORKS",
+    ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
 
 # Mail (notifications). With EMAIL_HOST set, mail goes to that SMTP server; without it (the
 # embedded demo) each mail is written as a file under DATA_DIR/mail. Links in mails start

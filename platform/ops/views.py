@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from .clientip import client_ip, ip_in_networks
 from .health import UnknownCheck, health_run
 from .metrics import metrics_registry
 
@@ -31,9 +32,14 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
+    """Private: with a token configured, only its bearer; without, only the operators'
+    networks (FORGERYBENCH_METRICS_NETWORKS), judged by the client address the trusted proxy
+    reports. OpsEndpointsMiddleware routes `/metrics` and `/metrics/` here alike."""
     token = settings.FORGERYBENCH_METRICS_TOKEN
     if token:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return HttpResponse("metrics need a bearer token\n", status=401)
+    elif not ip_in_networks(client_ip(request), settings.FORGERYBENCH_METRICS_NETWORKS):
+        return HttpResponse("metrics are private\n", status=403)
     return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)

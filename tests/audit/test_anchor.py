@@ -110,6 +110,9 @@ def test_every_leaderboard_export_carries_the_head(smoke_track) -> None:
         assert response["Audit-Chain-Head"] == f"{head.seq} {head.last_hash}", name
         anchor = anchor_read(response.content, name=name)
         assert (anchor.seq, anchor.head, anchor.hmac) == (head.seq, head.last_hash, ""), name
+    board = client.get("/api/v1/tracks/smoke-detect/image/leaderboard/")
+    assert board.json()["audit_chain"][HEAD_COLUMN] == head.last_hash
+    assert anchor_read(board.content) == Anchor(head.seq, head.last_hash, "")
     frame = pd.read_csv(io.BytesIO(exports["page csv"].content))
     assert list(frame[SEQ_COLUMN]) == [head.seq] and frame.loc[0, "auc"] == pytest.approx(0.8)
 

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -110,3 +111,38 @@ def test_a_configured_token_is_required() -> None:
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
     ok = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token")
     assert ok.status_code == 200 and b"forgerybench_submissions" in ok.content
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/metrics/"])
+@override_settings(FORGERYBENCH_METRICS_TOKEN="s3cret-token")
+def test_a_token_guards_metrics_with_or_without_the_slash(path: str) -> None:
+    client = Client()
+    assert client.get(path).status_code == 401
+    assert client.get(path, HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/metrics/", "/metrics//"])
+@override_settings(FORGERYBENCH_METRICS_TOKEN="", FORGERYBENCH_TRUSTED_PROXY_COUNT=1)
+def test_without_a_token_metrics_answer_the_operators_network_only(path: str) -> None:
+    through_nginx: dict[str, Any] = {"REMOTE_ADDR": "172.18.0.3"}
+    outsider = Client().get(path, HTTP_X_FORWARDED_FOR="203.0.113.7", **through_nginx)
+    assert outsider.status_code == 403
+    # A client writing a private address into the header does not become one.
+    spoofed = Client().get(path, HTTP_X_FORWARDED_FOR="10.0.0.5, 203.0.113.7", **through_nginx)
+    assert spoofed.status_code == 403
+    assert Client().get(path, REMOTE_ADDR="10.42.0.9").status_code == 200  # a Prometheus pod
+    assert Client().get(path, HTTP_X_FORWARDED_FOR="10.1.2.3", **through_nginx).status_code == 200
+
+
+def test_nginx_keeps_metrics_private_with_or_without_the_slash() -> None:
+    import re
+    from pathlib import Path
+
+    conf = (Path(__file__).resolve().parents[2] / "deploy/nginx/forgerybench.conf").read_text()
+    (private,) = re.findall(r"location ~ (\S+) \{([^}]*)\}", conf)
+    pattern, body = private
+    for path in ("/metrics", "/metrics/", "/metrics//"):
+        assert re.fullmatch(pattern.strip("^$"), path), path
+    assert not re.fullmatch(pattern.strip("^$"), "/metricsx")
+    assert "deny all;" in body and "X-Forwarded-For" in body
+    assert "location = /metrics" not in conf

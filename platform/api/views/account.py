@@ -6,6 +6,8 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.throttles import TokenCreateThrottle, retry_after
+
 from ..tokens import token_create, token_list_for_user, token_revoke
 
 
@@ -14,10 +16,16 @@ def account_tokens(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     new_key = None
+    retry = ""
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
-            _, new_key = token_create(user=user, name=request.POST.get("name", ""))
+            throttle = TokenCreateThrottle()
+            if throttle.allow(request):
+                _, new_key = token_create(user=user, name=request.POST.get("name", ""))
+            else:
+                retry = retry_after(throttle)
+                messages.error(request, f"Too many new tokens; try again in {retry} s.")
         elif action == "revoke":
             token_id = request.POST.get("token", "")
             if token_id.isdigit() and token_revoke(user=user, token_id=int(token_id)):
@@ -25,7 +33,7 @@ def account_tokens(request: HttpRequest) -> HttpResponse:
             else:
                 messages.error(request, "No such active token.")
             return redirect("account-tokens")
-    return render(
+    response = render(
         request,
         "api/tokens.html",
         {
@@ -33,5 +41,8 @@ def account_tokens(request: HttpRequest) -> HttpResponse:
             "new_key": new_key,
             "api_base": request.build_absolute_uri("/"),
         },
-        status=201 if new_key else 200,
+        status=429 if retry else 201 if new_key else 200,
     )
+    if retry:
+        response["Retry-After"] = retry
+    return response

@@ -76,7 +76,9 @@ class LeaderboardView(APIView):
     )
     def get(self, request: Request, benchmark: str, track: str) -> Response:
         found = track_get_by_key(benchmark=benchmark, track=track)
-        return Response(leaderboard_data(track=found, split_name=request.query_params.get("split")))
+        data = leaderboard_data(track=found, split_name=request.query_params.get("split"))
+        data["audit_chain"] = audit_anchor_current().columns()
+        return Response(data)
 
 
 class LeaderboardExportView(APIView):

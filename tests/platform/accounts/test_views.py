@@ -21,24 +21,6 @@ def test_signup_then_create_a_team_as_its_owner() -> None:
     assert client.post("/teams/new/", {"name": "night owls"}).status_code == 200  # taken
 
 
-def test_repeated_failed_logins_are_throttled(people) -> None:
-    client = Client()
-    for _ in range(5):
-        page = client.post("/login/", {"username": "owner", "password": "wrong"})
-        assert "did not match" in page.content.decode()
-    page = client.post("/login/", {"username": "owner", "password": "pw-owner-123"})
-    assert "Too many failed logins" in page.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
-def test_a_good_login_clears_earlier_failures(people) -> None:
-    client = Client()
-    for _ in range(4):
-        client.post("/login/", {"username": "owner", "password": "wrong"})
-    client.post("/login/", {"username": "owner", "password": "pw-owner-123"})
-    assert client.session["_auth_user_id"] == str(people.owner.pk)
-
-
 def test_outsiders_see_only_finished_submissions_on_a_team_page(people, smoke_track) -> None:
     for status, method in ((Status.FINISHED, "shown-method"), (Status.FAILED, "hidden-method")):
         Submission.objects.create(
