@@ -4,6 +4,9 @@ head's HMAC when a key outside the database is configured."""
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -224,3 +227,35 @@ def test_anchor_read_accepts_exports_and_refuses_disagreement() -> None:
         anchor_read(b"[]")
     with pytest.raises(AnchorError, match="not UTF-8"):
         anchor_read(b"\xff\xfe\x00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_key_is_read_from_a_file_outside_the_database(tmp_path: Path) -> None:
+    """The deployed path: FORGERYBENCH_AUDIT_HMAC_KEY_FILE, read by a separate process."""
+    with override_settings(FORGERYBENCH_AUDIT_HMAC_KEY=KEY):
+        _append(3)
+    settings_dict = connection.settings_dict
+    url = (
+        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{settings_dict['HOST']}:"
+        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+
+    def verify(key: str) -> subprocess.CompletedProcess[str]:
+        key_file = tmp_path / "audit_hmac_key"
+        key_file.write_text(key + "\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FORGERYBENCH_AUDIT")}
+        env.update(DATABASE_URL=url, FORGERYBENCH_AUDIT_HMAC_KEY_FILE=str(key_file))
+        return subprocess.run(
+            [sys.executable, "manage.py", "verify_audit_log", "--chain-only"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    right = verify(KEY)
+    assert right.returncode == 0, right.stderr
+    assert "matches the configured key" in right.stdout
+    wrong = verify("another-key")
+    assert wrong.returncode == 1 and "HMAC does not match" in wrong.stderr
