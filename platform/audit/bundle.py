@@ -24,6 +24,7 @@ from .chain import canonical_json
 from .models import Provenance
 from .provenance import provenance_document
 from .rescoring import offline_command
+from .selectors import audit_anchor_current
 from .storage import checked
 
 TRUTH_NAME = "truth.jsonl"
@@ -97,6 +98,8 @@ def bundle_build(*, results: list[Result], title: str) -> bytes:
             "splits": list(splits.values()),
         }
     )
+    # The audit chain's head as the bundle was made: evidence for `verify_audit_log --against`.
+    files["audit_head.json"] = _json(audit_anchor_current().columns())
     files["rescore.sh"] = ("#!/bin/sh\nset -e\n" + "\n".join(commands) + "\n").encode()
     checks = "\n".join(
         f"  echo '{info['labels_sha256']}  {info['truth_file']}' | sha256sum -c"
@@ -112,6 +115,9 @@ def bundle_build(*, results: list[Result], title: str) -> bytes:
         "evaluator installed (a checkout of the platform at the recorded commit):\n\n"
         f"{checks}\n  sh rescore.sh\n\n"
         "Each rescored.json must equal the metrics in result.json exactly.\n"
+        "audit_head.json is the audit log's chain head when this bundle was made: keep it;\n"
+        "`manage.py verify_audit_log --against audit_head.json` later proves the log up to it\n"
+        "was not rewritten.\n"
         "SHA256SUMS lists every file of this bundle.\n"
     ).encode()
     sums = "".join(

@@ -40,10 +40,15 @@ def test_a_leaderboard_bundle_recomputes_offline_to_the_same_numbers(
         f"{folder}/provenance.json",
         f"{folder}/result.json",
         "hashes.json",
+        "audit_head.json",
         "rescore.sh",
         "README.txt",
         "SHA256SUMS",
     } <= set(names)
+    from audit.anchor import anchor_read
+    from audit.selectors import audit_anchor_current
+
+    assert anchor_read((tmp_path / "audit_head.json").read_bytes()) == audit_anchor_current()
     assert not any("truth" in name or name.endswith(".npz") for name in names), (
         "no labels, no unit tables"
     )
