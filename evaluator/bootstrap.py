@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from evaluator.metrics import binary
 from evaluator.metrics.tables import DetectionTable, Table
 
 N_RESAMPLES = 1000
@@ -92,19 +94,181 @@ def _block_auc(labels: NDArray[np.bool_], scores: NDArray[np.float64]) -> BlockM
 BlockMetric = Callable[[NDArray[np.int64]], NDArray[np.float64]]
 
 
+BLOCK_DEPLOYMENT = {"tpr@fpr0.01": 0.01, "tpr@fpr0.001": 0.001, "bacc": 0, "brier": 0, "ece": 0}
+
+
+class _DeploymentBlocks:
+    """Every deployment metric of each row of a block, computed together and kept for the
+    block (the metrics of one table are asked for one after another on the same block).
+
+    TPR at FPR: one sort of the scores up front, then integer cumulative counts per row.
+    Balanced accuracy, Brier and ECE: one matrix product of the weights with per-sample
+    indicator columns (class, decision, squared error, ECE bin and its fakes and scores).
+    """
+
+    def __init__(self, labels: NDArray[np.bool_], scores: NDArray[np.float64]):
+        self.order = np.argsort(-scores, kind="stable")
+        sorted_scores = scores[self.order]
+        self.positive = labels[self.order]
+        change = np.flatnonzero(sorted_scores[1:] != sorted_scores[:-1]) + 1
+        self.starts = np.concatenate(([0], change))
+        ones = labels.astype(np.float64)
+        predicted = scores > binary.THRESHOLD
+        edges = np.linspace(0.0, 1.0, binary.ECE_BINS + 1)
+        member = np.eye(binary.ECE_BINS)[np.searchsorted(edges[1:-1], scores, side="left")]
+        self.columns = np.hstack(
+            [
+                np.stack(
+                    [
+                        ones,
+                        1 - ones,
+                        predicted & labels,
+                        ~predicted & ~labels,
+                        (scores - ones) ** 2,
+                    ],
+                    axis=1,
+                ),
+                member,
+                member * ones[:, None],
+                member * scores[:, None],
+            ]
+        ).astype(np.float64)
+        # The block last computed, held (not its id: a freed block's id can be reused).
+        self._block: NDArray[np.int64] | None = None
+        self._values: dict[str, NDArray[np.float64]] = {}
+
+    def values(self, weights: NDArray[np.int64]) -> dict[str, NDArray[np.float64]]:
+        if self._block is not weights:
+            self._values = {**self._tpr(weights), **self._sums(weights)}
+            self._block = weights
+        return self._values
+
+    def _tpr(self, weights: NDArray[np.int64]) -> dict[str, NDArray[np.float64]]:
+        w = weights[:, self.order]
+        pos = np.add.reduceat(np.where(self.positive, w, 0), self.starts, axis=1)
+        neg = np.add.reduceat(w, self.starts, axis=1) - pos
+        tps, fps = np.cumsum(pos, axis=1), np.cumsum(neg, axis=1)
+        n_pos, n_neg = tps[:, -1], fps[:, -1]
+        defined = (n_pos > 0) & (n_neg > 0)
+        rows = np.arange(w.shape[0])
+        out = {}
+        for name in ("tpr@fpr0.01", "tpr@fpr0.001"):
+            max_fpr = BLOCK_DEPLOYMENT[name]
+            # points (0, 0) and then one per distinct score: index k of fps is point k + 1
+            beyond = (fps <= max_fpr * n_neg[:, None]).sum(axis=1) + 1  # first point beyond
+            last = beyond >= fps.shape[1] + 1
+            i = np.minimum(beyond, fps.shape[1])
+            a = i - 1
+
+            def point(k: NDArray[np.intp], counts: NDArray[np.int64]) -> NDArray[np.float64]:
+                taken = counts[rows, np.maximum(k - 1, 0)]
+                return np.where(k > 0, taken, 0).astype(np.float64)
+
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fpr_a, fpr_i = point(a, fps) / n_neg, point(i, fps) / n_neg
+                tpr_a, tpr_i = point(a, tps) / n_pos, point(i, tps) / n_pos
+                t = (max_fpr - fpr_a) / (fpr_i - fpr_a)
+                value = np.where(last, 1.0, tpr_a + t * (tpr_i - tpr_a))
+            out[name] = np.where(defined, value, np.nan)
+        return out
+
+    def _sums(self, weights: NDArray[np.int64]) -> dict[str, NDArray[np.float64]]:
+        sums = weights.astype(np.float64) @ self.columns
+        k = binary.ECE_BINS
+        positives, negatives = sums[:, 0], sums[:, 1]
+        total = positives + negatives
+        bins = sums[:, 5 : 5 + k], sums[:, 5 + k : 5 + 2 * k], sums[:, 5 + 2 * k :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bacc = (sums[:, 2] / positives + sums[:, 3] / negatives) / 2
+            return {
+                "bacc": np.where((positives > 0) & (negatives > 0), bacc, np.nan),
+                "brier": sums[:, 4] / total,
+                "ece": np.abs(bins[1] - bins[2]).sum(axis=1) / bins[0].sum(axis=1),
+            }
+
+
+def _detection_block(table: DetectionTable, level: str, name: str) -> BlockMetric:
+    labels, scores = (
+        (table.video_labels, table.video_scores)
+        if level == "video"
+        else (table.labels, table.scores)
+    )
+    if name == "auc":
+        return _block_auc(labels, scores)
+    cache: dict[str, _DeploymentBlocks] = table.__dict__.setdefault("_deployment_blocks", {})
+    if level not in cache:
+        cache[level] = _DeploymentBlocks(labels, scores)
+    state = cache[level]
+    return lambda weights: state.values(weights)[name]
+
+
 def block_metric(table: Table, metric: str) -> BlockMetric | None:
-    """A whole-block computation of ``metric`` where one exists (detection AUC), else None."""
-    if not isinstance(table, DetectionTable) or metric not in ("auc", "video_auc"):
+    """A whole-block computation of ``metric`` where one exists (detection AUC and the
+    deployment metrics), else None."""
+    name = metric.removeprefix("video_")
+    if not isinstance(table, DetectionTable) or (name != "auc" and name not in BLOCK_DEPLOYMENT):
         return None
-    if metric == "video_auc":
+    if metric.startswith("video_"):
         if table.videos is None:
             return None
-        return _block_auc(table.video_labels, table.video_scores)
-    auc = _block_auc(table.labels, table.scores)
+        return _detection_block(table, "video", name)
+    block = _detection_block(table, "sample", name)
     index = table.video_index
     if index is None:
-        return auc
-    return lambda weights: auc(weights[:, index])  # a drawn video brings all its frames
+        return block
+    # A drawn video brings all its frames; one expansion per block, shared by the metrics.
+    expanded: dict[str, Any] = {"key": None, "value": None}
+
+    def frames(weights: NDArray[np.int64]) -> NDArray[np.float64]:
+        if expanded["key"] is not weights:
+            expanded["key"], expanded["value"] = weights, weights[:, index]
+        return block(expanded["value"])
+
+    return frames
+
+
+def bootstrap_distributions(
+    table: Table, metrics: list[str], *, n_resamples: int = N_RESAMPLES, seed: int = 0
+) -> dict[str, NDArray[np.float64]]:
+    """Several metrics on the same resamples, drawing each block of weights once."""
+    for metric in metrics:
+        if metric not in table.metric_names():
+            known = ", ".join(table.metric_names())
+            raise ValueError(f"unknown {table.task} metric {metric!r}; expected one of {known}")
+    fast = {metric: block_metric(table, metric) for metric in metrics}
+    parts: dict[str, list[NDArray[np.float64]]] = {metric: [] for metric in metrics}
+    for block in resample_weight_blocks(len(table.units), n_resamples=n_resamples, seed=seed):
+        for metric in metrics:
+            compute = fast[metric]
+            if compute is not None:
+                parts[metric].append(compute(block))
+                continue
+            values = np.empty(len(block))
+            for r, w in enumerate(block):
+                value = table.compute(metric, w)
+                values[r] = np.nan if value is None else value
+            parts[metric].append(values)
+    return {metric: np.concatenate(chunks) for metric, chunks in parts.items()}
+
+
+def bootstrap_intervals(
+    table: Table,
+    metrics: list[str],
+    *,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+    level: float = LEVEL,
+) -> dict[str, Interval]:
+    """:func:`bootstrap_interval` of several metrics in one pass over the resamples."""
+    out = {}
+    for metric, values in bootstrap_distributions(
+        table, metrics, n_resamples=n_resamples, seed=seed
+    ).items():
+        bounds = percentile_interval(values, level=level)
+        low, high = (None, None) if bounds is None else bounds
+        n_valid = int(np.isfinite(values).sum())
+        out[metric] = Interval(low, high, level, n_resamples, n_valid, seed)
+    return out
 
 
 def bootstrap_distribution(

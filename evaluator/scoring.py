@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from evaluator import PROTOCOL_VERSION
-from evaluator.bootstrap import N_RESAMPLES, bootstrap_interval
+from evaluator.bootstrap import N_RESAMPLES, bootstrap_intervals
 from evaluator.metrics import histogram
 from evaluator.metrics.registry import task_spec
 from evaluator.metrics.retrieval import average_precision_at, first_hit
@@ -84,13 +84,21 @@ def evaluate(
         known = ", ".join(table.metric_names())
         raise ValueError(f"primary metric {primary!r} is not available here; choose from {known}")
     metrics = table.compute_all()
-    interval = bootstrap_interval(table, primary, n_resamples=n_resamples, seed=seed)
+    # The deployment metrics (optional columns) each come with their interval too, on the
+    # same resamples as the primary's.
+    wanted = [primary] + [
+        name
+        for name in spec.optional_metrics()
+        if metrics.get(name) is not None and name != primary
+    ]
+    found = bootstrap_intervals(table, wanted, n_resamples=n_resamples, seed=seed)
+    intervals = {name: interval.as_list() for name, interval in found.items()}
     result: dict[str, Any] = {"task": spec.name, "protocol": PROTOCOL_VERSION}
     result.update(metrics)
     result.update(
         {
             "n": table.counts(),
-            "ci": {primary: interval.as_list()},
+            "ci": intervals,
             "primary": primary,
             "seed": seed,
             "n_resamples": n_resamples,

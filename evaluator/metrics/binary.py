@@ -180,12 +180,117 @@ def log_loss(
     return float(np.average(losses, weights=weights))
 
 
+def tpr_at_fpr(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    max_fpr: float,
+    sample_weight: ArrayLike | None = None,
+) -> float:
+    """True positive rate at false positive rate ``max_fpr``, linearly interpolated on the ROC.
+
+    The ROC's points (one per distinct score, from (0, 0)) are joined by straight lines; where
+    the curve rises vertically at exactly ``max_fpr``, the highest TPR there counts (the best
+    operating point whose FPR does not exceed it), as face-anti-spoofing and DFDC-style
+    reporting read "TPR @ FPR = 1%".
+
+    >>> tpr_at_fpr([0, 0, 0, 0, 1, 1], [0.1, 0.2, 0.3, 0.9, 0.8, 0.95], max_fpr=0.25)
+    1.0
+    >>> tpr_at_fpr([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], max_fpr=0.25)
+    0.5
+    """
+    if not 0.0 <= max_fpr <= 1.0:
+        raise ValueError(f"tpr_at_fpr: max_fpr must lie in [0, 1], got {max_fpr!r}")
+    labels, scores, weights = check_binary(y_true, y_score, sample_weight, "tpr_at_fpr")
+    tps, fps = _descending_cumulative(labels, scores, weights)
+    require_both_classes(tps[-1], fps[-1], "tpr_at_fpr")
+    fpr = np.concatenate(([0.0], fps / fps[-1]))
+    tpr = np.concatenate(([0.0], tps / tps[-1]))
+    i = int(np.searchsorted(fpr, max_fpr, side="right"))  # first point beyond max_fpr
+    if i >= fpr.size:
+        return float(tpr[-1])
+    a = i - 1  # the last point with fpr <= max_fpr: the highest TPR on a vertical run
+    t = (max_fpr - fpr[a]) / (fpr[i] - fpr[a])
+    return float(tpr[a] + t * (tpr[i] - tpr[a]))
+
+
+def balanced_accuracy_score(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    threshold: float = THRESHOLD,
+    sample_weight: ArrayLike | None = None,
+) -> float:
+    """(TPR + TNR) / 2 of the decisions ``score > threshold``; equals sklearn's.
+
+    >>> balanced_accuracy_score([0, 0, 0, 1], [0.1, 0.2, 0.9, 0.8])
+    0.8333333333333333
+    """
+    labels, scores, weights = check_binary(y_true, y_score, sample_weight, "balanced_accuracy")
+    w = np.ones(labels.size) if weights is None else weights
+    positives, negatives = float(w[labels].sum()), float(w[~labels].sum())
+    require_both_classes(positives, negatives, "balanced_accuracy")
+    predicted = scores > threshold
+    tpr = float(w[predicted & labels].sum()) / positives
+    tnr = float(w[~predicted & ~labels].sum()) / negatives
+    return (tpr + tnr) / 2
+
+
+ECE_BINS = 15
+
+
+def expected_calibration_error(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    n_bins: int = ECE_BINS,
+    sample_weight: ArrayLike | None = None,
+) -> float:
+    """ECE of the score as P(fake): 15 equal-width bins on [0, 1], sum over bins of
+    (share of samples) x |fraction of fakes - mean score|. Bins as scikit-learn's
+    ``calibration_curve(strategy="uniform")``: a score on an inner edge joins the lower bin.
+
+    >>> expected_calibration_error([0, 1, 1, 1], [0.0, 1.0, 1.0, 1.0])
+    0.0
+    >>> round(expected_calibration_error([0, 0, 1, 1], [0.8, 0.8, 0.8, 0.8]), 6)
+    0.3
+    """
+    if n_bins < 1:
+        raise ValueError(f"expected_calibration_error: n_bins must be >= 1, got {n_bins}")
+    labels, scores, weights = check_binary(y_true, y_score, sample_weight, "ece")
+    if (scores < 0).any() or (scores > 1).any():
+        raise ValueError("ece: scores must lie in [0, 1]")
+    w = np.ones(labels.size) if weights is None else weights
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = np.searchsorted(edges[1:-1], scores, side="left")
+    total = np.bincount(bins, w, minlength=n_bins)
+    fakes = np.bincount(bins, np.where(labels, w, 0.0), minlength=n_bins)
+    score_sum = np.bincount(bins, w * scores, minlength=n_bins)
+    return float(np.abs(fakes - score_sum).sum() / total.sum())
+
+
+def brier_score(
+    y_true: ArrayLike, y_score: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> float:
+    """Mean squared difference between the score and the label (lower is better).
+
+    >>> brier_score([0, 1], [0.25, 0.5])
+    0.15625
+    """
+    labels, scores, weights = check_binary(y_true, y_score, sample_weight, "brier")
+    return float(np.average((scores - labels) ** 2, weights=weights))
+
+
 __all__ = [
     "SortedScores",
     "accuracy_score",
     "average_precision_score",
+    "balanced_accuracy_score",
+    "brier_score",
     "equal_error_rate",
+    "expected_calibration_error",
     "f1_score",
     "log_loss",
     "roc_auc_score",
+    "tpr_at_fpr",
 ]

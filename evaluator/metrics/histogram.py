@@ -112,6 +112,25 @@ def histogram_auc(hist: Histogram) -> float:
     return float(np.dot(pos, twice_below) / (2.0 * n_pos * n_neg))
 
 
+def best_threshold_f1(hists: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per image (``hists`` of shape (n, 2, 256)), the pixel F1 at its own best threshold.
+
+    Every cut t = 1 .. 256 (predicted positive iff v >= t; 256: nothing) is tried and the best
+    F1 kept. This is an *optimistic* figure: the threshold is chosen on the ground truth of the
+    very image it scores, which no deployed method can do. NaN where the truth has no positive.
+    """
+    hists = np.asarray(hists, dtype=np.int64).reshape(-1, 2, 256)
+    # predicted positive at cut t: values t..255; reversed cumulative sums give all cuts at once
+    tp = np.cumsum(hists[:, 1, ::-1], axis=1)[:, ::-1][:, 1:]  # cuts 1..255
+    fp = np.cumsum(hists[:, 0, ::-1], axis=1)[:, ::-1][:, 1:]
+    positives = hists[:, 1].sum(axis=1, keepdims=True)
+    denominator = tp + fp + positives  # 2TP + FP + FN = TP + FP + P
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(denominator > 0, 2 * tp / denominator, 0.0)
+    best = f1.max(axis=1)  # cut 256 (nothing predicted) scores 0, never above these
+    return np.where(positives[:, 0] > 0, best, np.nan)
+
+
 def max_value(hist: Histogram) -> int:
     """Largest predicted value present (the image score when none is given is this / 255)."""
     present = np.flatnonzero(hist.sum(axis=0))

@@ -14,6 +14,8 @@ class MetricSpec:
     name: str
     higher_is_better: bool
     description: str
+    # Optional board columns (deployment metrics): shown on request, each with its interval.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class TaskSpec:
     metrics: tuple[MetricSpec, ...]
     primary: str
     unit: str  # the bootstrap resampling unit (frame tracks of detection: the video)
+
+    def optional_metrics(self) -> tuple[str, ...]:
+        """The deployment metrics: optional columns, each reported with its interval."""
+        return tuple(spec.name for spec in self.metrics if spec.optional)
 
     def metric(self, name: str) -> MetricSpec:
         for spec in self.metrics:
@@ -37,6 +43,11 @@ _DETECTION = (
     MetricSpec("eer", False, "equal error rate, interpolated on the ROC"),
     MetricSpec("ap", True, "average precision, step-wise"),
     MetricSpec("log_loss", False, "mean negative log-likelihood, scores clipped to 1e-15"),
+    MetricSpec("tpr@fpr0.01", True, "TPR at FPR = 1%, interpolated on the ROC", True),
+    MetricSpec("tpr@fpr0.001", True, "TPR at FPR = 0.1%, interpolated on the ROC", True),
+    MetricSpec("bacc", True, "balanced accuracy of score > 0.5", True),
+    MetricSpec("ece", False, "expected calibration error, 15 equal-width bins", True),
+    MetricSpec("brier", False, "Brier score, mean (score - label)^2", True),
 )
 
 REGISTRY: dict[str, TaskSpec] = {
@@ -44,7 +55,9 @@ REGISTRY: dict[str, TaskSpec] = {
         "detection",
         _DETECTION
         + tuple(
-            MetricSpec(f"video_{m.name}", m.higher_is_better, f"{m.description}, per video")
+            MetricSpec(
+                f"video_{m.name}", m.higher_is_better, f"{m.description}, per video", m.optional
+            )
             for m in _DETECTION
         ),
         primary="auc",
@@ -61,6 +74,15 @@ REGISTRY: dict[str, TaskSpec] = {
             MetricSpec("image_auc", True, "image score ROC AUC (both classes only)"),
             MetricSpec("image_f1", True, "image F1 at 0.5 (both classes only)"),
             MetricSpec("image_acc", True, "image accuracy at 0.5 (both classes only)"),
+            MetricSpec("map_image_auc", True, "image AUC of the max-pooled map", True),
+            MetricSpec("map_image_f1", True, "image F1 at 0.5 of the max-pooled map", True),
+            MetricSpec("map_image_acc", True, "image accuracy at 0.5 of the max-pooled map", True),
+            MetricSpec(
+                "optimistic_pixel_f1",
+                True,
+                "OPTIMISTIC: pixel F1 at each image's own best threshold, mean over manipulated",
+                True,
+            ),
         ),
         primary="pixel_f1",
         unit="image",

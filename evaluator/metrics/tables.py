@@ -19,6 +19,7 @@ with one class, a resample that drew no positive); the pure functions it calls r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -36,6 +37,12 @@ DETECTION_FUNCTIONS: dict[str, BinaryMetric] = {
     "eer": binary.equal_error_rate,
     "ap": binary.average_precision_score,
     "log_loss": binary.log_loss,
+    # What deployment needs (optional board columns, each with its interval).
+    "tpr@fpr0.01": partial(binary.tpr_at_fpr, max_fpr=0.01),
+    "tpr@fpr0.001": partial(binary.tpr_at_fpr, max_fpr=0.001),
+    "bacc": binary.balanced_accuracy_score,
+    "ece": binary.expected_calibration_error,
+    "brier": binary.brier_score,
 }
 
 
@@ -203,6 +210,12 @@ class LocalizationTable(Table):
         "image_auc",
         "image_f1",
         "image_acc",
+        # Optional: image-level numbers from the maps alone (max-pooled), and the optimistic
+        # per-image-best-threshold F1 some papers report.
+        "map_image_auc",
+        "map_image_f1",
+        "map_image_acc",
+        "optimistic_pixel_f1",
     )
 
     def __init__(
@@ -228,7 +241,17 @@ class LocalizationTable(Table):
             iou[i] = histogram.histogram_iou(self.histograms[i])
             if self.auc_defined[i]:
                 auc[i] = histogram.histogram_auc(self.histograms[i])
-        self.per_image = {"pixel_f1": f1, "pixel_iou": iou, "pixel_auc": auc}
+        best = histogram.best_threshold_f1(self.histograms)
+        self.per_image = {
+            "pixel_f1": f1,
+            "pixel_iou": iou,
+            "pixel_auc": auc,
+            "optimistic_pixel_f1": best,
+        }
+        # The max-pooled map: the largest predicted value of each image, / 255.
+        present = self.histograms.sum(axis=1) > 0
+        last = 255 - np.argmax(present[:, ::-1], axis=1)
+        self.map_scores = np.where(present.any(axis=1), last, 0) / 255.0
 
     def metric_names(self) -> tuple[str, ...]:
         return self.NAMES
@@ -261,13 +284,14 @@ class LocalizationTable(Table):
                 return histogram.histogram_f1(pooled)
             except ValueError:
                 return None
-        metric = {"image_auc": "auc", "image_f1": "f1", "image_acc": "acc"}[name]
+        metric = name.removeprefix("map_").removeprefix("image_")
         present = self.labels if w is None else self.labels & (w > 0)
         absent = ~self.labels if w is None else ~self.labels & (w > 0)
         if not present.any() or not absent.any():
             return None  # image-level metrics only on splits holding both classes
         function = binary.f1_score if metric == "f1" else DETECTION_FUNCTIONS[metric]
-        return function(self.labels, self.image_scores, sample_weight=w)
+        scores = self.map_scores if name.startswith("map_") else self.image_scores
+        return function(self.labels, scores, sample_weight=w)
 
     def arrays(self) -> dict[str, NDArray[Any]]:
         return {

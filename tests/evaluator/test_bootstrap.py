@@ -93,6 +93,30 @@ def test_block_scoring_is_bit_identical_to_one_resample_at_a_time(
     assert np.array_equal(again, expected, equal_nan=True)
 
 
+@pytest.mark.parametrize("videos", [False, True])
+@pytest.mark.parametrize(
+    "metric",
+    ["tpr@fpr0.01", "tpr@fpr0.001", "bacc", "brier", "ece"]
+    + [f"video_{m}" for m in ("tpr@fpr0.01", "bacc", "brier", "ece")],
+)
+def test_deployment_metrics_in_blocks_agree_with_one_resample_at_a_time(
+    metric: str, videos: bool
+) -> None:
+    if metric.startswith("video_") and not videos:
+        pytest.skip("video metrics exist on frame tracks only")
+    rng = np.random.default_rng(5)
+    n = 400
+    table = DetectionTable(
+        [f"s{i}" for i in range(n)],
+        (np.arange(n) // 4) % 2 if videos else rng.integers(0, 2, n),
+        np.round(rng.random(n), 2),
+        [f"v{i // 4}" for i in range(n)] if videos else None,
+    )
+    expected = _one_at_a_time(table, metric, n_resamples=120, seed=3)
+    got = bootstrap_distribution(table, metric, n_resamples=120, seed=3)
+    assert np.allclose(got, expected, rtol=0, atol=1e-12, equal_nan=True)
+
+
 def test_weights_come_in_bounded_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     import evaluator.bootstrap
     from evaluator.bootstrap import resample_weight_blocks

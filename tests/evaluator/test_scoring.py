@@ -93,7 +93,15 @@ def test_localization(tmp_path: Path, write_lines, write_mask) -> None:  # type:
     labels = [int(g is not None) for g, _ in raw]
     image_scores = [p.max() / 255 for _, p in raw]  # no score given: max(mask) / 255
     assert result["image_auc"] == pytest.approx(sk.roc_auc_score(labels, image_scores), abs=1e-12)
-    assert result["n"]["authentic"] == 3 and list(result["ci"]) == ["pixel_f1"]
+    assert result["n"]["authentic"] == 3
+    # The primary's interval, then the optional (deployment) columns', on the same resamples.
+    assert list(result["ci"]) == [
+        "pixel_f1",
+        "map_image_auc",
+        "map_image_f1",
+        "map_image_acc",
+        "optimistic_pixel_f1",
+    ]
 
 
 def test_localization_only_manipulated_has_null_image_metrics(
@@ -165,4 +173,13 @@ def test_unknown_primary_is_an_error(tmp_path: Path, write_lines) -> None:  # ty
     with pytest.raises(ValueError, match="primary"):
         score_files("detection", truth, preds, primary="video_auc")
     result = evaluate("detection", truth, preds, primary="eer", n_resamples=50)
-    assert list(result.result["ci"]) == ["eer"] and result.table.task == "detection"
+    assert result.table.task == "detection"
+    assert list(result.result["ci"]) == [
+        "eer",
+        "tpr@fpr0.01",
+        "tpr@fpr0.001",
+        "bacc",
+        "ece",
+        "brier",
+    ]
+    assert all(low <= result.result[k] <= high for k, (low, high) in result.result["ci"].items())
