@@ -27,6 +27,39 @@ from .ranking import shared_ranks_for_entries
 
 
 @dataclass(frozen=True)
+class RunCost:
+    """What a run cost, beside what it scored: wall time per sample and peak memory.
+
+    Wall time is the container's, start to end, over the split's samples. Peak memory (and
+    peak GPU memory on GPU tracks) is read from what the runner recorded in the run's
+    ``runtime_flags`` (``peak_memory_bytes``, ``peak_gpu_memory_bytes``); None where the run
+    did not record it.
+    """
+
+    seconds_per_sample: float | None
+    peak_memory_bytes: int | None
+    peak_gpu_memory_bytes: int | None
+
+
+def _bytes(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def run_cost(run: SplitRun | None, *, samples: int) -> RunCost | None:
+    if run is None:
+        return None
+    per_sample = None
+    if run.started_at and run.ended_at and samples > 0:
+        per_sample = max(0.0, (run.ended_at - run.started_at).total_seconds()) / samples
+    flags = run.runtime_flags if isinstance(run.runtime_flags, dict) else {}
+    return RunCost(
+        seconds_per_sample=per_sample,
+        peak_memory_bytes=_bytes(flags.get("peak_memory_bytes")),
+        peak_gpu_memory_bytes=_bytes(flags.get("peak_gpu_memory_bytes")),
+    )
+
+
+@dataclass(frozen=True)
 class LeaderboardRow:
     rank: int
     team: str
@@ -42,6 +75,7 @@ class LeaderboardRow:
     rank_range: tuple[int, int] = (0, 0)
     verification: str = "unverified"
     result_id: int = 0
+    cost: RunCost | None = None
 
 
 def metric_columns(results: list[Result], track: Track) -> list[str]:
@@ -161,11 +195,13 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
         best = sorted(results, key=_sort_key(track))  # one row per final pick
     else:
         best = _best_per_entry(results, track)
-    artifacts = dict(
-        SplitRun.objects.filter(
+    runs = {
+        run.submission_id: run
+        for run in SplitRun.objects.filter(
             split=split, submission_id__in=[r.submission_id for r in best]
-        ).values_list("submission_id", "artifacts_dir")
-    )
+        ).only("submission_id", "artifacts_dir", "started_at", "ended_at", "runtime_flags")
+    }
+    artifacts = {pk: run.artifacts_dir for pk, run in runs.items()}
     defined = [r for r in best if r.primary_value is not None]
     shared = None
     if len(defined) > 1:
@@ -198,6 +234,7 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
                 scored_at=result.created_at,
                 verification=_verification(result),
                 result_id=result.pk,
+                cost=run_cost(runs.get(result.submission_id), samples=split.sample_count),
             )
         )
     return rows, metric_columns(best, track)

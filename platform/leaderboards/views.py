@@ -18,6 +18,7 @@ from benchmarks.selectors import (
     track_get,
     track_results_generation,
 )
+from evaluator.metrics.registry import task_spec
 from submissions.selectors import phase_is_open
 
 from .exports import frame_anchored, leaderboard_frame, response_anchored
@@ -71,12 +72,16 @@ ANONYMOUS_PAGE_SECONDS = 30
 def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str) -> HttpResponse:
     sort = request.GET.get("sort") or None
     order = request.GET.get("order") if request.GET.get("order") in ("asc", "desc") else None
+    # Deployment metrics (optional columns) on request: ?columns=all
+    extra = request.GET.get("columns") == "all"
     shared_page = not request.user.is_authenticated and not len(messages.get_messages(request))
     generation = track_results_generation(benchmark_slug=benchmark_slug, track_slug=track_slug)
-    page_key = f"leaderboard-page:{benchmark_slug}:{track_slug}:{sort}:{order}:{generation}"
+    page_key = (
+        f"leaderboard-page:{benchmark_slug}:{track_slug}:{sort}:{order}:{int(extra)}:{generation}"
+    )
     if shared_page and (page := cache.get(page_key)) is not None:
         return HttpResponse(page)
-    response = _track_leaderboard_page(request, benchmark_slug, track_slug, sort, order)
+    response = _track_leaderboard_page(request, benchmark_slug, track_slug, sort, order, extra)
     if shared_page:
         cache.set(page_key, response.content, timeout=ANONYMOUS_PAGE_SECONDS)
     return response
@@ -88,13 +93,14 @@ def _track_leaderboard_page(
     track_slug: str,
     sort: str | None,
     order: str | None,
+    extra: bool = False,
 ) -> HttpResponse:
     track = _track_or_404(benchmark_slug, track_slug)
     boards = []
     for split in sorted(split_list_for_track(track=track), key=_tier_order):
         table_html = ""
         if split.results_visible:
-            table_html = _board_html(split=split, track=track, sort=sort, order=order)
+            table_html = _board_html(split=split, track=track, sort=sort, order=order, extra=extra)
         boards.append({"split": split, "table_html": table_html})
     return render(
         request,
@@ -106,6 +112,8 @@ def _track_leaderboard_page(
             "protocol": evaluator.PROTOCOL_VERSION,
             "sort": sort,
             "order": order,
+            "extra": extra,
+            "has_optional": bool(task_spec(track.task).optional_metrics()),
             "robustness": robustness_view(track=track),
         },
     )
@@ -147,17 +155,22 @@ def robustness_view(*, track: Track) -> dict[str, object] | None:
     return view
 
 
-def _board_html(*, split: Split, track: Track, sort: str | None, order: str | None) -> str:
+def _board_html(
+    *, split: Split, track: Track, sort: str | None, order: str | None, extra: bool = False
+) -> str:
     """One split's table, rendered once per content change and sort order (rendering 100 rows
     costs far more than serving them)."""
     board_key = leaderboard_cache_key(split=split, track=track)
-    html_key = f"{board_key}:html:{sort}:{order}"
+    html_key = f"{board_key}:html:{sort}:{order}:{int(extra)}"
     html = cache.get(html_key)
     if html is None:
         rows, columns = leaderboard_for_split(split=split, track=track, cache_key=board_key)
         if sort in columns:
             descending = {"asc": False, "desc": True}.get(order or "")
             rows = leaderboard_sorted(rows, track=track, sort=sort, descending=descending)
+        optional = set(task_spec(track.task).optional_metrics())
+        if not extra:
+            columns = [c for c in columns if c not in optional]
         html = render_to_string(
             "leaderboards/_board.html",
             {
@@ -168,6 +181,8 @@ def _board_html(*, split: Split, track: Track, sort: str | None, order: str | No
                 "columns": columns,
                 "sort": sort,
                 "order": order,
+                "optional": optional,
+                "extra": extra,
             },
         )
         cache.set(html_key, html, timeout=None)

@@ -144,3 +144,31 @@ def test_generalization_matrix_groups_by_training_data(smoke_track, tmp_path) ->
     _entry(smoke_track, val, owls, "owl", 0.4, 1, tmp_path)
     page = Client().get("/generalization/").content.decode()
     assert "ffpp-c23" in page and "Smoke-Detect" in page and "owl" in page
+
+
+def test_deployment_columns_on_request_with_intervals_and_the_cost_beside(
+    smoke_track, tmp_path
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    val = smoke_track.splits.get(name="val")
+    _entry(smoke_track, val, team_create(name="Owls"), "owl", 0.2, 1, tmp_path)
+    run = SplitRun.objects.get(split=val)
+    start = timezone.now()
+    run.started_at, run.ended_at = start, start + timedelta(seconds=val.sample_count * 0.25)
+    run.runtime_flags = {"peak_memory_bytes": 300 * 2**20}
+    run.save()
+    track_results_changed(track=smoke_track)
+    url = f"/b/{smoke_track.benchmark.slug}/{smoke_track.slug}/"
+    plain = Client().get(url).content.decode()
+    assert "tpr@fpr0.01" not in plain and 'id="show-optional"' in plain
+    assert '<td class="num cost">0.25 s · 300 MiB</td>' in plain  # beside the primary
+    full = Client().get(url + "?columns=all").content.decode()
+    result = Result.objects.get(split=val)
+    for name in ("tpr@fpr0.01", "tpr@fpr0.001", "bacc", "ece", "brier"):
+        assert f">{name}</a>" in full
+        low, high = result.metrics["ci"][name]
+        assert f"[{low:.3f}, {high:.3f}]" in full
+    assert "columns=all#split-val" in full, "sorting keeps the columns"

@@ -239,3 +239,22 @@ def skill_cell(skill: Any) -> str:
         return f"{skill.value:.3f}"
     low, high = skill.interval
     return f"{skill.value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _size(count: int) -> str:
+    mib = count / 2**20
+    return f"{mib / 1024:.1f} GiB" if mib >= 1024 else f"{mib:.0f} MiB"
+
+
+@register.simple_tag
+def run_cost(cost: Any) -> str:
+    """'0.042 s · 812 MiB (GPU 3.1 GiB)': a run's cost beside its score; a dash when unknown."""
+    if cost is None or cost.seconds_per_sample is None:
+        return "—"
+    parts = [f"{cost.seconds_per_sample:.3g} s"]
+    if cost.peak_memory_bytes is not None:
+        parts.append(_size(cost.peak_memory_bytes))
+    text = " · ".join(parts)
+    if cost.peak_gpu_memory_bytes is not None:
+        text += f" (GPU {_size(cost.peak_gpu_memory_bytes)})"
+    return text
