@@ -128,14 +128,18 @@ class SmtpServer:
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages() if address in str(m["To"])]
 
-    def wait_for(self, address: str, count: int = 1, timeout: float = 60) -> list:
+    def wait_for(
+        self, address: str, count: int = 1, timeout: float = 60, subject: str = ""
+    ) -> list:
+        """The mails to `address` (whose subject contains `subject`) once `count` arrived."""
         deadline = time.monotonic() + timeout
+        found: list = []
         while time.monotonic() < deadline:
-            found = self.to(address)
+            found = [m for m in self.to(address) if subject in " ".join(str(m["Subject"]).split())]
             if len(found) >= count:
                 return found
             time.sleep(0.2)
-        raise AssertionError(f"{len(self.to(address))} mail(s) to {address} after {timeout} s")
+        raise AssertionError(f"{len(found)} mail(s) to {address} after {timeout} s")
 
     def clear(self) -> None:
         box = mailbox.Maildir(self.maildir, create=False)

@@ -25,3 +25,9 @@ class TeamCreateForm(forms.Form):
         if Team.objects.filter(name__iexact=name).exists():
             raise forms.ValidationError("A team with this name exists already.")
         return name
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        required=False, help_text="Empty: a link you share yourself, valid for 7 days."
+    )

@@ -40,3 +40,43 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class Invitation(models.Model):
+    """An owner's invitation to join a team: a link to share, or one mailed to an address.
+
+    A link invitation serves anyone who opens it until it expires or is revoked; a mailed one
+    serves one person once. The token in the link is the row's id signed with the site's key
+    (accounts.invitations), so nothing secret is stored here.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(blank=True, help_text="Empty for a link anyone may use")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    # A mailed invitation's mail: claimed (set) before the SMTP conversation, cleared on failure.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation to {self.team} ({self.email or 'link'})"
+
+    @property
+    def is_link(self) -> bool:
+        return not self.email

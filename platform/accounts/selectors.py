@@ -1,6 +1,8 @@
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser, User
 
-from .models import Team
+from .models import Invitation, Team
 
 
 def team_list_for_user(*, user: User | AnonymousUser) -> list[Team]:
@@ -9,5 +11,40 @@ def team_list_for_user(*, user: User | AnonymousUser) -> list[Team]:
     return list(Team.objects.filter(memberships__user=user).order_by("name"))
 
 
+def team_role(*, team: Team, user: User | AnonymousUser) -> str | None:
+    """The person's role in the team ("owner", "member"), or None."""
+    if not user.is_authenticated:
+        return None
+    return team.memberships.filter(user=user).values_list("role", flat=True).first()
+
+
 def team_is_member(*, team: Team, user: User | AnonymousUser) -> bool:
     return user.is_authenticated and team.memberships.filter(user=user).exists()
+
+
+def invitation_refusal(*, invitation: Invitation, now: datetime) -> str | None:
+    """Why this invitation can no longer be used, or None."""
+    if invitation.revoked_at is not None:
+        return "this invitation was withdrawn"
+    if invitation.accepted_at is not None and not invitation.is_link:
+        return "this invitation was used already"
+    if invitation.declined_at is not None:
+        return "this invitation was declined"
+    if invitation.expires_at <= now:
+        return "this invitation has expired; ask the team's owner for a new one"
+    return None
+
+
+def invitation_list_open(*, team: Team, now: datetime) -> list[Invitation]:
+    """The team's invitations that can still be used (shown to its owners)."""
+    rows = Invitation.objects.filter(team=team, revoked_at__isnull=True, expires_at__gt=now)
+    return [i for i in rows if invitation_refusal(invitation=i, now=now) is None]
+
+
+def invitation_path(*, invitation: Invitation) -> str:
+    """The site path an invitation's link opens."""
+    from django.urls import reverse
+
+    from .invitations import invitation_token
+
+    return reverse("invitation-detail", args=[invitation_token(invitation_id=invitation.pk)])

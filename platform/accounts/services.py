@@ -1,8 +1,18 @@
+import logging
+from datetime import datetime, timedelta
+
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Membership, Team
+from .models import Invitation, Membership, Team
+from .selectors import invitation_refusal, team_role
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -39,3 +49,222 @@ def team_set_baseline(*, team: Team, is_baseline: bool) -> Team:
     ):
         track_results_changed(track=track)
     return team
+
+
+# Teams: invitations, leaving, removing a member, transferring ownership.
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class TeamActionRefused(ValueError):
+    """A team action that cannot be done; the message says why and is shown as is."""
+
+
+class TeamPermissionDenied(PermissionError):
+    """Only a team's owner may do this."""
+
+
+def _require_owner(*, team: Team, user: User) -> None:
+    if team_role(team=team, user=user) != Membership.Role.OWNER:
+        raise TeamPermissionDenied(f"only an owner of {team} can do this")
+
+
+def _notify(*, users: list[User], subject: str, body: str, link: str) -> None:
+    from notifications.events import notify_team_change  # the layer above
+
+    notify_team_change(users=users, subject=subject, body=body, link=link)
+
+
+def team_membership_check(*, team: Team, user: User) -> None:
+    """One person, one team per benchmark phase: refuse `user` joining `team` while another
+    of their teams takes part in a phase that `team` takes part in too.
+
+    A team takes part in a phase when it submitted to one of the benchmark's tracks between
+    the phase's start and end (a benchmark without phases counts as one endless phase).
+    Baseline teams are the platform's own and take part in nothing."""
+    from benchmarks.models import Phase
+    from submissions.models import Submission
+
+    others = list(
+        Team.objects.filter(memberships__user=user, is_baseline=False).exclude(pk=team.pk)
+    )
+    if not others or team.is_baseline:
+        return
+    mine = Submission.objects.filter(team=team)
+    for benchmark_id in set(mine.values_list("track__benchmark_id", flat=True)):
+        phases = list(Phase.objects.filter(benchmark_id=benchmark_id))
+        windows: list[tuple[str, datetime | None, datetime | None]] = [
+            (p.name, p.starts_at, p.ends_at) for p in phases
+        ] or [("", None, None)]
+        for name, starts, ends in windows:
+            in_window = Submission.objects.filter(track__benchmark_id=benchmark_id)
+            if starts is not None:
+                in_window = in_window.filter(created_at__gte=starts)
+            if ends is not None:
+                in_window = in_window.filter(created_at__lt=ends)
+            if not in_window.filter(team=team).exists():
+                continue
+            clash = in_window.filter(team__in=others).select_related("team", "track__benchmark")
+            first = clash.first()
+            if first is not None:
+                where = (
+                    f"phase '{name}' of {first.track.benchmark}"
+                    if name
+                    else str(first.track.benchmark)
+                )
+                raise TeamActionRefused(
+                    f"one person, one team per benchmark phase: you take part in {where} "
+                    f"with {first.team}, and {team} takes part in it too"
+                )
+
+
+@transaction.atomic
+def invitation_create(*, team: Team, user: User, email: str = "") -> Invitation:
+    """An owner invites by a link to share (no address) or by mail to one address."""
+    _require_owner(team=team, user=user)
+    address = email.strip()
+    if address:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise TeamActionRefused(f"{address!r} is not an e-mail address") from None
+        if Membership.objects.filter(team=team, user__email__iexact=address).exists():
+            raise TeamActionRefused(f"{address} already belongs to a member of {team}")
+    invitation = Invitation.objects.create(
+        team=team,
+        created_by=user,
+        email=address,
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    if address:
+        from notifications.services import invitation_enqueue_mail  # the layer above
+
+        invitation_enqueue_mail(invitation_id=invitation.pk)
+        invited = list(User.objects.filter(email__iexact=address, is_active=True))
+        if invited:
+            _notify(
+                users=invited,
+                subject=f"{user.get_username()} invites you to join {team}",
+                body=f"{user.get_username()} invites you to join the team {team}. The "
+                "invitation was mailed to you; open its link to accept or decline.",
+                link=f"/teams/{team.slug}/",
+            )
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Join the team: once for a mailed invitation, by anyone for a link until it expires."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("team").get(pk=invitation.pk)
+        )
+        refusal = invitation_refusal(invitation=invitation, now=timezone.now())
+        if refusal:
+            raise TeamActionRefused(refusal)
+        team = invitation.team
+        if Membership.objects.filter(team=team, user=user).exists():
+            raise TeamActionRefused(f"you are a member of {team} already")
+        team_membership_check(team=team, user=user)
+        membership = Membership.objects.create(team=team, user=user, role=Membership.Role.MEMBER)
+        Invitation.objects.filter(pk=invitation.pk).update(
+            uses=F("uses") + 1,
+            accepted_at=timezone.now(),
+            accepted_by=user if not invitation.is_link else None,
+        )
+        owners = list(User.objects.filter(memberships__team=team, memberships__role="owner"))
+        _notify(
+            users=owners,
+            subject=f"{user.get_username()} joined {team}",
+            body=f"{user.get_username()} accepted an invitation and joined {team}.",
+            link=f"/teams/{team.slug}/",
+        )
+    logger.info("%s joined %s by invitation %s", user, team, invitation.pk)
+    return membership
+
+
+def invitation_decline(*, invitation: Invitation, user: User | None) -> None:
+    """Say no: a mailed invitation is closed; a shared link stays open for others."""
+    if invitation.is_link:
+        return
+    with transaction.atomic():
+        moved = Invitation.objects.filter(
+            pk=invitation.pk,
+            accepted_at__isnull=True,
+            declined_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(declined_at=timezone.now())
+        if moved:
+            owners = list(
+                User.objects.filter(memberships__team=invitation.team_id, memberships__role="owner")
+            )
+            _notify(
+                users=owners,
+                subject=f"Invitation to {invitation.team} declined",
+                body=f"The invitation mailed to {invitation.email} was declined.",
+                link=f"/teams/{invitation.team.slug}/",
+            )
+
+
+def invitation_revoke(*, invitation: Invitation, user: User) -> None:
+    _require_owner(team=invitation.team, user=user)
+    Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def team_leave(*, team: Team, user: User) -> None:
+    """A member leaves; an owner hands the team over first (a team always keeps an owner)."""
+    with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        role = team_role(team=team, user=user)
+        if role is None:
+            raise TeamActionRefused(f"you are not a member of {team}")
+        if role == Membership.Role.OWNER:
+            raise TeamActionRefused(
+                f"you own {team}: transfer the ownership to another member before leaving"
+            )
+        Membership.objects.filter(team=team, user=user).delete()
+        owners = list(User.objects.filter(memberships__team=team, memberships__role="owner"))
+        _notify(
+            users=owners,
+            subject=f"{user.get_username()} left {team}",
+            body=f"{user.get_username()} left the team {team}.",
+            link=f"/teams/{team.slug}/",
+        )
+
+
+def team_remove_member(*, team: Team, user: User, member: User) -> None:
+    """An owner removes another member."""
+    with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        _require_owner(team=team, user=user)
+        if member.pk == user.pk:
+            raise TeamActionRefused("you cannot remove yourself; transfer the ownership first")
+        if not Membership.objects.filter(team=team, user=member).delete()[0]:
+            raise TeamActionRefused(f"{member.get_username()} is not a member of {team}")
+        _notify(
+            users=[member],
+            subject=f"You were removed from {team}",
+            body=f"{user.get_username()}, an owner of {team}, removed you from the team.",
+            link=f"/teams/{team.slug}/",
+        )
+
+
+def team_transfer_ownership(*, team: Team, user: User, new_owner: User) -> None:
+    """The owner makes another member the owner and becomes a member."""
+    with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        _require_owner(team=team, user=user)
+        if new_owner.pk == user.pk:
+            raise TeamActionRefused("you own the team already")
+        if not Membership.objects.filter(team=team, user=new_owner).update(
+            role=Membership.Role.OWNER
+        ):
+            raise TeamActionRefused(f"{new_owner.get_username()} is not a member of {team}")
+        Membership.objects.filter(team=team, user=user).update(role=Membership.Role.MEMBER)
+        _notify(
+            users=[new_owner],
+            subject=f"You now own {team}",
+            body=f"{user.get_username()} made you the owner of {team}.",
+            link=f"/teams/{team.slug}/",
+        )

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from submissions.selectors import submission_list_for_team, team_quota_lines
 
-from .forms import SignupForm, TeamCreateForm
-from .models import Team
-from .selectors import team_is_member
+from .forms import InvitationForm, SignupForm, TeamCreateForm
+from .models import Membership, Team
+from .selectors import invitation_list_open, invitation_path, team_is_member, team_role
 from .services import team_create
 from .throttles import SignupThrottle, retry_after
 
@@ -31,7 +31,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Create a team or ask a team owner to add you.")
+        messages.success(
+            request,
+            "Welcome! Create a team, or open the invitation link a team's owner sent you.",
+        )
         return redirect("team-new")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -51,12 +54,21 @@ def team_new(request: HttpRequest) -> HttpResponse:
 def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
     is_member = team_is_member(team=team, user=request.user)
+    role = team_role(team=team, user=request.user) if is_member else None
+    is_owner = role == Membership.Role.OWNER
+    invitations = invitation_list_open(team=team, now=timezone.now()) if is_owner else []
     return render(
         request,
         "accounts/team_detail.html",
         {
             "team": team,
             "is_member": is_member,
+            "role": role,
+            "is_owner": is_owner,
+            "invitations": [
+                (i, request.build_absolute_uri(invitation_path(invitation=i))) for i in invitations
+            ],
+            "invitation_form": InvitationForm() if is_owner else None,
             "members": team.memberships.select_related("user").order_by("user__username"),
             "submissions": submission_list_for_team(
                 team=team, include_unfinished=is_member or request.user.is_staff

@@ -153,3 +153,9 @@ def notify_objection_raised(*, objection_id: int) -> None:
         ),
         link=f"/audit/results/{result.pk}/",
     )
+
+
+@_never_raises
+def notify_team_change(*, users: list[User], subject: str, body: str, link: str) -> None:
+    """Invitations, joins, departures, removals and ownership changes of a team."""
+    notification_create_many(users=users, kind=Kind.TEAM, subject=subject, body=body, link=link)

@@ -8,7 +8,9 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import Notification
+from accounts.models import Invitation
+
+from .models import Kind, Notification
 from .tokens import ALL_KINDS, unsubscribe_token
 
 SUBJECT_PREFIX = "[ForgeryBench] "
@@ -74,3 +76,33 @@ def digest_message(*, user: User, notifications: Sequence[Notification]) -> Emai
     count = len(notifications)
     subject = f"Your daily digest: {count} notification{'s' if count != 1 else ''}"
     return _message(user=user, subject=subject, body=body, unsubscribe=unsubscribe)
+
+
+def invitation_message(*, invitation: Invitation) -> EmailMessage:
+    """The mail of a team invitation. The address may have no account, so the way out is the
+    invitation's own decline link; an address with an account also gets its unsubscribe."""
+    from accounts.invitations import invitation_token
+
+    token = invitation_token(invitation_id=invitation.pk)
+    page = absolute_url(reverse("invitation-detail", args=[token]))
+    account = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    unsubscribe = unsubscribe_url(user=account, kind=Kind.TEAM) if account else page
+    body = render_to_string(
+        "notifications/email/invitation.txt",
+        {
+            "invitation": invitation,
+            "inviter": invitation.created_by.get_username(),
+            "page": page,
+            "unsubscribe": unsubscribe if account else "",
+            "expires": invitation.expires_at,
+        },
+    )
+    subject = f"{invitation.created_by.get_username()} invites you to join {invitation.team}"
+    message = EmailMessage(
+        subject=SUBJECT_PREFIX + subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.email],
+        headers={"Auto-Submitted": "auto-generated", "List-Unsubscribe": f"<{unsubscribe}>"},
+    )
+    return message

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from benchmarks.models import Benchmark
 
-from .mail import digest_message, notification_message
+from .mail import digest_message, invitation_message, notification_message
 from .models import Broadcast, EmailState, Frequency, Kind, Notification, Preference
 from .selectors import benchmark_participants, preference_for_user
 from .tokens import ALL_KINDS
@@ -250,3 +250,33 @@ def broadcast_send(*, benchmark: Benchmark, user: User, subject: str, body: str)
         )
     logger.info("broadcast %s to %d participants of %s", broadcast.pk, len(recipients), benchmark)
     return broadcast
+
+
+def invitation_enqueue_mail(*, invitation_id: int) -> None:
+    """Mail a team invitation once its row is committed (the address may have no account)."""
+    from .tasks import send_invitation
+
+    def send() -> None:
+        try:
+            send_invitation.delay(invitation_id)
+        except Exception:
+            logger.exception("could not queue the mail of invitation %s", invitation_id)
+
+    transaction.on_commit(send)
+
+
+def invitation_mail_send(*, invitation_id: int) -> bool:
+    """Mail an invitation (Celery task only); claimed first, so it goes out at most once."""
+    from accounts.models import Invitation
+
+    if not Invitation.objects.filter(
+        pk=invitation_id, emailed_at__isnull=True, revoked_at__isnull=True
+    ).update(emailed_at=timezone.now()):
+        return False
+    invitation = Invitation.objects.select_related("team", "created_by").get(pk=invitation_id)
+    try:
+        invitation_message(invitation=invitation).send()
+    except Exception:
+        Invitation.objects.filter(pk=invitation_id).update(emailed_at=None)
+        raise
+    return True

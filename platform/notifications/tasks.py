@@ -7,7 +7,12 @@ from datetime import timedelta
 from celery import Task, shared_task
 from django.utils import timezone
 
-from .services import digest_send_all, notification_flush_pending, notification_send
+from .services import (
+    digest_send_all,
+    invitation_mail_send,
+    notification_flush_pending,
+    notification_send,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +46,15 @@ def flush_notifications() -> None:
 def send_digests() -> None:
     """Daily: one digest mail per person who chose the digest and has something waiting."""
     logger.info("sent %d digest(s)", digest_send_all())
+
+
+@shared_task(bind=True, name="notifications.invitation", acks_late=True)
+def send_invitation(self: Task, invitation_id: int) -> None:
+    try:
+        invitation_mail_send(invitation_id=invitation_id)
+    except Exception as exc:
+        retries = self.request.retries
+        if retries >= SEND_RETRIES:
+            logger.error("giving up on the mail of invitation %s", invitation_id)
+            return
+        raise self.retry(exc=exc, countdown=30 * 2**retries, max_retries=SEND_RETRIES) from exc

@@ -1,9 +1,10 @@
 """The whole journey in a real Chromium against a live server and a real worker.
 
-A user signs up, creates a team, uploads a baseline image, watches the status change and sees
-the row appear; an organizer publishes the hidden split; the team picks its submission as final
-and the organizer reveals the out-of-distribution tier; an outsider is refused the logs and the
-console. Screenshots are kept under the test data folder as artifacts.
+A user signs up, creates a team, invites a teammate by link (who accepts), uploads a baseline
+image, watches the status change, receives the mail and sees the row appear; an organizer
+publishes the hidden split; the team picks its submission as final and the organizer reveals
+the out-of-distribution tier; an outsider is refused the logs and the console. Screenshots are
+kept under the test data folder as artifacts.
 """
 
 import re
@@ -48,7 +49,14 @@ def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
-    browser, live_server, celery_worker, smoke_track, people, docker_client, tmp_path: Path
+    browser,
+    live_server,
+    celery_worker,
+    smtp_server,
+    smoke_track,
+    people,
+    docker_client,
+    tmp_path: Path,
 ) -> None:
     tarball = tmp_path / "sanity.tar"
     with tarball.open("wb") as handle:
@@ -60,12 +68,30 @@ def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
 
     page.goto(f"{url}/signup/")
     page.fill("input[name=username]", "ada")
+    page.fill("input[name=email]", "ada@example.org")
     page.fill("input[name=password1]", "a-long-pass-123")
     page.fill("input[name=password2]", "a-long-pass-123")
     page.click("main button[type=submit]")
     page.fill("input[name=name]", "Lovelace Lab")
     page.click("main button[type=submit]")
     assert "Lovelace Lab" in page.inner_text("h1")
+
+    # Invite a teammate by a link to share; they open it, log in and accept.
+    page.click("#invite-form button[type=submit]")
+    link = page.locator(".invitation-link").first.input_value()
+    _shot(page, "01a-team-invitation-link")
+    teammate = browser.new_page()
+    teammate.goto(f"{url}/login/?next={link.removeprefix(url)}")
+    teammate.fill("input[name=username]", "teammate")
+    teammate.fill("input[name=password]", "pw-teammate-123")
+    teammate.click("main button[type=submit]")
+    assert "invites you to join the team" in teammate.inner_text("main")
+    _shot(teammate, "01b-invitation")
+    teammate.click("#invitation-accept")
+    assert "Welcome to Lovelace Lab" in teammate.inner_text(".messages")
+    members = teammate.inner_text("#members")
+    assert "ada" in members and "Owner" in members and "teammate" in members
+    _shot(teammate, "01c-team-members")
 
     page.goto(f"{url}/submissions/new/")
     page.select_option("select[name=team]", label="Lovelace Lab")
@@ -83,6 +109,15 @@ def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
     page.wait_for_selector(".status-finished", timeout=240_000)
     _shot(page, "03-submission-finished")
     assert "ROC curve" in page.content()
+
+    # The worker mails the team: ada has an address; the site lists it for both members.
+    finished = f"Submission #{submission.pk} finished"
+    (mail,) = smtp_server.wait_for("ada@example.org", subject=finished, timeout=60)
+    assert "val (public):" in mail.get_content()
+    assert smtp_server.wait_for("ada@example.org", subject="teammate joined Lovelace Lab")
+    page.goto(f"{url}/notifications/")
+    assert finished in page.inner_text("#notification-list")
+    _shot(page, "03a-notifications")
 
     page.goto(f"{url}/b/smoke-detect/{smoke_track.slug}/")
     assert "hash chance" in page.inner_text("#split-val")
