@@ -27,7 +27,8 @@ from sklearn import metrics as sk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evaluator.metrics import binary, histogram
+from evaluator.bootstrap import bootstrap_intervals
+from evaluator.metrics import DetectionTable, binary, histogram
 from evaluator.scoring import mask_histograms, ordered_map
 from evaluator.truth import load_truth
 from evaluator.validation import masks as mask_io
@@ -109,6 +110,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller data, for a smoke check")
     args = parser.parse_args()
     count, size, n_scores = (20, 256, 1_000_000) if args.quick else (200, 512, 10_000_000)
+    n_intervals = 10_000 if args.quick else 100_000  # scores behind the 1,000-resample intervals
     cores = os.cpu_count() or 1
     print(
         f"numpy {np.__version__}, {cores} cores; {count} masks of {size}x{size} "
@@ -176,6 +178,44 @@ def main() -> None:
             ours_auc,
             sk_auc,
             "sklearn roc_auc_score",
+        )
+    )
+
+    # The deployment metrics (TPR at FPR 1% and 0.1%, balanced accuracy, ECE, Brier) on the
+    # same scores, against scikit-learn's roc_curve (+ the same interpolation),
+    # balanced_accuracy_score, calibration_curve (+ bin counts) and brier_score_loss.
+    def ours_deployment() -> None:
+        binary.tpr_at_fpr(labels, scores, max_fpr=0.01)
+        binary.tpr_at_fpr(labels, scores, max_fpr=0.001)
+        binary.balanced_accuracy_score(labels, scores)
+        binary.expected_calibration_error(labels, scores)
+        binary.brier_score(labels, scores)
+
+    def sk_deployment() -> None:
+        from sklearn.calibration import calibration_curve
+
+        fpr, tpr, _ = sk.roc_curve(labels, scores)
+        np.interp([0.01, 0.001], fpr, tpr)
+        sk.balanced_accuracy_score(labels, scores > 0.5)
+        calibration_curve(labels, scores, n_bins=15)
+        np.bincount(np.searchsorted(np.linspace(0, 1, 16)[1:-1], scores), minlength=15)
+        sk.brier_score_loss(labels, scores)
+
+    ours_dep = best(ours_deployment, 3)
+    sk_dep = best(sk_deployment, 1)
+    print(row("detection deployment metrics (5)", ours_dep, sk_dep, "sklearn equivalents"))
+    table = DetectionTable(
+        [str(i) for i in range(n_intervals)], labels[:n_intervals], scores[:n_intervals]
+    )
+    names = ["auc", "tpr@fpr0.01", "tpr@fpr0.001", "bacc", "ece", "brier"]
+    auc_only = best(lambda: bootstrap_intervals(table, ["auc"]), 1)
+    with_all = best(lambda: bootstrap_intervals(table, names), 1)
+    print(
+        row(
+            f"intervals: AUC + the 5, {n_intervals // 1000}k scores",
+            with_all,
+            auc_only,
+            "AUC interval alone",
         )
     )
 
