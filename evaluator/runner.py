@@ -129,6 +129,9 @@ def build_run_kwargs(
         # The engine's own log file is bounded too, whatever the container prints.
         "log_config": {"type": "json-file", "config": {"max-size": "4m", "max-file": "1"}},
         "ipc_mode": "private",
+        # An image's HEALTHCHECK would have the engine exec commands in the container on its
+        # own schedule: off.
+        "healthcheck": {"test": ["NONE"]},
     }
     if limits.gpu:
         kwargs["device_requests"] = [gpu_device_request(limits.gpu_device_ids)]
@@ -212,7 +215,7 @@ class _PidsWatch:
 def _remove_stale(client: docker.DockerClient, name: str) -> None:
     """A redelivered task finds the container of the run that died: remove it first."""
     with contextlib.suppress(docker.errors.NotFound):
-        client.containers.get(name).remove(force=True)
+        client.containers.get(name).remove(force=True, v=True)
 
 
 @contextlib.contextmanager
@@ -320,7 +323,7 @@ def _judge_output(outcome: RunOutcome, report: PackReport) -> None:
 
 def _remove(container: Container) -> None:
     with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-        container.remove(force=True)
+        container.remove(force=True, v=True)  # with any volume it made
 
 
 def _remove_in_background(container: Container) -> threading.Thread:

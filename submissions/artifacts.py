@@ -1,6 +1,25 @@
-"""Names of the files a scored run leaves in its artifacts folder (trusted storage)."""
+"""Where a run's files live: what the container wrote, and what the platform writes itself.
 
-# What the container wrote, copied out of /output.
+`artifacts/<submission>/<split>/` holds what a container wrote (unpacked from its output
+bundle, regular files only): data the platform reads only through the validator and never
+writes into. The platform's own files of a run (the unit table) live in a separate tree,
+`scores/<submission>/<split>/`, that no container output ever touched.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+
+# What the container wrote, carried out of /output.
 PREDICTIONS_FILE = "predictions.jsonl"
 # Per-unit statistics of a scored split: what paired comparisons between entries resample.
 UNIT_TABLE_FILE = "units.npz"
+
+
+def scores_dir_for(*, submission_id: int, split_name: str) -> Path:
+    """The platform's own folder for one run (never a container's output folder)."""
+    return Path(settings.FORGERYBENCH_SCORES_DIR) / str(submission_id) / split_name
+
+
+def unit_table_path(*, submission_id: int, split_name: str) -> Path:
+    return scores_dir_for(submission_id=submission_id, split_name=split_name) / UNIT_TABLE_FILE

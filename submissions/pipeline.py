@@ -23,7 +23,7 @@ from evaluator.runner import RunLimits, RunOutcome, run_submission_container
 from evaluator.scoring import evaluate
 from evaluator.validation import PredictionError, TruthError
 
-from .artifacts import PREDICTIONS_FILE, UNIT_TABLE_FILE
+from .artifacts import PREDICTIONS_FILE, unit_table_path
 from .images import docker_client
 from .models import Result, SplitRun, Status, Submission
 from .queues import SCORE_QUEUE
@@ -197,7 +197,11 @@ def split_score_run(*, submission: Submission, run: SplitRun) -> Result:
         primary=track.primary_metric,
     )
     report = evaluation.result
-    evaluation.table.save(Path(run.artifacts_dir) / UNIT_TABLE_FILE)
+    # The unit table holds labels: it goes to the platform's own tree, never next to (or
+    # through) anything the container wrote.
+    units = unit_table_path(submission_id=submission.pk, split_name=split.name)
+    units.parent.mkdir(parents=True, exist_ok=True)
+    evaluation.table.save(units)
     # The Result, its provenance, stored predictions and audit entry commit together.
     with transaction.atomic():
         result, created = Result.objects.get_or_create(

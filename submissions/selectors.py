@@ -1,6 +1,5 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
@@ -10,7 +9,7 @@ from benchmarks.models import Phase, Split, Track
 from evaluator.metrics import DetectionTable, load_table
 from evaluator.metrics.curves import pr_points, roc_points
 
-from .artifacts import UNIT_TABLE_FILE
+from .artifacts import unit_table_path
 from .models import PLATFORM_FAILURE_CODES, FinalPick, Result, Status, Submission
 
 
@@ -43,8 +42,8 @@ def submission_detection_curves(*, submission: Submission, split_ids: list[int])
     if submission.track.task != "detection":
         return {}
     curves: dict[int, dict] = {}
-    for run in submission.runs.filter(split_id__in=split_ids):
-        path = Path(run.artifacts_dir) / UNIT_TABLE_FILE
+    for run in submission.runs.filter(split_id__in=split_ids).select_related("split"):
+        path = unit_table_path(submission_id=submission.pk, split_name=run.split.name)
         if not path.is_file():
             continue
         table = load_table(path)

@@ -33,7 +33,12 @@ ACTIVE = (Status.QUEUED, Status.RUNNING, Status.SCORING)
 
 
 class SubmissionRejected(ValueError):
-    """The submission cannot be accepted; the message is shown to the team."""
+    """The submission cannot be accepted; the message is shown to the team, `code` names why
+    (an image intake code such as `declared_volume`, or `rejected`)."""
+
+    def __init__(self, message: str, code: str = "rejected"):
+        super().__init__(message)
+        self.code = code
 
 
 # The declared identity: a model card (markdown or plain text, shown escaped) and a license
@@ -187,7 +192,7 @@ def submission_create_from_tarball(
     try:
         image = image_load_tarball(path=tarball_path)
     except ImageIntakeError as exc:
-        raise SubmissionRejected(str(exc)) from None
+        raise SubmissionRejected(f"{exc} ({exc.code})", code=exc.code) from None
     finally:
         tarball_path.unlink(missing_ok=True)
     return _create(
@@ -222,7 +227,7 @@ def submission_create_from_image(
     try:
         image = image_resolve(reference=image_reference)
     except ImageIntakeError as exc:
-        raise SubmissionRejected(str(exc)) from None
+        raise SubmissionRejected(f"{exc} ({exc.code})", code=exc.code) from None
     return _create(
         team=team,
         track=track,
@@ -245,16 +250,23 @@ def submission_claim(*, submission_id: int, from_status: str, to_status: str) ->
     return moved == 1
 
 
+def storable_text(text: str) -> str:
+    """Text a container had a hand in, as a database text column stores it: NUL and lone
+    surrogates (from invalid UTF-8) escaped, so a team's bad bytes stay the team's failure
+    and never turn into a platform error."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def submission_fail(*, submission_id: int, code: str, reason: str, log_tail: str = "") -> bool:
     """End an active submission as failed with a named reason shown to its team."""
     fields: dict[str, object] = {
         "status": Status.FAILED,
         "failed_at": timezone.now(),
         "failure_code": code,
-        "failure_reason": reason,
+        "failure_reason": storable_text(reason),
     }
     if log_tail:
-        fields["log_tail"] = log_tail
+        fields["log_tail"] = storable_text(log_tail)
     with transaction.atomic():
         moved = Submission.objects.filter(pk=submission_id, status__in=ACTIVE).update(**fields)
         if moved:

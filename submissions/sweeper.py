@@ -177,7 +177,7 @@ def submission_remove_orphans(*, client: docker.DockerClient, now: datetime) -> 
     for pk, found in orphans:
         for container in found:
             with contextlib.suppress(docker.errors.NotFound):
-                container.remove(force=True)
+                container.remove(force=True, v=True)
                 removed.append(container.name or container.id or "")
                 logger.warning("removed orphaned container %s of submission %s", container.name, pk)
     return removed

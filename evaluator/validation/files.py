@@ -12,7 +12,7 @@ import json
 import os
 import stat
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from evaluator.validation.errors import Offender, PredictionError, TruthError
 
@@ -78,6 +78,26 @@ def read_bytes(
         return data
     finally:
         os.close(fd)
+
+
+def open_regular(path: Path, *, error: ErrorType) -> BinaryIO:
+    """Open a file from an untrusted folder for streaming: never through a link (the file or a
+    folder on the way, relative to its parent) and only a regular file (a FIFO is never
+    waited on)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise error("missing_file", [(None, f"{path.name}: no such file")]) from None
+    except OSError as exc:
+        if os.path.islink(path):
+            raise error("symlink", [(None, f"{path.name} is a symbolic link")]) from None
+        raise error("missing_file", [(None, f"{path.name}: {exc.strerror}")]) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise error("missing_file", [(None, f"{path.name} is not a regular file")])
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
 
 
 def read_jsonl(

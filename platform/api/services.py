@@ -96,7 +96,7 @@ def submission_create_from_upload(
                     failure_code="image_rejected",
                     failure_message=str(exc),
                 )
-                rejected = ApiError("image_rejected", str(exc), status_code=422)
+                rejected = ApiError("image_rejected", str(exc), status_code=422, reason=exc.code)
             else:
                 UploadSession.objects.filter(pk=session.pk).update(
                     state=UploadSession.State.SUBMITTED, submission=submission

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from benchmarks.models import Track
-from submissions.artifacts import PREDICTIONS_FILE, UNIT_TABLE_FILE
+from submissions.artifacts import PREDICTIONS_FILE, unit_table_path
 from submissions.models import Result, SplitRun
 
 from .chain import sha256_json
@@ -58,7 +58,11 @@ def result_backfill_provenance(*, result: Result, actor: str = "system") -> Prov
         archive = predictions_archive_write(
             predictions=artifacts / PREDICTIONS_FILE, destination=store / PREDICTIONS_ARCHIVE
         )
-        units = units_copy(units=artifacts / UNIT_TABLE_FILE, destination=store / UNITS_FILE)
+        # Only the platform's own table: a units.npz among the artifacts is container data.
+        units = units_copy(
+            units=unit_table_path(submission_id=submission.pk, split_name=split.name),
+            destination=store / UNITS_FILE,
+        )
     else:
         gaps.append("stored predictions (the run's artifacts are gone)")
     if run is None:

@@ -15,6 +15,7 @@ folder with the usual task.json and manifest.jsonl, never labels.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -33,6 +34,8 @@ from django.utils import timezone
 
 from benchmarks.models import Task
 from evaluator.runner import run_submission_container
+from evaluator.validation.errors import PredictionError
+from evaluator.validation.files import open_regular
 from submissions.models import Result
 
 from .masks import compare_localization, read_localization_outputs
@@ -138,10 +141,13 @@ def _materialize(plan: RerunPlan, split_inputs: Path, folder: Path) -> None:
 
 
 def _read_scores(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    """id -> score of a rerun's predictions, read through the validator (no link followed)."""
+    try:
+        raw = open_regular(path, error=PredictionError)
+    except PredictionError:
         return {}
     scores: dict[str, Any] = {}
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    with raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             try:
                 record = json.loads(line)

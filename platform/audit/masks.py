@@ -9,6 +9,7 @@ symbolic links, size-capped), so a rerun cannot make the platform read outside i
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evaluator.validation import DEFAULT_MAX_FILE_BYTES, PredictionError
+from evaluator.validation.files import open_regular
 from evaluator.validation.masks import decode_prediction
 
 THRESHOLD = 128
@@ -49,10 +51,12 @@ def _mask(base: Path, relative: str, line: int) -> tuple[NDArray[np.uint8] | Non
 
 def read_localization_outputs(predictions: Path) -> dict[str, LocalizationOutput]:
     """id -> output for every readable line of a predictions.jsonl (masks beside it)."""
-    if not predictions.is_file() or predictions.is_symlink():
+    try:
+        stream = open_regular(predictions, error=PredictionError)
+    except PredictionError:
         return {}
     outputs: dict[str, LocalizationOutput] = {}
-    with predictions.open(encoding="utf-8", errors="replace") as handle:
+    with stream, io.TextIOWrapper(stream, encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             try:
                 record = json.loads(line)

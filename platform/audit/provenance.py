@@ -191,12 +191,15 @@ def result_record_provenance(
     track = submission.track
     store = audit_dir_for(submission_id=submission.pk, split_name=split.name)
     artifacts = Path(run.artifacts_dir)
-    from submissions.pipeline import PREDICTIONS_FILE, UNIT_TABLE_FILE
+    from submissions.artifacts import PREDICTIONS_FILE, unit_table_path
 
     archive = predictions_archive_write(
         predictions=artifacts / PREDICTIONS_FILE, destination=store / PREDICTIONS_ARCHIVE
     )
-    units = units_copy(units=artifacts / UNIT_TABLE_FILE, destination=store / UNITS_FILE)
+    units = units_copy(
+        units=unit_table_path(submission_id=submission.pk, split_name=split.name),
+        destination=store / UNITS_FILE,
+    )
     image_digest, engine_host = _engine_facts(submission.image_id)
     gpu = track.resource_class == Track.ResourceClass.GPU
     gpu_model, gpu_driver = gpu_info() if gpu else ("", "")

@@ -19,15 +19,20 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+
+from evaluator.validation.errors import PredictionError
+from evaluator.validation.files import check_no_symlink, open_regular, safe_relative
 
 PREDICTIONS_ARCHIVE = "predictions.tar.gz"
 UNITS_FILE = "units.npz"
@@ -112,10 +117,18 @@ def audit_dir_for(*, submission_id: int, split_name: str) -> Path:
     return Path(settings.FORGERYBENCH_AUDIT_DIR) / "predictions" / str(submission_id) / split_name
 
 
+def _open_output(path: Path) -> BinaryIO:
+    """A container-written file, opened only through the validator (no link, regular only)."""
+    try:
+        return open_regular(path, error=PredictionError)
+    except PredictionError as exc:
+        raise StoredPredictionsError(f"{path.name} cannot be stored: {exc}") from None
+
+
 def _referenced_files(predictions: Path) -> list[str]:
     """Relative mask paths named by the predictions (already validated by the scorer)."""
     names: set[str] = set()
-    with predictions.open(encoding="utf-8") as handle:
+    with _open_output(predictions) as raw, io.TextIOWrapper(raw, encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
                 mask = json.loads(line).get("mask")
@@ -126,18 +139,18 @@ def _referenced_files(predictions: Path) -> list[str]:
 
 def _add(tar: tarfile.TarFile, source: Path, name: str) -> None:
     info = tarfile.TarInfo(name)
-    info.size = source.stat().st_size
     info.mtime = 0
     info.mode = 0o644
     info.uid = info.gid = 0
     info.uname = info.gname = ""
-    with source.open("rb") as handle:
+    with _open_output(source) as handle:
+        info.size = os.fstat(handle.fileno()).st_size
         tar.addfile(info, handle)
 
 
 def predictions_archive_write(*, predictions: Path, destination: Path) -> StoredFile:
     """Pack ``predictions`` and the masks it names into a reproducible tar.gz."""
-    root = predictions.parent.resolve()
+    root = predictions.parent
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_suffix(".partial")
     with (
@@ -149,10 +162,10 @@ def predictions_archive_write(*, predictions: Path, destination: Path) -> Stored
     ):
         _add(tar, predictions, predictions.name)
         for name in _referenced_files(predictions):
-            source = (root / name).resolve()
-            if not source.is_relative_to(root) or not source.is_file():
+            relative = safe_relative(name)
+            if relative is None or check_no_symlink(root, relative) is not None:
                 raise StoredPredictionsError(f"mask {name} is not a file under the predictions")
-            _add(tar, source, name)
+            _add(tar, root / relative, relative.as_posix())
     partial.replace(destination)
     return _publish(StoredFile(destination, file_sha256(destination), destination.stat().st_size))
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: an upload its request did not consume is deleted when the request ends.
+    "submissions.uploads.UploadCleanupMiddleware",
     # Probes and /metrics answer before host checks: kubelets and Prometheus use pod IPs.
     "ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -196,7 +198,11 @@ FORGERYBENCH_MAX_UPLOAD_BYTES = env_int("FORGERYBENCH_MAX_UPLOAD_BYTES", 8 * 102
 # into a container.
 FORGERYBENCH_SPLITS_DIR = DATA_DIR / "splits"
 FORGERYBENCH_LABELS_DIR = DATA_DIR / "labels"
+# What containers wrote (unpacked from their output bundles): data, never a place the
+# platform writes its own files into.
 FORGERYBENCH_ARTIFACTS_DIR = DATA_DIR / "artifacts"
+# The platform's own per-run files (unit tables): a tree no container output ever touches.
+FORGERYBENCH_SCORES_DIR = DATA_DIR / "scores"
 FORGERYBENCH_RUNS_DIR = DATA_DIR / "runs"
 # Trusted audit store: compressed per-sample predictions and unit tables of every scored split.
 FORGERYBENCH_AUDIT_DIR = DATA_DIR / "audit"

@@ -13,7 +13,6 @@ from django.conf import settings
 
 from evaluator.metrics import load_table
 from evaluator.ranking import shared_ranks
-from submissions.artifacts import UNIT_TABLE_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -25,16 +24,15 @@ class SharedRank:
 
 
 def shared_ranks_for_entries(
-    *, entries: list[tuple[int, str]], metric: str
+    *, entries: list[tuple[int, Path]], metric: str
 ) -> dict[int, SharedRank] | None:
-    """Ranks keyed by submission id, from `(submission_id, artifacts_dir)` in board order.
+    """Ranks keyed by submission id, from `(submission_id, unit table path)` in board order.
 
     Returns None when a table is missing or the tables do not pair (then callers fall back to
     ranks by value alone); the reason is logged.
     """
     tables = []
-    for submission_id, artifacts_dir in entries:
-        path = Path(artifacts_dir) / UNIT_TABLE_FILE
+    for submission_id, path in entries:
         if not path.is_file():
             logger.warning("no unit table for submission %s at %s", submission_id, path)
             return None

@@ -21,7 +21,8 @@ from audit.selectors import result_filter_shown
 from benchmarks.models import Split, Track
 from benchmarks.selectors import track_results_generation
 from evaluator.metrics.registry import task_spec
-from submissions.models import Result, SplitRun, Status
+from submissions.artifacts import unit_table_path
+from submissions.models import Result, Status
 
 from .ranking import shared_ranks_for_entries
 
@@ -199,14 +200,19 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
         run.submission_id: run
         for run in SplitRun.objects.filter(
             split=split, submission_id__in=[r.submission_id for r in best]
-        ).only("submission_id", "artifacts_dir", "started_at", "ended_at", "runtime_flags")
+        ).only("submission_id", "started_at", "ended_at", "runtime_flags")
     }
-    artifacts = {pk: run.artifacts_dir for pk, run in runs.items()}
     defined = [r for r in best if r.primary_value is not None]
     shared = None
     if len(defined) > 1:
         shared = shared_ranks_for_entries(
-            entries=[(r.submission_id, artifacts.get(r.submission_id, "")) for r in defined],
+            entries=[
+                (
+                    r.submission_id,
+                    unit_table_path(submission_id=r.submission_id, split_name=split.name),
+                )
+                for r in defined
+            ],
             metric=track.primary_metric,
         )
     fallback = _value_ranks(best)

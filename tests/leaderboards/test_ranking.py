@@ -15,20 +15,20 @@ from accounts.services import team_create
 from benchmarks.services import track_results_changed
 from evaluator.scoring import evaluate
 from leaderboards.selectors import leaderboard_for_split, rank_ranges
+from submissions.artifacts import unit_table_path
 from submissions.models import Result, SplitRun, Submission
 from tests.support import finished_result
 
 pytestmark = pytest.mark.django_db
 
 
-def _score(split, scores: dict[str, float], folder: Path) -> dict:
+def _score(split, scores: dict[str, float], folder: Path):
     folder.mkdir(parents=True)
     (folder / "predictions.jsonl").write_text(
         "".join(json.dumps({"id": i, "score": s}) + "\n" for i, s in scores.items())
     )
     evaluation = evaluate("detection", Path(split.labels_path), folder / "predictions.jsonl")
-    evaluation.table.save(folder / "units.npz")
-    return evaluation.result
+    return evaluation
 
 
 def _entry(track, split, team, method: str, noise: float, seed: int, tmp_path: Path) -> None:
@@ -44,7 +44,8 @@ def _entry(track, split, team, method: str, noise: float, seed: int, tmp_path: P
         for t in truth
     }
     folder = tmp_path / f"{team.pk}-{method}"
-    metrics = _score(split, scores, folder)
+    evaluation = _score(split, scores, folder)
+    metrics = evaluation.result
     result = finished_result(
         track=track,
         split=split,
@@ -54,6 +55,10 @@ def _entry(track, split, team, method: str, noise: float, seed: int, tmp_path: P
         primary_value=metrics["auc"],
     )
     SplitRun.objects.create(submission=result.submission, split=split, artifacts_dir=str(folder))
+    # The platform's own table, in the scores tree (never among what a container wrote).
+    units = unit_table_path(submission_id=result.submission_id, split_name=split.name)
+    units.parent.mkdir(parents=True, exist_ok=True)
+    evaluation.table.save(units)
 
 
 def test_close_entries_share_a_rank_and_distant_ones_do_not(smoke_track, tmp_path) -> None:

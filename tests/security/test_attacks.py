@@ -282,3 +282,326 @@ def test_path_traversal_in_mask_names_is_rejected(
     assert (submission.status, submission.failure_code) == (Status.FAILED, "path_escape")
     assert "../../x.png" in submission.failure_reason
     record.held = True
+
+
+def _host_inputs(arena) -> Path:  # type: ignore[no-untyped-def]
+    return Path(arena.detect.splits.get().inputs_dir)
+
+
+def _no_links(folder: Path) -> bool:
+    return not any(path.is_symlink() for path in folder.rglob("*"))
+
+
+def test_the_original_label_leak_fails_twice(
+    arena, submit, test_image, record_attack, no_leftovers
+) -> None:
+    record = record_attack(
+        13,
+        "issue 14's leak, submitted twice: `/output/units.npz` a symlink to "
+        "`<host folder of /input>/leak.npz` (read from /proc/self/mountinfo); the second run "
+        "reads `/input/leak.npz` and writes perfect scores",
+        "the link is never carried or written through: both runs fail as `bad_output_file`; "
+        "no `leak.npz` appears in the inputs; no result",
+    )
+    inputs = _host_inputs(arena)
+    image = test_image("attack-leak")
+    first = submit(image)
+    second = submit(image)
+    leak = inputs / "leak.npz"
+    report = next(
+        line for line in second.runs.get().log_tail.splitlines() if line.startswith("LEAK-")
+    )
+    record.observed = (
+        f"run 1 `{first.failure_code}`: {first.failure_reason[:150]}; run 2 saw {report}, "
+        f"`{second.failure_code}`; leak.npz in inputs: {leak.exists() or leak.is_symlink()}"
+    )
+    for submission in (first, second):
+        assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
+        assert "/output/units.npz: symlink" in submission.failure_reason
+        assert _no_links(Path(submission.runs.get().artifacts_dir))
+    assert report == 'LEAK-REPORT {"found": false}'
+    assert not leak.exists() and not leak.is_symlink()
+    assert not Result.objects.filter(submission__in=[first, second]).exists()
+    record.held = True
+
+
+def test_a_file_at_a_platform_name_is_neither_read_nor_written(
+    arena, submit, test_image, record_attack, no_leftovers
+) -> None:
+    from submissions.artifacts import unit_table_path
+
+    record = record_attack(
+        14,
+        "a regular file at a name the platform writes and reads after a run "
+        "(`/output/units.npz`, a forged unit table)",
+        "scored; the platform's table is written only under scores/ and read only from there; "
+        "the container's file stays data",
+    )
+    submission = submit(test_image("attack-unitsfile"))
+    split = arena.detect.splits.get()
+    forged = Path(submission.runs.get().artifacts_dir) / "units.npz"
+    own = unit_table_path(submission_id=submission.pk, split_name=split.name)
+    import numpy as np
+
+    with np.load(own, allow_pickle=False) as table:
+        labels = [int(v) for v in table["labels"]]
+    truth = [json.loads(line)["label"] for line in Path(split.labels_path).read_text().splitlines()]
+    record.observed = (
+        f"{submission.status}; container's units.npz unchanged: "
+        f"{b'FORGED-BY-THE-CONTAINER' in forged.read_bytes()}; platform table at "
+        f"scores/{submission.pk}/{split.name}/units.npz holds the true labels: {labels == truth}"
+    )
+    assert submission.status == Status.FINISHED, submission.failure_reason
+    assert b"FORGED-BY-THE-CONTAINER" in forged.read_bytes()
+    assert labels == truth
+    assert not own.is_relative_to(Path(arena.settings.FORGERYBENCH_ARTIFACTS_DIR))
+    record.held = True
+
+
+def test_a_link_at_every_platform_name_is_never_followed(
+    arena, submit, test_image, record_attack, no_leftovers
+) -> None:
+    record = record_attack(
+        15,
+        "a symlink at every name the platform writes or reads after a run (predictions.jsonl, "
+        "units.npz, predictions.tar.gz, output.bundle.tar, output.img, provenance.json, "
+        "log.txt, masks/, scores/, ..) aimed at the sealed labels and a planted inputs file",
+        "none carried or followed; `bad_output_file` names each; targets unchanged",
+    )
+    inputs = _host_inputs(arena)
+    victim = inputs / "victim.txt"
+    victim.write_text("untouched\n")
+    truth = Path(arena.detect.splits.get().labels_path)
+    truth_before = truth.read_bytes()
+    submission = submit(test_image("attack-links"))
+    named = [
+        name
+        for name in (
+            "predictions.jsonl",
+            "units.npz",
+            "predictions.tar.gz",
+            "output.bundle.tar",
+            "output.img",
+            "provenance.json",
+            "log.txt",
+            "masks",
+            "scores",
+            "up",
+        )
+        if f"/output/{name}: symlink" in submission.failure_reason
+    ]
+    record.observed = (
+        f"`{submission.failure_code}` naming {len(named)}/10 links; labels and victim "
+        f"unchanged: {truth.read_bytes() == truth_before and victim.read_text() == 'untouched\\n'}"
+    )
+    assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
+    assert len(named) == 10, submission.failure_reason
+    assert truth.read_bytes() == truth_before and victim.read_text() == "untouched\n"
+    assert _no_links(Path(submission.runs.get().artifacts_dir))
+    assert not Result.objects.filter(submission=submission).exists()
+    record.held = True
+
+
+def test_tag_planting_for_every_platform_image_name_moves_nothing(
+    arena, docker_client, record_attack, tmp_path
+) -> None:
+    import docker.errors
+
+    from submissions.images import SUBMISSION_REPOSITORY, image_load_tarball
+    from tests.support import image_tarball, platform_image_names
+
+    names = platform_image_names(docker_client)
+    record = record_attack(
+        16,
+        f"tag planting: a tarball tagged as each platform image name ({len(names)} names: "
+        "base, base-torch, every baseline-*, the platform image, every tag they carry)",
+        "every tag the tarball carries is discarded; the image is named by the platform",
+    )
+
+    def target(name: str) -> str | None:
+        try:
+            return docker_client.images.get(name).id
+        except docker.errors.ImageNotFound:
+            return None
+
+    before = {name: target(name) for name in names}
+    loaded = []
+    try:
+        for number, name in enumerate(names):
+            path = tmp_path / f"plant-{number}.tar"
+            image_tarball(path, tags=[name])
+            loaded.append(image_load_tarball(path=path))
+        after = {name: target(name) for name in names}
+        moved = [name for name in names if after[name] != before[name]]
+        named = all(
+            image.tags == [f"{SUBMISSION_REPOSITORY}:{(image.id or '')[7:]}"] for image in loaded
+        )
+        record.observed = (
+            f"{len(loaded)} tarballs loaded; tags moved or added: {moved or 'none'}; each image "
+            f"named only `{SUBMISSION_REPOSITORY}:<id>`: {named}"
+        )
+        assert not moved and named
+    finally:
+        for image in loaded:
+            for tag in image.tags:
+                docker_client.images.remove(tag)
+    record.held = True
+
+
+def test_a_declared_volume_is_refused_and_never_outlives_a_run(
+    arena, submit, test_image, record_attack, no_leftovers, docker_client, tmp_path
+) -> None:
+    from evaluator.runner import RunLimits, run_submission_container
+    from submissions.images import ImageIntakeError, image_load_tarball
+    from submissions.services import SubmissionRejected
+    from tests.support import image_tarball
+
+    record = record_attack(
+        17,
+        "a declared volume (`VOLUME /scratch`, owned by the run user) that would take 200 MiB "
+        "per run outside the cap, the read-only root and noexec",
+        "refused at intake (`declared_volume`), by upload and by reference; a run never "
+        "leaves a volume behind",
+    )
+    image = test_image("attack-volume")
+    with pytest.raises(SubmissionRejected) as by_reference:
+        submit(image)
+    path = tmp_path / "volume.tar"
+    image_tarball(path, config={"Volumes": {"/scratch": {}}})
+    with pytest.raises(ImageIntakeError) as by_upload:
+        image_load_tarball(path=path)
+    # Defence in depth: even run directly, the container goes with its anonymous volume.
+    volumes_before = {v.name for v in docker_client.volumes.list()}
+    outcome = run_submission_container(
+        docker_client,
+        image_id=image,
+        inputs_dir=_host_inputs(arena),
+        run_dir=tmp_path / "run",
+        artifacts_dir=tmp_path / "artifacts",
+        limits=RunLimits(timeout_seconds=60, memory_mb=256, cpus=1.0, output_cap_mb=8),
+        run_key=f"{arena.settings.FORGERYBENCH_INSTANCE}-volume",
+        labels={"org.forgerybench.instance": arena.settings.FORGERYBENCH_INSTANCE},
+    )
+    left = {v.name for v in docker_client.volumes.list()} - volumes_before
+    record.observed = (
+        f"by reference: `{by_reference.value.code}`; by upload: `{by_upload.value.code}` "
+        f"(before any load); run directly: {outcome.outcome}, volumes left: {len(left)}"
+    )
+    assert by_reference.value.code == by_upload.value.code == "declared_volume"
+    assert left == set()
+    record.held = True
+
+
+def test_hard_link_amplification_cannot_multiply_the_cap(
+    arena, submit, test_image, record_attack, no_leftovers
+) -> None:
+    record = record_attack(
+        18,
+        "hard-link amplification: one 1 MiB file with 64 more names (64 MiB from an 8 MiB /output)",
+        "the twins are never carried; `bad_output_file` names them; at most the cap kept",
+    )
+    submission = submit(test_image("attack-hardlink"))
+    artifacts = Path(submission.runs.get().artifacts_dir)
+    kept = sum(p.stat().st_size for p in artifacts.rglob("*") if p.is_file())
+    twins = submission.failure_reason.count(": hardlink")
+    record.observed = (
+        f"`{submission.failure_code}`, {twins} names refused as `hardlink` (20 listed), "
+        f"{kept / 2**20:.1f} MiB kept"
+    )
+    assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
+    assert twins == 20 and "and 44 more" in submission.failure_reason
+    assert kept <= (1 << 20) + 4096
+    record.held = True
+
+
+def test_a_sparse_file_is_counted_as_the_bytes_it_would_take(
+    arena, submit, test_image, record_attack, no_leftovers
+) -> None:
+    record = record_attack(
+        19,
+        "sparse-file amplification: a 64 GiB file of holes in the 8 MiB /output",
+        "refused whole (`output_too_large`) before a byte of it is read; nothing kept",
+    )
+    started = time.monotonic()
+    submission = submit(test_image("attack-sparse"))
+    took = time.monotonic() - started
+    artifacts = Path(submission.runs.get().artifacts_dir)
+    record.observed = (
+        f"`{submission.failure_code}`: {submission.failure_reason[:140]}; artifacts kept: "
+        f"{artifacts.exists()}; {took:.1f} s"
+    )
+    assert (submission.status, submission.failure_code) == (Status.FAILED, "output_too_large")
+    assert not artifacts.exists()
+    assert took < 30
+    record.held = True
+
+
+def test_a_hundred_thousand_tiny_files_stop_at_the_file_limit(
+    arena, submit, test_image, record_attack, no_leftovers
+) -> None:
+    record = record_attack(
+        20,
+        "100,000 tiny files in /output (the cap raised to 400 MiB so they fit)",
+        "the walk stops at `FORGERYBENCH_OUTPUT_MAX_FILES` (20,000): `output_too_many_files`",
+    )
+    arena.settings.FORGERYBENCH_OUTPUT_CAP_MB = 400
+    type(arena.detect).objects.filter(pk=arena.detect.pk).update(timeout_seconds=300)
+    started = time.monotonic()
+    submission = submit(test_image("attack-manyfiles"))
+    took = time.monotonic() - started
+    log = submission.runs.get().log_tail
+    made = next(line for line in log.splitlines() if line.startswith("MANYFILES-REPORT"))
+    record.observed = (
+        f"container made {made.split()[1]} files; `{submission.failure_code}`: "
+        f"{submission.failure_reason}; whole submission {took:.0f} s"
+    )
+    assert (submission.status, submission.failure_code) == (
+        Status.FAILED,
+        "output_too_many_files",
+    )
+    assert int(made.split()[1]) == 100_000
+    assert not Path(submission.runs.get().artifacts_dir).exists()
+    record.held = True
+
+
+def test_bad_file_names_and_log_bytes_are_the_teams_failure(
+    arena, submit, test_image, record_attack, no_leftovers
+) -> None:
+    record = record_attack(
+        21,
+        "file names that are not UTF-8 or hold control characters (and an attempted NUL); NUL "
+        "and invalid UTF-8 on stdout/stderr",
+        "the team's counted failure `bad_output_file` naming each (escaped); log stored",
+    )
+    from submissions.models import PLATFORM_FAILURE_CODES
+
+    submission = submit(test_image("attack-badnames"))
+    run = submission.runs.get()
+    record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:220]}"
+    assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
+    assert "/output/bad\\xff\\xfe.png: bad_name" in submission.failure_reason
+    assert "/output/ctl\\x01\\x1b[31mred.png: bad_name" in submission.failure_reason
+    assert "/output/del\\x7f: bad_name" in submission.failure_reason
+    assert "BADNAMES-REPORT" in run.log_tail and "\\x00" in run.log_tail
+    assert submission.failure_code not in PLATFORM_FAILURE_CODES  # counted against the quota
+    record.held = True
+
+
+def test_nul_bytes_in_logs_and_ids_are_the_teams_failure(
+    arena, submit, test_image, record_attack, no_leftovers
+) -> None:
+    from submissions.models import PLATFORM_FAILURE_CODES
+
+    record = record_attack(
+        22,
+        "NUL bytes and invalid UTF-8 in the log, and a predicted id holding a NUL and a lone "
+        "surrogate",
+        "the team's counted failure (`unknown_id`), never an uncounted `platform_error`",
+    )
+    submission = submit(test_image("attack-badlog"))
+    record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:200]}"
+    assert (submission.status, submission.failure_code) == (Status.FAILED, "unknown_id")
+    assert submission.failure_code not in PLATFORM_FAILURE_CODES
+    assert "\x00" not in submission.failure_reason
+    assert "\\x00" in submission.runs.get().log_tail
+    record.held = True

@@ -1,0 +1,189 @@
+"""Image intake: the tarball is read before loading, and no upload can touch a platform tag."""
+
+import contextlib
+import gzip
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import docker
+import docker.errors
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from api.tokens import token_create
+from submissions.images import (
+    SUBMISSION_REPOSITORY,
+    ImageIntakeError,
+    image_load_tarball,
+    image_tarball_inspect,
+)
+from submissions.models import Submission
+from tests.support import image_tarball, platform_image_names
+
+pytestmark = [pytest.mark.docker, pytest.mark.django_db]
+
+
+def _tag_target(client: docker.DockerClient, name: str) -> str | None:
+    try:
+        return client.images.get(name).id
+    except docker.errors.ImageNotFound:
+        return None
+
+
+@pytest.fixture
+def loaded(docker_client):  # type: ignore[no-untyped-def]
+    """Image IDs a test loads; removed afterwards (only the platform's name for them)."""
+    ids: list[str] = []
+    yield ids
+    for image_id in ids:
+        tag = f"{SUBMISSION_REPOSITORY}:{image_id.removeprefix('sha256:')}"
+        with contextlib.suppress(docker.errors.APIError):
+            docker_client.images.remove(tag, noprune=False)
+
+
+def test_a_tarball_tagged_as_any_platform_image_moves_no_tag(
+    docker_client, tmp_path, loaded
+) -> None:
+    names = platform_image_names(docker_client)
+    assert "forgerybench/baseline-sanity:latest" in names
+    before = {name: _tag_target(docker_client, name) for name in names}
+    for number, name in enumerate(names):
+        path = tmp_path / f"plant-{number}.tar"
+        (image_id,) = image_tarball(path, tags=[name])
+        image = image_load_tarball(path=path)
+        loaded.append(image_id)
+        assert image.id == image_id
+        assert image.tags == [f"{SUBMISSION_REPOSITORY}:{image_id.removeprefix('sha256:')}"]
+        assert _tag_target(docker_client, name) == before[name], f"{name} moved"
+    # All names at once, gzip-compressed, legacy `repositories` file included.
+    path = tmp_path / "all.tar"
+    (image_id,) = image_tarball(path, tags=names)
+    with path.open("rb") as raw, gzip.open(tmp_path / "all.tar.gz", "wb") as packed:
+        shutil.copyfileobj(raw, packed)
+    image = image_load_tarball(path=tmp_path / "all.tar.gz")
+    loaded.append(image_id)
+    assert image.id == image_id
+    assert {name: _tag_target(docker_client, name) for name in names} == before
+
+
+@pytest.mark.parametrize(
+    ("config", "images", "code"),
+    [
+        ({"Volumes": {"/scratch": {}}}, 1, "declared_volume"),
+        ({"Labels": {"org.forgerybench.submission": "1"}}, 1, "reserved_label"),
+        ({"Entrypoint": None, "Cmd": None}, 1, "no_entrypoint"),
+        ({}, 2, "image_count"),
+    ],
+)
+def test_configs_the_runner_cannot_neutralise_are_refused_before_loading(
+    docker_client, tmp_path, config, images, code
+) -> None:
+    path = tmp_path / "image.tar"
+    ids = image_tarball(
+        path, tags=["forgerybench/baseline-sanity:latest"], config=config, images=images
+    )
+    sanity = _tag_target(docker_client, "forgerybench/baseline-sanity:latest")
+    with pytest.raises(ImageIntakeError) as refused:
+        image_load_tarball(path=path)
+    assert refused.value.code == code
+    for image_id in ids:  # nothing reached the engine
+        with pytest.raises(docker.errors.ImageNotFound):
+            docker_client.images.get(image_id)
+    assert _tag_target(docker_client, "forgerybench/baseline-sanity:latest") == sanity
+
+
+def test_inspect_reads_manifest_and_config_without_the_engine(tmp_path) -> None:
+    path = tmp_path / "image.tar"
+    (image_id,) = image_tarball(path, tags=["team/model:v1"])
+    inspected = image_tarball_inspect(path=path)
+    assert inspected.image_id == image_id
+    assert inspected.declared_tags == ["team/model:v1"]
+    (tmp_path / "junk.tar").write_bytes(b"not a tar" * 100)
+    with pytest.raises(ImageIntakeError) as refused:
+        image_tarball_inspect(path=tmp_path / "junk.tar")
+    assert refused.value.code == "not_an_image"
+
+
+def test_the_api_upload_names_the_refusal_and_keeps_tags(
+    people, smoke_track, docker_client, tmp_path
+) -> None:
+    path = tmp_path / "volume.tar"
+    image_tarball(path, tags=["forgerybench/base:latest"], config={"Volumes": {"/scratch": {}}})
+    base = _tag_target(docker_client, "forgerybench/base:latest")
+    data = path.read_bytes()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=people.owner, name='t')[1]}")
+    upload = api.post(
+        "/api/v1/uploads/",
+        {
+            "track": "smoke-detect/image",
+            "method_name": "Volume",
+            "training_data": "other: none",
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        },
+        format="json",
+    ).json()
+    patched = api.generic(
+        "PATCH",
+        f"/api/v1/uploads/{upload['id']}/",
+        data,
+        content_type="application/octet-stream",
+        HTTP_UPLOAD_OFFSET="0",
+    )
+    assert patched.json()["state"] == "complete", patched.json()
+    refused = api.post("/api/v1/submissions/", {"upload": upload["id"]}, format="json")
+    body = refused.json()
+    assert refused.status_code == 422 and body["code"] == "image_rejected"
+    assert body["reason"] == "declared_volume" and "VOLUME /scratch" in body["message"]
+    assert Submission.objects.count() == 0
+    assert _tag_target(docker_client, "forgerybench/base:latest") == base
+
+
+def _uploads(settings) -> list[Path]:  # type: ignore[no-untyped-def]
+    folder = Path(settings.FORGERYBENCH_UPLOAD_DIR)
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_file_parts_to_the_login_page_leave_nothing_on_disk(db, settings) -> None:
+    """Anyone could POST file parts to /login/ with a self-set CSRF cookie: refused (403), and
+    nothing of them stays in uploads/."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "a" * 32
+    big = b"x" * (2 * 1024 * 1024)
+    response = client.post(
+        "/login/",
+        {"username": "x", "password": "y", "file": io.BytesIO(big), "image": io.BytesIO(big)},
+    )
+    assert response.status_code == 403
+    assert _uploads(settings) == []
+
+
+def test_file_parts_outside_the_upload_form_are_never_written(people, settings) -> None:
+    client = Client()
+    client.force_login(people.owner)
+    # A page that takes no files, an API endpoint, a wrong field name on the upload form.
+    client.post("/login/", {"file": io.BytesIO(b"x" * 100_000)})
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=people.owner, name='t')[1]}")
+    api.post("/api/v1/uploads/", {"image": io.BytesIO(b"x" * 100_000)}, format="multipart")
+    client.post("/submissions/new/", {"other": io.BytesIO(b"x" * 100_000)})
+    # Not signed in: redirected to the login page, and the file is gone too.
+    Client().post("/submissions/new/", {"image": io.BytesIO(b"x" * 100_000)})
+    assert _uploads(settings) == []
+
+
+def test_a_refused_form_upload_leaves_nothing_on_disk(people, smoke_track, settings) -> None:
+    client = Client()
+    client.force_login(people.owner)
+    image = io.BytesIO(b"x" * 100_000)
+    image.name = "model.tar"
+    response = client.post(
+        "/submissions/new/",
+        {"track": smoke_track.pk, "team": people.team.pk, "method_name": "", "image": image},
+    )
+    assert response.status_code == 400
+    assert _uploads(settings) == []
