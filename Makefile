@@ -93,6 +93,7 @@ lint: venv
 
 bench: venv
 	$(PY) perf/bench_metrics.py
+	FORGERYBENCH_BENCH_DIR=$(VAR) $(PY) perf/bench_outbundle.py
 	deploy/scripts/ensure-services.sh wrk
 	$(PY) perf/bench_leaderboard.py
 	deploy/scripts/ensure-services.sh docker postgres redis

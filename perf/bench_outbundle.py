@@ -88,6 +88,7 @@ def main() -> None:
     small = (1_000, 8 << 10) if args.quick else (10_000, 8 << 10)
     large = (2, 16 << 20) if args.quick else (2, 256 << 20)
     root = Path(os.environ.get("FORGERYBENCH_BENCH_DIR", tempfile.gettempdir()))
+    root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix="bench-outbundle-") as scratch:
         work = Path(scratch)
         rows = []
