@@ -1,5 +1,4 @@
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -69,12 +68,12 @@ def _prevalence(result: Any, metric: str) -> float | None:
     return positives / total
 
 
-def _table(artifacts_dir: str | None) -> Table | None:
-    from submissions.artifacts import UNIT_TABLE_FILE
+def _table(submission_id: int, split: Split) -> Table | None:
+    """The score step's own unit table (the scores tree; never a file among the artifacts,
+    which a container wrote)."""
+    from submissions.artifacts import unit_table_path
 
-    if not artifacts_dir:
-        return None
-    path = Path(artifacts_dir) / UNIT_TABLE_FILE
+    path = unit_table_path(submission_id=submission_id, split_name=split.name)
     if not path.is_file():
         return None
     try:
@@ -85,7 +84,6 @@ def _table(artifacts_dir: str | None) -> Table | None:
 
 def _split_score(
     found: dict[int, Any],
-    artifacts: dict[tuple[int, int], str],
     submission_id: int,
     split: Split | None,
     metric: str,
@@ -93,7 +91,7 @@ def _split_score(
     result = found.get(split.pk) if split is not None else None
     if split is None or result is None:
         return SplitScore(None)
-    table = _table(artifacts.get((submission_id, split.pk)))
+    table = _table(submission_id, split)
     return SplitScore(result.primary_value, table, _prevalence(result, metric))
 
 
@@ -103,7 +101,7 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
     Rows above chance come first, ranked by skill retained (best first); rows at chance follow,
     unranked, in submission order.
     """
-    from submissions.models import Result, SplitRun, Status
+    from submissions.models import Result, Status
 
     splits = [s for s in track.splits.all() if s.results_visible or not visible_only]
     clean = next((s for s in splits if not s.perturbation), None)
@@ -122,12 +120,6 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
     by_submission: dict[int, dict[int, Result]] = {}
     for result in results:
         by_submission.setdefault(result.submission_id, {})[result.split_id] = result
-    artifacts = {
-        (run.submission_id, run.split_id): run.artifacts_dir
-        for run in SplitRun.objects.filter(
-            submission_id__in=list(by_submission), split__in=splits
-        ).only("submission_id", "split_id", "artifacts_dir")
-    }
     metric = track.primary_metric
     seed = int(settings.FORGERYBENCH_BOOTSTRAP_SEED)
     rows = []
@@ -151,9 +143,9 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
 
         skill = skill_retained(
             metric=metric,
-            clean=_split_score(found, artifacts, submission_id, clean, metric),
+            clean=_split_score(found, submission_id, clean, metric),
             levels=[
-                (s.perturbation, _split_score(found, artifacts, submission_id, s, metric))
+                (s.perturbation, _split_score(found, submission_id, s, metric))
                 for s in perturbed
                 if s.pk in found
             ],

@@ -390,13 +390,14 @@ def test_a_link_at_every_platform_name_is_never_followed(
         )
         if f"/output/{name}: symlink" in submission.failure_reason
     ]
+    unchanged = truth.read_bytes() == truth_before and victim.read_text() == "untouched\n"
     record.observed = (
         f"`{submission.failure_code}` naming {len(named)}/10 links; labels and victim "
-        f"unchanged: {truth.read_bytes() == truth_before and victim.read_text() == 'untouched\\n'}"
+        f"unchanged: {unchanged}"
     )
     assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
     assert len(named) == 10, submission.failure_reason
-    assert truth.read_bytes() == truth_before and victim.read_text() == "untouched\n"
+    assert unchanged
     assert _no_links(Path(submission.runs.get().artifacts_dir))
     assert not Result.objects.filter(submission=submission).exists()
     record.held = True
