@@ -143,13 +143,20 @@ def test_the_api_upload_names_the_refusal_and_keeps_tags(
     assert _tag_target(docker_client, "forgerybench/base:latest") == base
 
 
-def _uploads(settings) -> list[Path]:  # type: ignore[no-untyped-def]
-    """Files the form's upload handler wrote (the API's resumable sessions live elsewhere)."""
+@pytest.fixture
+def new_uploads(settings):  # type: ignore[no-untyped-def]
+    """new_uploads() -> files the form's upload handler wrote since the test began (the API's
+    resumable sessions live in a folder of their own)."""
     folder = Path(settings.FORGERYBENCH_UPLOAD_DIR)
-    return [p for p in folder.glob("*") if p.is_file()] if folder.exists() else []
+
+    def files() -> set[Path]:
+        return {p for p in folder.glob("*") if p.is_file()} if folder.exists() else set()
+
+    before = files()
+    return lambda: sorted(files() - before)
 
 
-def test_file_parts_to_the_login_page_leave_nothing_on_disk(db, settings) -> None:
+def test_file_parts_to_the_login_page_leave_nothing_on_disk(db, new_uploads) -> None:
     """Anyone could POST file parts to /login/ with a self-set CSRF cookie: refused (403), and
     nothing of them stays in uploads/."""
     client = Client(enforce_csrf_checks=True)
@@ -160,10 +167,10 @@ def test_file_parts_to_the_login_page_leave_nothing_on_disk(db, settings) -> Non
         {"username": "x", "password": "y", "file": io.BytesIO(big), "image": io.BytesIO(big)},
     )
     assert response.status_code == 403
-    assert _uploads(settings) == []
+    assert new_uploads() == []
 
 
-def test_file_parts_outside_the_upload_form_are_never_written(people, settings) -> None:
+def test_file_parts_outside_the_upload_form_are_never_written(people, new_uploads) -> None:
     client = Client()
     client.force_login(people.owner)
     # A page that takes no files, an API endpoint, a wrong field name on the upload form.
@@ -174,10 +181,10 @@ def test_file_parts_outside_the_upload_form_are_never_written(people, settings) 
     client.post("/submissions/new/", {"other": io.BytesIO(b"x" * 100_000)})
     # Not signed in: redirected to the login page, and the file is gone too.
     Client().post("/submissions/new/", {"image": io.BytesIO(b"x" * 100_000)})
-    assert _uploads(settings) == []
+    assert new_uploads() == []
 
 
-def test_a_refused_form_upload_leaves_nothing_on_disk(people, smoke_track, settings) -> None:
+def test_a_refused_form_upload_leaves_nothing_on_disk(people, smoke_track, new_uploads) -> None:
     client = Client()
     client.force_login(people.owner)
     image = io.BytesIO(b"x" * 100_000)
@@ -187,4 +194,4 @@ def test_a_refused_form_upload_leaves_nothing_on_disk(people, smoke_track, setti
         {"track": smoke_track.pk, "team": people.team.pk, "method_name": "", "image": image},
     )
     assert response.status_code == 400
-    assert _uploads(settings) == []
+    assert new_uploads() == []
