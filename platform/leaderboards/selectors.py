@@ -22,7 +22,7 @@ from benchmarks.models import Split, Track
 from benchmarks.selectors import track_results_generation
 from evaluator.metrics.registry import task_spec
 from submissions.artifacts import unit_table_path
-from submissions.models import Result, Status
+from submissions.models import Result, SplitRun, Status
 
 from .ranking import shared_ranks_for_entries
 
