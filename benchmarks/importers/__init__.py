@@ -15,7 +15,8 @@ from typing import Any
 
 from .base import ImportProblems, Problems, SplitSpec, write_split
 from .davis import plan_davis
-from .pairs import plan_casia1, plan_columbia, plan_coverage, plan_nist16
+from .deepfakes import plan_dfd, plan_dfdc
+from .pairs import plan_casia1, plan_casia2, plan_columbia, plan_coverage, plan_nist16
 from .retrieval import plan_retrieval
 from .videos import plan_celebdf, plan_ffpp, plan_videolist
 
@@ -24,8 +25,11 @@ IMPORTERS: dict[str, Planner] = {
     "ffpp": plan_ffpp,
     "celebdf": plan_celebdf,
     "videolist": plan_videolist,
+    "dfd": plan_dfd,
+    "dfdc": plan_dfdc,
     "retrieval": plan_retrieval,
     "casia1": plan_casia1,
+    "casia2": plan_casia2,
     "coverage": plan_coverage,
     "nist16": plan_nist16,
     "columbia": plan_columbia,

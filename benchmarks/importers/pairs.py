@@ -176,3 +176,72 @@ def plan_nist16(root: Path, split: str, options: dict[str, Any], problems: Probl
         authentic = []
     entries = _pair(root, split, problems, tampered, masks, lambda p: pairs[str(p)], authentic)
     return _spec("nist16", split, entries, _nist_black, authentic=bool(authentic))
+
+
+CASIA2_MASKS = "CASIA 2.0 Groundtruth"
+
+
+def plan_casia2(root: Path, split: str, options: dict[str, Any], problems: Problems) -> SplitSpec:
+    """CASIA v2.0: Tp/<name>.{jpg,tif,bmp} with '<masks>/<name>_gt.png'; Au/ authentic.
+
+    The ground-truth masks were released separately (Pham et al.), and a few of their names do
+    not follow the rule (``..._gt3.png``, a mask for an image that is not there). Each such case
+    is reported by name: the organizer either renames the files, maps them in the option
+    ``mask_renames: {<image file name>: <mask file name>}``, or sets ``unmatched: skip`` to leave
+    those tampered images out, listed by name in ``import.json`` (``left_out``).
+    """
+    masks_root = root / str(options.get("masks", CASIA2_MASKS))
+    tampered = images_in(root / "Tp")
+    if not tampered:
+        problems.add(f"{root / 'Tp'}: no images")
+    if not masks_root.is_dir():
+        problems.add(f"{masks_root}: missing (the separately released CASIA 2.0 ground truth)")
+    masks = {p.name: p for p in images_in(masks_root)}
+    renames = options.get("mask_renames", {})
+    if not isinstance(renames, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in renames.items()
+    ):
+        problems.add("option mask_renames: must map image file names to mask file names")
+        renames = {}
+    unmatched = options.get("unmatched", "error")
+    if unmatched not in ("error", "skip"):
+        problems.add(f"option unmatched: {unmatched!r} is not error or skip")
+        unmatched = "error"
+    wanted = _listed(root, split, problems)
+    entries: list[Entry] = []
+    used: set[str] = set()
+    left_out: list[str] = []
+    for image in tampered:
+        name = renames.get(image.name, f"{image.stem}_gt.png")
+        mask = masks.get(name)
+        used.add(name)
+        if mask is None:
+            near = sorted(m for m in masks if m.startswith(f"{image.stem}_gt") and m != name)
+            hint = (
+                f"; found {', '.join(near)} (rename it or map it in mask_renames)" if near else ""
+            )
+            if unmatched == "skip":
+                left_out.append(image.name)
+            else:
+                problems.add(f"Tp/{image.name}: no mask named {name}{hint}")
+            used.update(near)  # explained by this line, not reported again as orphans
+            continue
+        if wanted is None or image.stem in wanted:
+            entries.append(
+                Entry(key=str(image.relative_to(root)), source=image, label=1, mask=mask)
+            )
+    for name in sorted(set(masks) - used):
+        problems.add(f"{masks_root.name}/{name}: mask without an image of that name in Tp/")
+    if options.get("authentic", True) is not False:
+        for image in images_in(root / "Au"):
+            if wanted is None or image.stem in wanted:
+                entries.append(Entry(key=str(image.relative_to(root)), source=image, label=0))
+    if wanted is not None:
+        found = {Path(e.key).stem for e in entries} | {Path(n).stem for n in left_out}
+        for name in sorted(wanted - found):
+            problems.add(f"split list {split}: {name} is not an image of this copy")
+    if not any(e.label == 1 for e in entries):
+        problems.add(f"{split}: no manipulated image with a mask; pixel metrics need some")
+    return _spec(
+        "casia2", split, entries, left_out=left_out, mask_renames=dict(sorted(renames.items()))
+    )
