@@ -257,6 +257,7 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
                     "starts_at": pdef.starts,
                     "ends_at": pdef.ends,
                     "final_picks": pdef.final_picks,
+                    "one_team_per_person": pdef.one_team_per_person,
                 },
             )
         tracks: dict[str, Track] = {}

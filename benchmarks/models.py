@@ -144,6 +144,9 @@ class Phase(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     # Out-of-distribution hidden splits run only on each team's final picks (protocol §5).
     final_picks = models.PositiveSmallIntegerField(default=2)
+    # One person, one quota: a person takes part through at most one team in this phase, so
+    # quotas and picks (per team) cannot be multiplied by making teams. Organizers may relax it.
+    one_team_per_person = models.BooleanField(default=True)
     # Set once by the organizer's reveal: picks freeze, OOD runs start, the OOD tier shows.
     revealed_at = models.DateTimeField(null=True, blank=True)
     revealed_by = models.ForeignKey(

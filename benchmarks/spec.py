@@ -119,6 +119,7 @@ class PhaseDef:
     starts: dt.datetime
     ends: dt.datetime | None
     final_picks: int
+    one_team_per_person: bool = True
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,13 @@ class _Reader:
         if type(value) is not int or value < minimum:
             self.problem(f"{key}.{name}", f"must be an integer >= {minimum}, got {value!r}")
             return default if default is not None else minimum
+        return value
+
+    def bool_(self, data: dict, key: str, name: str, default: bool) -> bool:
+        value = data.get(name, default)
+        if not isinstance(value, bool):
+            self.problem(f"{key}.{name}", f"must be true or false, got {value!r}")
+            return default
         return value
 
     def choice(self, data: dict, key: str, name: str, choices: tuple[str, ...], default=None):
@@ -364,7 +372,10 @@ def _track(r: _Reader, raw: Any, key: str) -> TrackDef:
 
 def _phase(r: _Reader, raw: Any, key: str) -> PhaseDef:
     data = r.mapping(
-        raw, key, {"slug", "name", "starts", "ends", "final_picks"}, {"slug", "name", "starts"}
+        raw,
+        key,
+        {"slug", "name", "starts", "ends", "final_picks", "one_team_per_person"},
+        {"slug", "name", "starts"},
     )
     starts = r.when(data, key, "starts", required=True)
     ends = r.when(data, key, "ends", required=False)
@@ -376,6 +387,7 @@ def _phase(r: _Reader, raw: Any, key: str) -> PhaseDef:
         starts=starts or dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
         ends=ends,
         final_picks=r.int_(data, key, "final_picks", 2, 0),
+        one_team_per_person=r.bool_(data, key, "one_team_per_person", True),
     )
 
 

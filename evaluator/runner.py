@@ -56,7 +56,14 @@ class RunLimits:
 
 @dataclass
 class RunOutcome:
-    """How a run ended. `outcome` is one of OUTCOMES; `message` is shown to the team."""
+    """How a run ended. `outcome` is one of OUTCOMES; `message` is written by the platform
+    (never by the container) and may be shown to the team.
+
+    What the platform measured, whatever the container printed: `exit_code`, the wall time
+    (`ended_at - started_at`), `peak_memory_bytes` (the cgroup's high-water mark, sampled while
+    the container lives; None where the cgroup is not readable or the run ended before the
+    first look) and `output_bytes` (the bytes of the files read out of /output).
+    `log_tail` is the container's own stdout/stderr: data the container chose."""
 
     outcome: str
     message: str
@@ -67,10 +74,18 @@ class RunOutcome:
     log_tail: str = ""
     runtime_flags: dict[str, Any] = field(default_factory=dict)
     skipped_outputs: list[str] = field(default_factory=list)
+    peak_memory_bytes: int | None = None
+    output_bytes: int | None = None
 
     @property
     def succeeded(self) -> bool:
         return self.outcome == "completed"
+
+    @property
+    def wall_seconds(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return (self.ended_at - self.started_at).total_seconds()
 
 
 OUTCOMES = (
@@ -212,6 +227,41 @@ class _PidsWatch:
         return self.saturated_polls >= PIDS_SATURATED_POLLS
 
 
+class _MemoryWatch:
+    """Reads the container's memory high-water mark from its cgroup while it lives.
+
+    cgroup v2 keeps it in `memory.peak`, v1 in `memory.max_usage_in_bytes`; both only grow,
+    so the last reading before the container exits holds the peak up to then. Where no
+    cgroup is readable the peak stays None (not measured)."""
+
+    FILES = (
+        "/sys/fs/cgroup/docker/{id}/memory.peak",
+        "/sys/fs/cgroup/system.slice/docker-{id}.scope/memory.peak",
+        "/sys/fs/cgroup/memory/docker/{id}/memory.max_usage_in_bytes",
+        "/sys/fs/cgroup/memory/system.slice/docker-{id}.scope/memory.max_usage_in_bytes",
+    )
+
+    def __init__(self, container_id: str):
+        self.file = next(
+            (
+                Path(name.format(id=container_id))
+                for name in self.FILES
+                if Path(name.format(id=container_id)).exists()
+            ),
+            None,
+        )
+        self.peak: int | None = None
+
+    def look(self) -> None:
+        if self.file is None:
+            return
+        try:
+            value = int(self.file.read_text().strip())
+        except (OSError, ValueError):
+            return  # the cgroup goes away with the container
+        self.peak = value if self.peak is None else max(self.peak, value)
+
+
 def _remove_stale(client: docker.DockerClient, name: str) -> None:
     """A redelivered task finds the container of the run that died: remove it first."""
     with contextlib.suppress(docker.errors.NotFound):
@@ -295,6 +345,7 @@ def run_submission_container(
                 limits=limits.bundle_limits(),
             )
             outcome.skipped_outputs = [str(refused) for refused in report.refused]
+            outcome.output_bytes = report.bytes_read
             if outcome.succeeded:
                 _judge_output(outcome, report)
             return outcome
@@ -340,6 +391,8 @@ def _wait(
 ) -> RunOutcome:
     deadline = time.monotonic() + limits.timeout_seconds
     pids = _PidsWatch(container.id or "", limits.pids_limit)
+    memory = _MemoryWatch(container.id or "")
+    memory.look()
     stopped_for = ""  # why the platform stopped the container, if it did
     exit_code: int | None = None
     while True:
@@ -354,6 +407,7 @@ def _wait(
         except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
             pass
         pids.look()
+        memory.look()
         if pids.bombing:
             stopped_for = "pids_limit"
             break
@@ -361,6 +415,7 @@ def _wait(
             stopped_for = "cancelled"
             break
     if stopped_for:
+        memory.look()
         with contextlib.suppress(docker.errors.APIError):
             container.kill()
         with contextlib.suppress(Exception):
@@ -385,6 +440,9 @@ def _wait(
         outcome, message = "nonzero_exit", f"the container exited with code {exit_code}"
     else:
         outcome, message = "completed", ""
+    peak = memory.peak
+    if outcome == "oom":
+        peak = max(peak or 0, limits.memory_mb * 1024 * 1024)
     return RunOutcome(
         outcome,
         message,
@@ -393,4 +451,5 @@ def _wait(
         started_at=started_at,
         ended_at=ended_at,
         log_tail=log_tail,
+        peak_memory_bytes=peak,
     )

@@ -302,6 +302,17 @@ def logs(submission_id: Annotated[int, typer.Argument(help="a submission id")]) 
     if not data["runs"]:
         out.print(data["log_tail"] or "(no logs yet)")
     for run in data["runs"]:
+        measured = run.get("measured")
+        if measured:
+            # A hidden split: only the platform's measurements, in bands; never the output.
+            out.rule(f"{run['split']} (hidden): {measured['outcome']}")
+            out.print(
+                f"exit code {measured['exit']} · wall time {measured['wall_time']} · "
+                f"peak memory {measured['peak_memory']} · written {measured['output']}",
+                markup=False,
+                highlight=False,
+            )
+            continue
         out.rule(f"{run['split']}: {run['outcome']} (exit {run['exit_code']})")
         out.print(run["log_tail"] or "(nothing printed)", markup=False, highlight=False)
 

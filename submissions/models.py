@@ -101,7 +101,13 @@ class SplitRun(models.Model):
     outcome = models.CharField(max_length=40, blank=True)
     runtime_flags = models.JSONField(default=dict)
     artifacts_dir = models.CharField(max_length=500, blank=True)
+    # The container's own stdout/stderr: shown to the team on public splits only.
     log_tail = models.TextField(blank=True)
+    # What the platform measured (null: not measured): the cgroup's memory high-water mark and
+    # the bytes copied out of /output. With exit code and wall time, all a team sees of a
+    # hidden run, rounded (submissions.run_disclosure).
+    peak_memory_bytes = models.BigIntegerField(null=True, blank=True)
+    output_bytes = models.BigIntegerField(null=True, blank=True)
     # The lease of a run that is its own unit of work (an OOD run): who runs it, when it last
     # said so, and when its message was last sent, for the sweeper to recover a lost one.
     run_owner = models.CharField(max_length=200, blank=True)

@@ -27,6 +27,7 @@ from .artifacts import PREDICTIONS_FILE, unit_table_path
 from .images import docker_client
 from .models import Result, SplitRun, Status, Submission
 from .queues import SCORE_QUEUE
+from .run_disclosure import BAD_OUTPUT, Limits, hidden_prediction_reason, hidden_run_message
 from .services import (
     submission_claim,
     submission_claim_run,
@@ -53,6 +54,44 @@ def run_limits_for(track: Track) -> RunLimits:
     )
 
 
+def disclosure_limits(track: Track, split: Split) -> Limits:
+    """The limits a hidden run's measurements are banded against."""
+    return Limits(
+        timeout_seconds=track.timeout_seconds,
+        memory_mb=track.memory_mb,
+        output_cap_mb=settings.FORGERYBENCH_OUTPUT_CAP_MB,
+        sample_count=split.sample_count,
+    )
+
+
+def run_order(split: Split) -> tuple[bool, str]:
+    """Public splits (debug, val) run and score first: a crash there is told in full, and a
+    submission that fails there never touches the hidden split."""
+    return (split.visibility != Split.Visibility.PUBLIC, split.name)
+
+
+def run_failure_reason(split: Split, outcome: RunOutcome, track: Track) -> str:
+    """The team's reason for a failed run: the runner's message on a public split, the
+    platform's banded words on a hidden one (submissions.run_disclosure)."""
+    if split.visibility == Split.Visibility.PUBLIC:
+        return f"{split.name}: {outcome.message}"
+    message = hidden_run_message(
+        outcome=outcome.outcome,
+        exit_code=outcome.exit_code,
+        limits=disclosure_limits(track, split),
+    )
+    return f"{split.name}: {message}"
+
+
+def prediction_failure_reason(split: Split, exc: PredictionError, track: Track) -> str:
+    if split.visibility == Split.Visibility.PUBLIC:
+        return f"{split.name}: invalid predictions: {exc}"
+    reason = hidden_prediction_reason(
+        code=exc.code, count=exc.total, limits=disclosure_limits(track, split)
+    )
+    return f"{split.name}: {reason}"
+
+
 def artifacts_dir_for(submission: Submission, split: Split) -> Path:
     return Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / str(submission.pk) / split.name
 
@@ -73,6 +112,8 @@ def _record_run(
         "runtime_flags": outcome.runtime_flags,
         "artifacts_dir": str(artifacts),
         "log_tail": outcome.log_tail,
+        "peak_memory_bytes": outcome.peak_memory_bytes,
+        "output_bytes": outcome.output_bytes,
     }
     if only_if is not None:
         # A row that is its own unit of work: written only while still ours.
@@ -150,11 +191,13 @@ def submission_run(*, submission_id: int, gpu_device_ids: tuple[str, ...] = ()) 
     log_tails = []
     # The OOD tier runs only on final picks, at the organizer's reveal (submissions.ood).
     splits = submission.track.splits.exclude(visibility=Split.Visibility.OOD)
-    for split in splits.order_by("visibility", "name"):
+    for split in sorted(splits, key=run_order):
         outcome = split_run_container(
             client, submission=submission, split=split, limits=limits, should_stop=should_stop
         )
-        log_tails.append(f"== {split.name} ==\n{outcome.log_tail}")
+        if split.visibility == Split.Visibility.PUBLIC:
+            # A hidden run's stdout/stderr is never shown to the team (run_disclosure).
+            log_tails.append(f"== {split.name} ==\n{outcome.log_tail}")
         if outcome.outcome == "cancelled":
             # Cancelled or taken over: the row already says so; its new owner carries on.
             logger.info("submission %s: run on %s stopped", submission.pk, split.name)
@@ -163,7 +206,7 @@ def submission_run(*, submission_id: int, gpu_device_ids: tuple[str, ...] = ()) 
             submission_fail(
                 submission_id=submission.pk,
                 code=outcome.outcome,
-                reason=f"{split.name}: {outcome.message}",
+                reason=run_failure_reason(split, outcome, submission.track),
                 log_tail="\n".join(log_tails)[-settings.FORGERYBENCH_LOG_TAIL_BYTES :],
             )
             return
@@ -189,13 +232,21 @@ def split_score_run(*, submission: Submission, run: SplitRun) -> Result:
     misconfigured track) for the caller to turn into its own failure."""
     track, split = submission.track, run.split
     score_started_at = timezone.now()
-    evaluation = evaluate(
-        track.task,
-        Path(split.labels_path),
-        Path(run.artifacts_dir) / PREDICTIONS_FILE,
-        seed=settings.FORGERYBENCH_BOOTSTRAP_SEED,
-        primary=track.primary_metric,
-    )
+    try:
+        evaluation = evaluate(
+            track.task,
+            Path(split.labels_path),
+            Path(run.artifacts_dir) / PREDICTIONS_FILE,
+            seed=settings.FORGERYBENCH_BOOTSTRAP_SEED,
+            primary=track.primary_metric,
+        )
+    except (PredictionError, TruthError, ValueError):
+        raise
+    except Exception as exc:
+        # Validation named no rule, yet reading what the container wrote failed: a container
+        # can cause that on purpose, so it is the team's failure (organizers can rerun).
+        logger.exception("split %s: predictions of run %s could not be processed", split, run.pk)
+        raise PredictionError(BAD_OUTPUT, [(None, type(exc).__name__)]) from None
     report = evaluation.result
     # The unit table holds labels: it goes to the platform's own tree, never next to (or
     # through) anything the container wrote.
@@ -227,7 +278,7 @@ def submission_score(*, submission_id: int) -> None:
         return
     track = submission.track
     runs = submission.runs.select_related("split").exclude(split__visibility=Split.Visibility.OOD)
-    for run in runs.order_by("split__visibility"):
+    for run in sorted(runs, key=lambda r: run_order(r.split)):
         split = run.split
         try:
             split_score_run(submission=submission, run=run)
@@ -235,7 +286,7 @@ def submission_score(*, submission_id: int) -> None:
             submission_fail(
                 submission_id=submission.pk,
                 code=exc.code,
-                reason=f"{split.name}: invalid predictions: {exc}",
+                reason=prediction_failure_reason(split, exc, track),
             )
             return
         except TruthError as exc:

@@ -2,15 +2,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Team
+from accounts.team_rule import team_and_merged
 from benchmarks.models import Phase, Split, Track
 from evaluator.metrics import DetectionTable, load_table
 from evaluator.metrics.curves import pr_points, roc_points
 
 from .artifacts import unit_table_path
-from .models import PLATFORM_FAILURE_CODES, FinalPick, Result, Status, Submission
+from .models import PLATFORM_FAILURE_CODES, FinalPick, Result, SplitRun, Status, Submission
+from .run_disclosure import HiddenRunView, Limits, hidden_view
 
 
 def submission_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Submission]:
@@ -23,10 +25,83 @@ def submission_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Submissi
 
 
 def submission_can_see_logs(*, submission: Submission, user: User | AnonymousUser) -> bool:
-    """Log tails may echo inputs or a team's own code: owning team and organizers only."""
+    """Log tails, failure reasons and run measurements are the owning team's and the
+    organizers'; anyone else sees a submission's state only."""
     if getattr(user, "is_staff", False):
         return True
     return user.is_authenticated and submission.team.memberships.filter(user=user).exists()
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run as its viewer may see it: in full (a public split, or an organizer), or as the
+    banded measurements of a hidden run (`hidden`), never the container's output."""
+
+    split: str
+    visibility: str
+    outcome: str
+    hidden: HiddenRunView | None
+    exit_code: int | None = None
+    wall_seconds: float | None = None
+    peak_memory_bytes: int | None = None
+    output_bytes: int | None = None
+    log_tail: str = ""
+
+
+def _wall_seconds(run: SplitRun) -> float | None:
+    if run.started_at is None or run.ended_at is None:
+        return None
+    return round((run.ended_at - run.started_at).total_seconds(), 1)
+
+
+def submission_run_views(
+    *, submission: Submission, user: User | AnonymousUser, settings_cap_mb: int
+) -> list[RunView]:
+    """The runs of a submission for a viewer who may see its logs (check that first):
+    public splits, debug included, in full; hidden and out-of-distribution splits as banded
+    measurements, except for organizers."""
+    from .pipeline import run_order
+
+    staff = bool(getattr(user, "is_staff", False))
+    views = []
+    runs = list(submission.runs.select_related("split"))
+    for run in sorted(runs, key=lambda r: run_order(r.split)):
+        split = run.split
+        if staff or split.visibility == Split.Visibility.PUBLIC:
+            views.append(
+                RunView(
+                    split=split.name,
+                    visibility=split.visibility,
+                    outcome=run.outcome,
+                    hidden=None,
+                    exit_code=run.exit_code,
+                    wall_seconds=_wall_seconds(run),
+                    peak_memory_bytes=run.peak_memory_bytes,
+                    output_bytes=run.output_bytes,
+                    log_tail=run.log_tail,
+                )
+            )
+            continue
+        limits = Limits(
+            timeout_seconds=submission.track.timeout_seconds,
+            memory_mb=submission.track.memory_mb,
+            output_cap_mb=settings_cap_mb,
+            sample_count=split.sample_count,
+        )
+        banded = hidden_view(
+            outcome=run.outcome,
+            exit_code=run.exit_code,
+            wall_seconds=_wall_seconds(run),
+            peak_memory_bytes=run.peak_memory_bytes,
+            output_bytes=run.output_bytes,
+            limits=limits,
+        )
+        views.append(
+            RunView(
+                split=split.name, visibility=split.visibility, outcome=run.outcome, hidden=banded
+            )
+        )
+    return views
 
 
 def submission_list_for_team(*, team: Team, include_unfinished: bool) -> QuerySet[Submission]:
@@ -64,20 +139,29 @@ class QuotaUsage:
     total: int
 
 
-def submission_quota_usage(*, team: Team, track: Track, now: datetime) -> QuotaUsage:
-    """Submissions that count against the team's quota on `track`.
+def submissions_counted(*, teams: list[Team], track: Track) -> QuerySet[Submission]:
+    """The submissions of `teams` on `track` that count against a quota.
 
-    Everything the team sent counts, including its own failures (its container crashed, bad
-    predictions), except failures the platform caused and cancelled submissions, which
-    produced no score.
+    Everything a team sent counts, including every failure its container can cause (a
+    crash, bad predictions, output that cannot be processed), except failures the platform
+    caused and submissions cancelled before any hidden run ended (a cancel after one would
+    hand the team that run's measurements for free). Reruns are made by organizers and
+    reviewers, not by the team.
     """
-    counted = (
-        Submission.objects.filter(team=team, track=track)
-        .exclude(status=Status.CANCELLED)
+    hidden_run_ended = SplitRun.objects.filter(
+        submission=OuterRef("pk"), ended_at__isnull=False
+    ).exclude(split__visibility=Split.Visibility.PUBLIC)
+    return (
+        Submission.objects.filter(team__in=teams, track=track)
+        .exclude(Q(status=Status.CANCELLED) & ~Exists(hidden_run_ended))
         .exclude(status=Status.FAILED, failure_code__in=PLATFORM_FAILURE_CODES)
-        # Reruns are made by organizers and reviewers, not by the team.
         .exclude(rerun_of__isnull=False)
     )
+
+
+def submission_quota_usage(*, team: Team, track: Track, now: datetime) -> QuotaUsage:
+    """Submissions that count against the team's quota on `track` (`submissions_counted`)."""
+    counted = submissions_counted(teams=team_and_merged(team), track=track)
     midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     stats = counted.aggregate(
         total=Count("pk"), today=Count("pk", filter=Q(created_at__gte=midnight))
@@ -186,7 +270,7 @@ def final_pick_candidates(*, phase: Phase, team: Team) -> QuerySet[Submission]:
     benchmark (on tracks that are not robustness copies)."""
     return (
         Submission.objects.filter(
-            team=team,
+            team__in=team_and_merged(team),
             track__benchmark_id=phase.benchmark_id,
             track__robustness_of__isnull=True,
             status=Status.FINISHED,

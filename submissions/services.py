@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team
+from accounts.team_rule import team_submission_refusal
 from benchmarks.models import Track
 
 from .fairness import submission_run_priority
@@ -69,7 +70,9 @@ def submission_check_identity(*, model_card: str, license: str) -> tuple[str, st
     return card, text
 
 
-def _check_fields(*, team: Team, track: Track, method_name: str, training_data: str) -> None:
+def _check_fields(
+    *, team: Team, track: Track, user: User | None, method_name: str, training_data: str
+) -> None:
     if not method_name.strip():
         raise SubmissionRejected("a method name is required")
     if not training_data.strip():
@@ -79,7 +82,21 @@ def _check_fields(*, team: Team, track: Track, method_name: str, training_data: 
     if track.splits.count() == 0:
         raise SubmissionRejected(f"track {track} has no data splits yet")
     _check_phase(team=team, track=track)
+    _check_one_team(team=team, track=track, user=user)
     _check_quota(team=team, track=track)
+
+
+def _check_one_team(*, team: Team, track: Track, user: User | None) -> None:
+    """Refuse a submission that would bind a person to a second team in the phase."""
+    refusal = team_submission_refusal(
+        team=team,
+        benchmark_id=track.benchmark_id,
+        benchmark_name=track.benchmark.name,
+        user=user,
+        now=timezone.now(),
+    )
+    if refusal:
+        raise SubmissionRejected(refusal)
 
 
 def _check_phase(*, team: Team, track: Track) -> None:
@@ -97,14 +114,15 @@ def _check_quota(*, team: Team, track: Track) -> None:
     if track.total_submission_limit is not None and usage.total >= track.total_submission_limit:
         raise SubmissionRejected(
             f"quota reached: {team} has used all {track.total_submission_limit} submissions "
-            f"of track {track} (failures caused by the platform and cancelled submissions "
-            "do not count)"
+            f"of track {track} (failures caused by the platform, and submissions cancelled "
+            "before a hidden run ended, do not count)"
         )
     if track.daily_submission_limit is not None and usage.today >= track.daily_submission_limit:
         raise SubmissionRejected(
             f"daily quota reached: {team} has used {usage.today} of "
             f"{track.daily_submission_limit} submissions on track {track} today; it resets at "
-            "00:00 UTC (failures caused by the platform and cancelled submissions do not count)"
+            "00:00 UTC (failures caused by the platform, and submissions cancelled before a "
+            "hidden run ended, do not count)"
         )
 
 
@@ -145,7 +163,14 @@ def _create(
     with transaction.atomic():
         # Lock the team row so two uploads at once cannot both slip under the quota.
         Team.objects.select_for_update().filter(pk=team.pk).first()
+        # And the rows of its people (in one order), so two teams sharing a person cannot
+        # both take part in a phase at once.
+        people = set(team.memberships.values_list("user_id", flat=True))
+        if user is not None:
+            people.add(user.pk)
+        list(User.objects.select_for_update().filter(pk__in=people).order_by("pk"))
         _check_phase(team=team, track=track)
+        _check_one_team(team=team, track=track, user=user)
         _check_quota(team=team, track=track)
         now = timezone.now()
         submission = Submission.objects.create(
@@ -183,7 +208,13 @@ def submission_create_from_tarball(
     license: str = "",
 ) -> Submission:
     """Load an uploaded `docker save` tarball and queue it. No row exists unless it loaded."""
-    _check_fields(team=team, track=track, method_name=method_name, training_data=training_data)
+    _check_fields(
+        team=team,
+        track=track,
+        user=user,
+        method_name=method_name,
+        training_data=training_data,
+    )
     try:
         submission_check_identity(model_card=model_card, license=license)
     except SubmissionRejected:
@@ -222,7 +253,13 @@ def submission_create_from_image(
     license: str = "",
 ) -> Submission:
     """Queue an image that is already in the engine (baselines, organizer-run references)."""
-    _check_fields(team=team, track=track, method_name=method_name, training_data=training_data)
+    _check_fields(
+        team=team,
+        track=track,
+        user=user,
+        method_name=method_name,
+        training_data=training_data,
+    )
     submission_check_identity(model_card=model_card, license=license)
     try:
         image = image_resolve(reference=image_reference)

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -30,6 +31,7 @@ from .selectors import (
     submission_detection_curves,
     submission_list_for_user,
     submission_phase_refusal,
+    submission_run_views,
     team_quota_lines,
 )
 from .services import SubmissionRejected, submission_cancel, submission_create_from_tarball
@@ -125,13 +127,24 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for result in submission.results.select_related("split").order_by("split__visibility")
         if result.split.results_visible or request.user.is_staff
     ]
+    show_logs = submission_can_see_logs(submission=submission, user=request.user)
+    runs = (
+        submission_run_views(
+            submission=submission,
+            user=request.user,
+            settings_cap_mb=settings.FORGERYBENCH_OUTPUT_CAP_MB,
+        )
+        if show_logs
+        else []
+    )
     return render(
         request,
         "submissions/detail.html",
         {
             "submission": submission,
             "results": results,
-            "show_logs": submission_can_see_logs(submission=submission, user=request.user),
+            "show_logs": show_logs,
+            "runs": runs,
             "can_cancel": not submission.is_done
             and submission.status != "scoring"
             and submission_can_cancel(submission=submission, user=request.user),

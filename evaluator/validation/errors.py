@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 MAX_LISTED = 20
+# An offender's detail can quote what the container wrote (an unknown id, a bad value): cut
+# it, so a reason never carries more than MAX_LISTED * MAX_DETAIL_CHARS of the container's text.
+MAX_DETAIL_CHARS = 120
 
 # (line number in the offending file, or None when the offender has no line, e.g. a missing id)
 Offender = tuple[int | None, str]
@@ -31,6 +34,16 @@ _TITLES = {
     "single_class": "splits holding one class where the metric needs both",
     "inconsistent_video": "videos whose frames disagree",
 }
+
+
+# Every validation code a team can be told (the order is the docs' and the leak bound's).
+CODES = tuple(_TITLES)
+
+
+def _cut(detail: str) -> str:
+    if len(detail) <= MAX_DETAIL_CHARS:
+        return detail
+    return f"{detail[: MAX_DETAIL_CHARS - 1]}… ({len(detail)} characters)"
 
 
 class _NamedError(ValueError):
@@ -64,7 +77,7 @@ class _NamedError(ValueError):
         lines = [f"{self.kind} error {code}: {total} {title}"]
         for line, detail in offenders:
             where = f"line {line}" if line is not None else "-"
-            lines.append(f"  {where}: {detail}")
+            lines.append(f"  {where}: {_cut(detail)}")
         if total > len(offenders):
             lines.append(f"  ... and {total - len(offenders)} more")
         return lines

@@ -123,6 +123,9 @@ def read_jsonl(
         except json.JSONDecodeError as exc:
             errors.add("bad_json", number, f"{exc.msg} (column {exc.colno})")
             continue
+        except RecursionError:
+            errors.add("bad_json", number, "nested too deeply")
+            continue
         if not isinstance(value, dict):
             errors.add("bad_json", number, f"a JSON {type(value).__name__}, not an object")
             continue

@@ -13,6 +13,12 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )
+    # Set by an organizer's merge (submissions.merges.team_merge): this team's submissions,
+    # pinned to it, count and rank as the other team's from then on; it takes no new ones.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_teams"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from .models import Invitation, Membership, Team
 from .selectors import invitation_refusal, team_role
+from .team_rule import team_join_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +25,16 @@ def team_create(*, name: str, owner: User | None = None, is_baseline: bool = Fal
 
 
 def team_add_member(*, team: Team, user: User) -> Membership:
-    membership, _ = Membership.objects.get_or_create(team=team, user=user)
-    return membership
+    """Add `user` to `team`, unless that binds them to a second team in a phase they take
+    part in (``TeamRuleRefused`` names it)."""
+    with transaction.atomic():
+        # The user's row is the lock every one-team check takes for this person.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        existing = Membership.objects.filter(team=team, user=user).first()
+        if existing is not None:
+            return existing
+        team_membership_check(team=team, user=user)
+        return Membership.objects.create(team=team, user=user)
 
 
 def user_create(*, username: str, password: str, is_staff: bool = False) -> User:
@@ -75,47 +84,17 @@ def _notify(*, users: list[User], subject: str, body: str, link: str) -> None:
     notify_team_change(users=users, subject=subject, body=body, link=link)
 
 
+class TeamRuleRefused(TeamActionRefused):
+    """Joining would put a person on a second team in a phase (one person, one quota)."""
+
+
 def team_membership_check(*, team: Team, user: User) -> None:
     """One person, one team per benchmark phase: refuse `user` joining `team` while another
-    of their teams takes part in a phase that `team` takes part in too.
-
-    A team takes part in a phase when it submitted to one of the benchmark's tracks between
-    the phase's start and end (a benchmark without phases counts as one endless phase).
-    Baseline teams are the platform's own and take part in nothing."""
-    from benchmarks.models import Phase
-    from submissions.models import Submission
-
-    others = list(
-        Team.objects.filter(memberships__user=user, is_baseline=False).exclude(pk=team.pk)
-    )
-    if not others or team.is_baseline:
-        return
-    mine = Submission.objects.filter(team=team)
-    for benchmark_id in set(mine.values_list("track__benchmark_id", flat=True)):
-        phases = list(Phase.objects.filter(benchmark_id=benchmark_id))
-        windows: list[tuple[str, datetime | None, datetime | None]] = [
-            (p.name, p.starts_at, p.ends_at) for p in phases
-        ] or [("", None, None)]
-        for name, starts, ends in windows:
-            in_window = Submission.objects.filter(track__benchmark_id=benchmark_id)
-            if starts is not None:
-                in_window = in_window.filter(created_at__gte=starts)
-            if ends is not None:
-                in_window = in_window.filter(created_at__lt=ends)
-            if not in_window.filter(team=team).exists():
-                continue
-            clash = in_window.filter(team__in=others).select_related("team", "track__benchmark")
-            first = clash.first()
-            if first is not None:
-                where = (
-                    f"phase '{name}' of {first.track.benchmark}"
-                    if name
-                    else str(first.track.benchmark)
-                )
-                raise TeamActionRefused(
-                    f"one person, one team per benchmark phase: you take part in {where} "
-                    f"with {first.team}, and {team} takes part in it too"
-                )
+    of their teams takes part in the phase in force that `team` takes part in too (the rule
+    and its reads: accounts.team_rule)."""
+    refusal = team_join_refusal(team=team, user=user, now=timezone.now())
+    if refusal:
+        raise TeamRuleRefused(refusal)
 
 
 @transaction.atomic

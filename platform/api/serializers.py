@@ -208,11 +208,28 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
+class HiddenRunSerializer(serializers.Serializer):
+    outcome = serializers.CharField()
+    exit = serializers.CharField(help_text="the exit code's band")
+    wall_time = serializers.CharField(help_text="the wall time's band")
+    peak_memory = serializers.CharField(help_text="the peak memory's band")
+    output = serializers.CharField(help_text="the band of the bytes written to /output")
+
+
 class RunLogSerializer(serializers.Serializer):
     split = serializers.CharField()
+    visibility = serializers.CharField()
     outcome = serializers.CharField()
-    exit_code = serializers.IntegerField(allow_null=True)
-    log_tail = serializers.CharField()
+    exit_code = serializers.IntegerField(allow_null=True, help_text="null on a hidden split")
+    wall_seconds = serializers.FloatField(allow_null=True)
+    peak_memory_bytes = serializers.IntegerField(allow_null=True)
+    output_bytes = serializers.IntegerField(allow_null=True)
+    measured = HiddenRunSerializer(
+        allow_null=True,
+        help_text="a hidden split's run: only the platform's measurements, in bands "
+        "(the exact fields above are null and log_tail empty)",
+    )
+    log_tail = serializers.CharField(help_text="the container's output; public splits only")
 
 
 class LogsSerializer(serializers.Serializer):

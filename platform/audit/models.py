@@ -106,6 +106,7 @@ class AuditAction(models.TextChoices):
     FINAL_PICKED = "final_picked"
     FINAL_UNPICKED = "final_unpicked"
     OOD_REVEALED = "ood_revealed"
+    TEAMS_MERGED = "teams_merged"
 
 
 class AuditEntry(models.Model):

@@ -44,7 +44,12 @@ class PhaseForm(ReasonMixin):
         initial=2,
         help_text="Submissions each team may pick to count on the out-of-distribution tier",
     )
-    field_order = ["name", "starts_at", "ends_at", "final_picks", "reason"]
+    one_team_per_person = forms.BooleanField(
+        required=False,
+        initial=True,
+        help_text="A person takes part through at most one team in this phase (untick to relax)",
+    )
+    field_order = ["name", "starts_at", "ends_at", "final_picks", "one_team_per_person", "reason"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -36,6 +36,7 @@ def _values(data: dict[str, Any]) -> PhaseValues:
         starts_at=data["starts_at"],
         ends_at=data.get("ends_at"),
         final_picks=data["final_picks"],
+        one_team_per_person=data.get("one_team_per_person", False),
     )
 
 
@@ -76,6 +77,7 @@ def console_phase_edit(request: HttpRequest, phase_id: int) -> HttpResponse:
             "starts_at": phase.starts_at,
             "ends_at": phase.ends_at,
             "final_picks": phase.final_picks,
+            "one_team_per_person": phase.one_team_per_person,
         }
         return _page(request, PhaseForm(initial=initial), title)
     form = PhaseForm(request.POST)

@@ -72,6 +72,7 @@ def definition_drift(*, files: list[Path] | None = None) -> DriftReport:
                 field: getattr(pdef, attr) for field, attr in PHASE_FILE_FIELDS.items()
             }
             wanted["final_picks"] = pdef.final_picks
+            wanted["one_team_per_person"] = pdef.one_team_per_person
             for field, in_file in wanted.items():
                 stored = getattr(phase, field)
                 if not _same(stored, in_file):

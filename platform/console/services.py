@@ -36,6 +36,7 @@ class PhaseValues:
     starts_at: datetime
     ends_at: datetime | None
     final_picks: int
+    one_team_per_person: bool = True
 
 
 def _check_reason(reason: str) -> str:
@@ -95,6 +96,7 @@ def phase_create(
         starts_at=values.starts_at,
         ends_at=values.ends_at,
         final_picks=values.final_picks,
+        one_team_per_person=values.one_team_per_person,
     )
     with transaction.atomic(), definition_change_by(actor=actor_name(user), reason=reason):
         _save(phase)
@@ -112,6 +114,7 @@ def phase_update(*, phase: Phase, values: PhaseValues, user: User, reason: str) 
             "starts_at": values.starts_at,
             "ends_at": values.ends_at,
             "final_picks": values.final_picks,
+            "one_team_per_person": values.one_team_per_person,
         }
         changed = [name for name, value in fields.items() if getattr(row, name) != value]
         if not changed:

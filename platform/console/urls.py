@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import broadcast, phases, reveal, views
+from . import broadcast, merges, phases, reveal, views
 
 urlpatterns = [
     path("phases/new/", phases.console_phase_new, name="console-phase-new"),
@@ -19,6 +19,7 @@ urlpatterns = [
         views.console_split_publication,
         name="console-split-publication",
     ),
+    path("teams/merge/", merges.console_team_merge, name="console-team-merge"),
     path(
         "teams/<int:team_id>/baseline/", views.console_team_baseline, name="console-team-baseline"
     ),

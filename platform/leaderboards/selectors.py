@@ -17,6 +17,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
 
+from accounts.team_rule import team_effective
 from audit.selectors import result_filter_shown
 from benchmarks.models import Split, Track
 from benchmarks.selectors import track_results_generation
@@ -103,7 +104,9 @@ def _sort_key(track: Track) -> Callable[[Result], tuple[bool, float, datetime]]:
 
 def _entry_key(result: Result) -> tuple[int, str]:
     team = result.submission.team
-    return (team.pk, result.submission.method_name if team.is_baseline else "")
+    # A team merged into another ranks as that team (one row for both).
+    entry = team.merged_into_id or team.pk
+    return (entry, result.submission.method_name if team.is_baseline else "")
 
 
 def _latest_first(result: Result) -> tuple[bool, float, int]:
@@ -191,7 +194,7 @@ def leaderboard_for_split(
 def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow], list[str]]:
     # Only results with complete provenance that no reviewer removed are ever shown.
     shown = result_filter_shown(results=_finished_results().filter(split=split))
-    results = list(shown.select_related("submission", "submission__team", "review"))
+    results = list(shown.select_related("submission", "submission__team__merged_into", "review"))
     if split.visibility == Split.Visibility.OOD:
         best = sorted(results, key=_sort_key(track))  # one row per final pick
     else:
@@ -229,7 +232,7 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
                 rank=ranked.rank if ranked else fallback[index],
                 shares_rank=ranked.shares_with_above if ranked else False,
                 rank_range=ranges[index],
-                team=result.submission.team.name,
+                team=team_effective(result.submission.team).name,
                 is_baseline=result.submission.team.is_baseline,
                 method=result.submission.method_name,
                 training_data=result.submission.training_data,

@@ -123,6 +123,7 @@ def test_editing_a_phase_logs_before_and_after(organizer_client, smoke_track) ->
             "starts_at": phase.starts_at.strftime("%Y-%m-%dT%H:%M"),
             "ends_at": "2026-12-31T12:00",
             "final_picks": "4",
+            "one_team_per_person": "on",
             "reason": "extended by two weeks",
         },
     )
@@ -140,6 +141,7 @@ def test_editing_a_phase_logs_before_and_after(organizer_client, smoke_track) ->
             "starts_at": phase.starts_at.strftime("%Y-%m-%dT%H:%M"),
             "ends_at": "2026-12-31T12:00",
             "final_picks": "4",
+            "one_team_per_person": "on",
             "reason": "again",
         },
     )

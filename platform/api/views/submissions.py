@@ -1,5 +1,6 @@
 """Submissions: create from a complete upload (idempotent), status, logs, results, export."""
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -9,7 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from submissions.selectors import submission_can_see_logs, submission_list_for_user
+from submissions.selectors import (
+    submission_can_see_logs,
+    submission_list_for_user,
+    submission_run_views,
+)
 
 from ..errors import ApiError
 from ..selectors import submission_frame, submission_get, submission_visible_results
@@ -113,7 +118,12 @@ class SubmissionDetailView(APIView):
         summary="A submission's status and timeline",
     )
     def get(self, request: Request, submission_id: int) -> Response:
-        return Response(SubmissionSerializer(submission_get(submission_id=submission_id)).data)
+        submission = submission_get(submission_id=submission_id)
+        data = SubmissionSerializer(submission).data
+        if not submission_can_see_logs(submission=submission, user=request.user):
+            # Anyone else sees the state only: reasons are the team's.
+            data["failure_code"] = data["failure_reason"] = ""
+        return Response(data)
 
 
 class SubmissionResultsView(APIView):
@@ -142,14 +152,24 @@ class SubmissionLogsView(APIView):
             raise ApiError(
                 "not_your_team", "logs are shown to the submitting team only", status_code=403
             )
+        views = submission_run_views(
+            submission=submission,
+            user=request.user,
+            settings_cap_mb=settings.FORGERYBENCH_OUTPUT_CAP_MB,
+        )
         runs = [
             {
-                "split": run.split.name,
-                "outcome": run.outcome,
-                "exit_code": run.exit_code,
-                "log_tail": run.log_tail,
+                "split": view.split,
+                "visibility": view.visibility,
+                "outcome": view.hidden.outcome if view.hidden else view.outcome,
+                "exit_code": view.exit_code,
+                "wall_seconds": view.wall_seconds,
+                "peak_memory_bytes": view.peak_memory_bytes,
+                "output_bytes": view.output_bytes,
+                "measured": view.hidden.as_dict() if view.hidden else None,
+                "log_tail": view.log_tail,
             }
-            for run in submission.runs.select_related("split").order_by("split__visibility")
+            for view in views
         ]
         return Response(
             {
