@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0005_backfill_action_mask_tolerance'),
+        ('audit', '0006_chain_head_mac'),
     ]
 
     operations = [
