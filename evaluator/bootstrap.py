@@ -114,25 +114,19 @@ class _DeploymentBlocks:
         self.starts = np.concatenate(([0], change))
         ones = labels.astype(np.float64)
         predicted = scores > binary.THRESHOLD
-        edges = np.linspace(0.0, 1.0, binary.ECE_BINS + 1)
-        member = np.eye(binary.ECE_BINS)[np.searchsorted(edges[1:-1], scores, side="left")]
-        self.columns = np.hstack(
-            [
-                np.stack(
-                    [
-                        ones,
-                        1 - ones,
-                        predicted & labels,
-                        ~predicted & ~labels,
-                        (scores - ones) ** 2,
-                    ],
-                    axis=1,
-                ),
-                member,
-                member * ones[:, None],
-                member * scores[:, None],
-            ]
+        # bacc and Brier: four indicator columns and the squared error, one product per block
+        self.columns = np.stack(
+            [ones, 1 - ones, predicted & labels, ~predicted & ~labels, (scores - ones) ** 2],
+            axis=1,
         ).astype(np.float64)
+        # ECE: samples grouped by bin once; per row, reduceat over the groups
+        edges = np.linspace(0.0, 1.0, binary.ECE_BINS + 1)
+        bins = np.searchsorted(edges[1:-1], scores, side="left")
+        self.bin_order = np.argsort(bins, kind="stable")
+        grouped = bins[self.bin_order]
+        self.bin_starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        self.bin_fake = ones[self.bin_order]
+        self.bin_score = scores[self.bin_order]
         # The block last computed, held (not its id: a freed block's id can be reused).
         self._block: NDArray[np.int64] | None = None
         self._values: dict[str, NDArray[np.float64]] = {}
@@ -174,16 +168,17 @@ class _DeploymentBlocks:
 
     def _sums(self, weights: NDArray[np.int64]) -> dict[str, NDArray[np.float64]]:
         sums = weights.astype(np.float64) @ self.columns
-        k = binary.ECE_BINS
         positives, negatives = sums[:, 0], sums[:, 1]
         total = positives + negatives
-        bins = sums[:, 5 : 5 + k], sums[:, 5 + k : 5 + 2 * k], sums[:, 5 + 2 * k :]
+        w = weights[:, self.bin_order].astype(np.float64)
+        fakes = np.add.reduceat(w * self.bin_fake, self.bin_starts, axis=1)
+        score_sum = np.add.reduceat(w * self.bin_score, self.bin_starts, axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             bacc = (sums[:, 2] / positives + sums[:, 3] / negatives) / 2
             return {
                 "bacc": np.where((positives > 0) & (negatives > 0), bacc, np.nan),
                 "brier": sums[:, 4] / total,
-                "ece": np.abs(bins[1] - bins[2]).sum(axis=1) / bins[0].sum(axis=1),
+                "ece": np.abs(fakes - score_sum).sum(axis=1) / total,
             }
 
 
