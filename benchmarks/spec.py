@@ -42,6 +42,7 @@ IMPORTERS: dict[str, tuple[str, set[str]]] = {
     "retrieval": ("retrieval", {"queries", "gallery", "relevance", "masks"}),
     "casia1": ("localization", {"masks", "authentic"}),
     "casia2": ("localization", {"masks", "authentic", "mask_renames", "unmatched"}),
+    "imd2020": ("localization", {"authentic"}),
     "dfd": ("detection", {"compression", "mode", "frames", "face_crop"}),
     "dfdc": ("detection", {"parts", "mode", "frames", "face_crop"}),
     "coverage": ("localization", {"authentic"}),

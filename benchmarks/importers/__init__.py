@@ -16,7 +16,14 @@ from typing import Any
 from .base import ImportProblems, Problems, SplitSpec, write_split
 from .davis import plan_davis
 from .deepfakes import plan_dfd, plan_dfdc
-from .pairs import plan_casia1, plan_casia2, plan_columbia, plan_coverage, plan_nist16
+from .pairs import (
+    plan_casia1,
+    plan_casia2,
+    plan_columbia,
+    plan_coverage,
+    plan_imd2020,
+    plan_nist16,
+)
 from .retrieval import plan_retrieval
 from .videos import plan_celebdf, plan_ffpp, plan_videolist
 
@@ -30,6 +37,7 @@ IMPORTERS: dict[str, Planner] = {
     "retrieval": plan_retrieval,
     "casia1": plan_casia1,
     "casia2": plan_casia2,
+    "imd2020": plan_imd2020,
     "coverage": plan_coverage,
     "nist16": plan_nist16,
     "columbia": plan_columbia,

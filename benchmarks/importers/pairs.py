@@ -245,3 +245,36 @@ def plan_casia2(root: Path, split: str, options: dict[str, Any], problems: Probl
     return _spec(
         "casia2", split, entries, left_out=left_out, mask_renames=dict(sorted(renames.items()))
     )
+
+
+def plan_imd2020(root: Path, split: str, options: dict[str, Any], problems: Problems) -> SplitSpec:
+    """IMD2020: one folder per source photo, '<id>_orig.<ext>' (authentic), and each manipulated
+    version '<name>.<ext>' with its mask '<name>_mask.png' beside it."""
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and p.name != "lists")
+    if not folders:
+        problems.add(f"{root}: no photo folders")
+    tampered: list[Path] = []
+    authentic: list[Path] = []
+    masks: dict[str, Path] = {}
+    for folder in folders:
+        for image in images_in(folder):
+            if image.stem.endswith("_mask"):
+                masks[str(image.relative_to(root))] = image
+            elif image.stem.endswith("_orig"):
+                authentic.append(image)
+            else:
+                tampered.append(image)
+        if not any(p.stem.endswith("_orig") for p in images_in(folder)):
+            problems.add(f"{folder.name}/: no authentic '<id>_orig' image")
+    if not _authentic(options | {"authentic": options.get("authentic", True)}, problems):
+        authentic = []
+    entries = _pair(
+        root,
+        split,
+        problems,
+        tampered,
+        masks,
+        lambda p: str(p.relative_to(root).with_name(f"{p.stem}_mask.png")),
+        authentic,
+    )
+    return _spec("imd2020", split, entries, authentic=bool(authentic))

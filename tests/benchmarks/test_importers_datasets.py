@@ -152,3 +152,26 @@ def test_dfdc_train_parts_and_the_test_label_csv(tmp_path: Path) -> None:
     ]
     with pytest.raises(ImportProblems, match=r"labels.csv:5: label must be 0 or 1, got 'FAKE'"):
         _import("dfdc", root, "test", tmp_path / "d")
+
+
+# --- IMD2020 ---------------------------------------------------------------------------------
+
+
+def test_imd2020_folders_of_originals_and_manipulated_versions(tmp_path: Path) -> None:
+    root = tmp_path / "IMD2020"
+    media.image(root / "1a1ogs" / "1a1ogs_orig.jpg", seed=1)
+    media.image(root / "1a1ogs" / "c8tf5mq_0.png", seed=2)
+    media.mask(root / "1a1ogs" / "c8tf5mq_0_mask.png")
+    media.image(root / "1a3oag" / "1a3oag_orig.jpg", seed=3)
+    media.image(root / "1a3oag" / "c8tt7fg_0.jpg", seed=4)
+    media.image(root / "1a3oag" / "c8tt7fg_1.jpg", seed=5)
+    media.mask(root / "1a3oag" / "c8tt7fg_0_mask.png")
+    with pytest.raises(ImportProblems) as caught:
+        _import("imd2020", root, "all", tmp_path / "a")
+    assert caught.value.problems == [
+        "1a3oag/c8tt7fg_1.jpg: no mask named 1a3oag/c8tt7fg_1_mask.png"
+    ]
+    media.mask(root / "1a3oag" / "c8tt7fg_1_mask.png")
+    record = _import("imd2020", root, "all", tmp_path / "b")
+    _assert_sealed(tmp_path / "b", "localization")
+    assert record["classes"] == {"0": 2, "1": 3}
