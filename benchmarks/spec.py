@@ -45,6 +45,7 @@ IMPORTERS: dict[str, tuple[str, set[str]]] = {
     "imd2020": ("localization", {"authentic"}),
     "dfd": ("detection", {"compression", "mode", "frames", "face_crop"}),
     "dfdc": ("detection", {"parts", "mode", "frames", "face_crop"}),
+    "deeperforensics": ("detection", {"variant", "originals", "mode", "frames", "face_crop"}),
     "coverage": ("localization", {"authentic"}),
     "nist16": ("localization", {"reference"}),
     "columbia": ("localization", {"authentic"}),

@@ -15,7 +15,7 @@ from typing import Any
 
 from .base import ImportProblems, Problems, SplitSpec, write_split
 from .davis import plan_davis
-from .deepfakes import plan_dfd, plan_dfdc
+from .deepfakes import plan_deeperforensics, plan_dfd, plan_dfdc
 from .pairs import (
     plan_casia1,
     plan_casia2,
@@ -34,6 +34,7 @@ IMPORTERS: dict[str, Planner] = {
     "videolist": plan_videolist,
     "dfd": plan_dfd,
     "dfdc": plan_dfdc,
+    "deeperforensics": plan_deeperforensics,
     "retrieval": plan_retrieval,
     "casia1": plan_casia1,
     "casia2": plan_casia2,

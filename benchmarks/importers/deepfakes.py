@@ -1,4 +1,5 @@
-"""Video deepfake sets beside FF++: DeepFakeDetection (inside the FF++ tree) and DFDC.
+"""Video deepfake sets beside FF++: DeepFakeDetection (inside the FF++ tree), DFDC and
+DeeperForensics-1.0 (its fakes, and the FF++ originals they were made from).
 
 DeepFakeDetection (DFD, Google/Jigsaw, 2019) ships in the FaceForensics++ download:
 ``original_sequences/actors/<comp>/videos/<name>.mp4`` (real, 363 videos) and
@@ -164,3 +165,52 @@ def plan_dfdc(root: Path, split: str, options: dict[str, Any], problems: Problem
         entries = []
     check_classes(entries, problems, f"DFDC {split}")
     return _video_spec(options, problems, {"importer": "dfdc", "split": split}, entries)
+
+
+def plan_deeperforensics(
+    root: Path, split: str, options: dict[str, Any], problems: Problems
+) -> SplitSpec:
+    """DeeperForensics-1.0: ``manipulated_videos/<variant>/<target>_<actor>.mp4`` listed in
+    ``lists/splits/<split>.txt``; the real videos are the FF++ originals ``<target>.mp4`` the
+    fakes were made from (option ``originals``: the folder of FF++'s
+    ``original_sequences/youtube/<comp>/videos``, absolute or relative to the root).
+    ``variant`` is ``end_to_end`` (default), ``reenact_postprocess`` or any perturbed variant
+    folder of the release (e.g. ``end_to_end_level_3``)."""
+    variant = str(options.get("variant", "end_to_end"))
+    fakes_dir = root / "manipulated_videos" / variant
+    if not fakes_dir.is_dir():
+        problems.add(f"manipulated_videos/{variant}: missing")
+    originals_opt = options.get("originals")
+    originals = root / str(originals_opt) if originals_opt else None
+    if originals is None or not originals.is_dir():
+        problems.add(
+            "option originals: the folder of FF++ original_sequences/youtube/<comp>/videos "
+            f"(the real videos), got {originals_opt!r}"
+        )
+    listing = root / "lists" / "splits" / f"{split}.txt"
+    names: list[str] = []
+    if not listing.is_file():
+        problems.add(f"lists/splits/{split}.txt: missing")
+    else:
+        names = [Path(line).name for _, line in read_lines(listing)]
+    entries: list[Entry] = []
+    reals: set[str] = set()
+    for name in names:
+        target = name.split("_")[0]
+        fake = fakes_dir / name
+        if not fake.is_file():
+            problems.add(f"lists/splits/{split}.txt: {name} is not in manipulated_videos/{variant}")
+            continue
+        entries.append(
+            Entry(key=f"{variant}/{name}", source=fake, label=1, extra={"target": target})
+        )
+        reals.add(target)
+    for target in sorted(reals):
+        real = originals / f"{target}.mp4" if originals is not None else None
+        if real is None or not real.is_file():
+            problems.add(f"originals: {target}.mp4 (the real video of {target}_*) is missing")
+            continue
+        entries.append(Entry(key=f"originals/{target}.mp4", source=real, label=0))
+    check_classes(entries, problems, f"DeeperForensics-1.0 {split} ({variant})")
+    record = {"importer": "deeperforensics", "split": split, "variant": variant}
+    return _video_spec(options, problems, record, entries)

@@ -175,3 +175,27 @@ def test_imd2020_folders_of_originals_and_manipulated_versions(tmp_path: Path) -
     record = _import("imd2020", root, "all", tmp_path / "b")
     _assert_sealed(tmp_path / "b", "localization")
     assert record["classes"] == {"0": 2, "1": 3}
+
+
+# --- DeeperForensics-1.0 -------------------------------------------------------------------
+
+
+def test_deeperforensics_fakes_and_their_ffpp_originals(tmp_path: Path) -> None:
+    root = tmp_path / "DeeperForensics-1.0"
+    originals = tmp_path / "FaceForensics++/original_sequences/youtube/c23/videos"
+    for n, name in enumerate(("000_M101.mp4", "001_W102.mp4", "002_M103.mp4")):
+        media.mp4(root / "manipulated_videos/end_to_end" / name, seed=n)
+    media.mp4(originals / "000.mp4", seed=10)
+    media.mp4(originals / "001.mp4", seed=11)
+    (root / "lists/splits").mkdir(parents=True)
+    (root / "lists/splits/test.txt").write_text("000_M101.mp4\n001_W102.mp4\n002_M103.mp4\n")
+    opts = {"originals": "../FaceForensics++/original_sequences/youtube/c23/videos", "frames": 2}
+    with pytest.raises(ImportProblems) as caught:
+        _import("deeperforensics", root, "test", tmp_path / "a", **opts)
+    assert caught.value.problems == ["originals: 002.mp4 (the real video of 002_*) is missing"]
+    media.mp4(originals / "002.mp4", seed=12)
+    record = _import("deeperforensics", root, "test", tmp_path / "b", **opts)
+    _assert_sealed(tmp_path / "b", "detection")
+    assert record["classes"] == {"0": 6, "1": 6} and record["units"] == 6
+    with pytest.raises(ImportProblems, match="option originals"):
+        _import("deeperforensics", root, "test", tmp_path / "c", frames=2)
