@@ -28,6 +28,7 @@ from .smoke.localize import build_localization_split
 from .smoke.retrieve import build_retrieval_split
 from .smoke.videoinpaint import build_video_inpaint_split
 from .spec import BenchmarkDef, SplitDef, TrackDef
+from .terms import terms_conflict, terms_publish
 
 RECIPE_FILE = "recipe.json"
 # Bump when a generator's output changes, so that splits built by older code are rebuilt.
@@ -145,6 +146,12 @@ def check_conflicts(bdefs: list[BenchmarkDef], *, scale: float = 1.0) -> list[st
     """Every change that would invalidate results already scored; empty when safe."""
     problems: list[str] = []
     for bdef in bdefs:
+        if bdef.terms is not None:
+            conflict = terms_conflict(
+                benchmark_slug=bdef.slug, version=bdef.terms.version, text=bdef.terms.text
+            )
+            if conflict:
+                problems.append(f"{bdef.file}: {conflict}")
         for tdef in bdef.tracks:
             track = Track.objects.filter(benchmark__slug=bdef.slug, slug=tdef.slug).first()
             if track is None:
@@ -248,6 +255,8 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
             slug=bdef.slug, name=bdef.name, description=bdef.description, synthetic=bdef.synthetic
         )
         Benchmark.objects.filter(pk=benchmark.pk).update(definition_file=bdef.file)
+        if bdef.terms is not None:
+            terms_publish(benchmark=benchmark, version=bdef.terms.version, text=bdef.terms.text)
         for pdef in bdef.phases:
             Phase.objects.update_or_create(
                 benchmark=benchmark,

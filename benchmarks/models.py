@@ -166,3 +166,42 @@ class Phase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.benchmark.name} / {self.name}"
+
+
+class Terms(models.Model):
+    """One version of a benchmark's terms of participation and data use (from its file).
+
+    A version's text never changes: changed terms are a new version, which every team accepts
+    again before it submits."""
+
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.CASCADE, related_name="terms")
+    version = models.CharField(max_length=40)
+    text = models.TextField()
+    text_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["benchmark", "-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["benchmark", "version"], name="terms_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benchmark.name} terms v{self.version}"
+
+
+class TermsAcceptance(models.Model):
+    """A team accepted one version of a benchmark's terms (written once, audited)."""
+
+    terms = models.ForeignKey(Terms, on_delete=models.PROTECT, related_name="acceptances")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["terms", "team"], name="terms_accepted_once")
+        ]

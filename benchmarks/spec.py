@@ -125,6 +125,14 @@ class PhaseDef:
 
 
 @dataclass(frozen=True)
+class TermsDef:
+    """Terms of participation and data use; a changed text needs a new version."""
+
+    version: str
+    text: str
+
+
+@dataclass(frozen=True)
 class BenchmarkDef:
     slug: str
     name: str
@@ -133,6 +141,7 @@ class BenchmarkDef:
     file: str
     tracks: tuple[TrackDef, ...]
     phases: tuple[PhaseDef, ...] = field(default=())
+    terms: TermsDef | None = None
 
     def track(self, slug: str) -> TrackDef:
         return next(t for t in self.tracks if t.slug == slug)
@@ -393,7 +402,20 @@ def _phase(r: _Reader, raw: Any, key: str) -> PhaseDef:
     )
 
 
-BENCHMARK_KEYS = {"slug", "name", "description", "synthetic", "tracks", "phases"}
+BENCHMARK_KEYS = {"slug", "name", "description", "synthetic", "tracks", "phases", "terms"}
+
+
+def _terms(r: _Reader, raw: Any, key: str) -> TermsDef | None:
+    if raw is None:
+        return None
+    data = r.mapping(raw, key, {"version", "text"}, {"version", "text"})
+    version = str(data.get("version", "")).strip()
+    if not version or len(version) > 40:
+        r.problem(f"{key}.version", "must be a short label such as '1' or '2026-01' (40 chars)")
+    text = r.str_(data, key, "text", "").strip()
+    if not text:
+        r.problem(f"{key}.text", "the terms need a text")
+    return TermsDef(version=version, text=text)
 
 
 def _benchmark(r: _Reader, raw: Any, key: str) -> BenchmarkDef:
@@ -432,6 +454,7 @@ def _benchmark(r: _Reader, raw: Any, key: str) -> BenchmarkDef:
         file=r.file,
         tracks=tracks,
         phases=phases,
+        terms=_terms(r, data.get("terms"), f"{key}.terms"),
     )
 
 

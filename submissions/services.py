@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Team
 from accounts.team_rule import team_submission_refusal
 from benchmarks.models import Track
+from benchmarks.terms import terms_refusal
 
 from .fairness import submission_run_priority
 from .images import ImageIntakeError, image_load_tarball, image_resolve
@@ -83,7 +84,15 @@ def _check_fields(
         raise SubmissionRejected(f"track {track} has no data splits yet")
     _check_phase(team=team, track=track)
     _check_one_team(team=team, track=track, user=user)
+    _check_terms(team=team, track=track)
     _check_quota(team=team, track=track)
+
+
+def _check_terms(*, team: Team, track: Track) -> None:
+    """Refuse until the team accepted the current version of the benchmark's terms."""
+    refusal = terms_refusal(team=team, benchmark=track.benchmark)
+    if refusal:
+        raise SubmissionRejected(refusal)
 
 
 def _check_one_team(*, team: Team, track: Track, user: User | None) -> None:
@@ -171,6 +180,7 @@ def _create(
         list(User.objects.select_for_update().filter(pk__in=people).order_by("pk"))
         _check_phase(team=team, track=track)
         _check_one_team(team=team, track=track, user=user)
+        _check_terms(team=team, track=track)
         _check_quota(team=team, track=track)
         now = timezone.now()
         submission = Submission.objects.create(

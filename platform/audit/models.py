@@ -107,6 +107,7 @@ class AuditAction(models.TextChoices):
     FINAL_UNPICKED = "final_unpicked"
     OOD_REVEALED = "ood_revealed"
     TEAMS_MERGED = "teams_merged"
+    TERMS_ACCEPTED = "terms_accepted"
 
 
 class AuditEntry(models.Model):

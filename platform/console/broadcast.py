@@ -1,4 +1,5 @@
-"""Organizers write to every participant of a benchmark (in-site and by mail, per settings)."""
+"""Organizers and participants: write to every participant of a benchmark (in-site and by
+mail, per settings), and see which teams accepted which version of its terms."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -7,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from benchmarks.models import Benchmark
+from benchmarks.terms import terms_acceptances, terms_current
 from notifications.forms import BroadcastForm
 from notifications.models import Broadcast
 from notifications.selectors import benchmark_participants
@@ -42,5 +44,19 @@ def console_broadcast(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "participants": benchmark_participants(benchmark=benchmark).count(),
             "history": Broadcast.objects.filter(benchmark=benchmark).select_related("sent_by")[:50],
+        },
+    )
+
+
+@staff_member_required
+def console_terms(request: HttpRequest, slug: str) -> HttpResponse:
+    benchmark = get_object_or_404(Benchmark, slug=slug)
+    return render(
+        request,
+        "console/terms.html",
+        {
+            "benchmark": benchmark,
+            "current": terms_current(benchmark=benchmark),
+            "acceptances": terms_acceptances(benchmark=benchmark),
         },
     )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("phases/<int:phase_id>/", phases.console_phase_edit, name="console-phase-edit"),
     path("tracks/<int:track_id>/rules/", phases.console_track_rules, name="console-track-rules"),
     path("", views.console_home, name="console-home"),
+    path("benchmarks/<slug:slug>/terms/", broadcast.console_terms, name="console-terms"),
     path(
         "benchmarks/<slug:slug>/broadcast/",
         broadcast.console_broadcast,

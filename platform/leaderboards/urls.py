@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import terms_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("generalization/", views.generalization, name="generalization"),
     path("b/<slug:benchmark_slug>/", views.benchmark_detail, name="benchmark-detail"),
+    path("b/<slug:benchmark_slug>/terms/", terms_views.benchmark_terms, name="benchmark-terms"),
     path(
         "b/<slug:benchmark_slug>/<slug:track_slug>/",
         views.track_leaderboard,

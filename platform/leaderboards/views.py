@@ -18,6 +18,7 @@ from benchmarks.selectors import (
     track_get,
     track_results_generation,
 )
+from benchmarks.terms import terms_current
 from evaluator.metrics.registry import task_spec
 from submissions.selectors import phase_is_open
 
@@ -52,6 +53,7 @@ def benchmark_detail(request: HttpRequest, benchmark_slug: str) -> HttpResponse:
             "benchmark": benchmark,
             "tracks": tracks,
             "phases": phases,
+            "terms": terms_current(benchmark=benchmark),
             "protocol": evaluator.PROTOCOL_VERSION,
         },
     )

@@ -1,10 +1,10 @@
 """The whole journey in a real Chromium against a live server and a real worker.
 
-A user signs up, creates a team, invites a teammate by link (who accepts), uploads a baseline
-image, watches the status change, receives the mail and sees the row appear; an organizer
-publishes the hidden split; the team picks its submission as final and the organizer reveals
-the out-of-distribution tier; an outsider is refused the logs and the console. Screenshots are
-kept under the test data folder as artifacts.
+A user signs up, creates a team, invites a teammate by link (who accepts), accepts the
+benchmark's terms, uploads a baseline image, watches the status change, receives the mail and
+sees the row appear; an organizer publishes the hidden split; the team picks its submission as
+final and the organizer reveals the out-of-distribution tier; an outsider is refused the logs
+and the console. Screenshots are kept under the test data folder as artifacts.
 """
 
 import re
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from benchmarks.terms import terms_publish
 from submissions.models import Submission
 from tests.support import unavailable
 
@@ -92,6 +93,14 @@ def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
     members = teammate.inner_text("#members")
     assert "ada" in members and "Owner" in members and "teammate" in members
     _shot(teammate, "01c-team-members")
+
+    # The benchmark's terms come first: the team accepts them, then submits.
+    terms_publish(benchmark=smoke_track.benchmark, version="1", text="Research use only.")
+    page.goto(f"{url}/b/smoke-detect/")
+    page.click("#benchmark-terms a")
+    page.click("button:has-text('Accept for Lovelace Lab')")
+    assert "accepted the terms of Smoke-Detect (version 1)" in page.inner_text(".messages")
+    _shot(page, "01d-terms-accepted")
 
     page.goto(f"{url}/submissions/new/")
     page.select_option("select[name=team]", label="Lovelace Lab")
