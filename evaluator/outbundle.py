@@ -317,71 +317,111 @@ def unpack_bundle(bundle: Path, destination: Path, *, limits: BundleLimits) -> P
 
 def _unpack(tar: tarfile.TarFile, root: int, limits: BundleLimits, report: PackReport) -> None:
     written: set[str] = set()
-    for member in tar:
-        report.entries_seen += 1
-        if report.entries_seen > limits.max_entries:
-            report.stop("output_too_many_files", f"more than {limits.max_entries:,} entries")
-            return
-        name = member.name
-        parts = PurePosixPath(name).parts
-        shown = printable(name)
-        if not member.isreg():
-            report.refuse(shown, "not_regular", f"tar type {member.type!r}")
-            continue
-        if PurePosixPath(name).is_absolute() or name.endswith("/") or not parts:
-            report.refuse(shown, "bad_name", "not a relative path")
-            continue
-        code, detail = _path_problem(parts, limits)
-        if code:
-            report.refuse(shown, code, detail)
-            continue
-        if name in written:
-            report.refuse(shown, "duplicate")
-            continue
-        if member.size > limits.max_total_bytes - report.bytes_read:
-            report.stop("output_too_large", f"{shown} takes the bundle past its byte budget")
-            return
-        source = tar.extractfile(member)
-        if source is None:
-            report.refuse(shown, "not_regular")
-            continue
-        try:
-            _write(root, parts, source, member.size)
-        except OSError as exc:
-            report.refuse(shown, _refusal_for(exc), exc.strerror or str(exc))
-            continue
-        written.add(name)
-        report.files += 1
-        report.bytes_read += member.size
+    with _Folders(root) as folders:
+        for member in tar:
+            if not _unpack_one(tar, member, folders, limits, report, written):
+                return
 
 
-def _write(root: int, parts: tuple[str, ...], source: IO[bytes], size: int) -> None:
-    """Create parts[-1] under the folders parts[:-1] (made here), never following a link."""
-    dir_fd = os.dup(root)
-    try:
-        for part in parts[:-1]:
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(part, 0o755, dir_fd=dir_fd)
-            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-            next_fd = os.open(part, flags, dir_fd=dir_fd)
-            os.close(dir_fd)
-            dir_fd = next_fd
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(parts[-1], flags, 0o644, dir_fd=dir_fd)
+class _Folders:
+    """The folder of the file being written, kept open while files of the same folder follow
+    (the packer writes them together), made and entered one component at a time with
+    O_NOFOLLOW."""
+
+    def __init__(self, root: int):
+        self.root = root
+        self.parts: tuple[str, ...] = ()
+        self.fd = os.dup(root)
+
+    def __enter__(self) -> _Folders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
+
+    def enter(self, parts: tuple[str, ...]) -> int:
+        if parts == self.parts:
+            return self.fd
+        dir_fd = os.dup(self.root)
         try:
-            with os.fdopen(fd, "wb", buffering=0) as out:
-                left = size
-                while left:
-                    block = source.read(min(BLOCK, left))
-                    if not block:
-                        raise OSError(errno.EIO, "the bundle ended inside this file")
-                    out.write(block)
-                    left -= len(block)
+            for part in parts:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, 0o755, dir_fd=dir_fd)
+                flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+                next_fd = os.open(part, flags, dir_fd=dir_fd)
+                os.close(dir_fd)
+                dir_fd = next_fd
         except OSError:
-            os.unlink(parts[-1], dir_fd=dir_fd)  # no half-written file is left behind
+            os.close(dir_fd)
             raise
-    finally:
-        os.close(dir_fd)
+        os.close(self.fd)
+        self.fd, self.parts = dir_fd, parts
+        return dir_fd
+
+
+def _unpack_one(
+    tar: tarfile.TarFile,
+    member: tarfile.TarInfo,
+    folders: _Folders,
+    limits: BundleLimits,
+    report: PackReport,
+    written: set[str],
+) -> bool:
+    """Check and write one member; False when a whole-bundle limit stops the unpack."""
+    report.entries_seen += 1
+    if report.entries_seen > limits.max_entries:
+        report.stop("output_too_many_files", f"more than {limits.max_entries:,} entries")
+        return False
+    name = member.name
+    parts = PurePosixPath(name).parts
+    shown = printable(name)
+    if not member.isreg():
+        report.refuse(shown, "not_regular", f"tar type {member.type!r}")
+        return True
+    if PurePosixPath(name).is_absolute() or name.endswith("/") or not parts:
+        report.refuse(shown, "bad_name", "not a relative path")
+        return True
+    code, detail = _path_problem(parts, limits)
+    if code:
+        report.refuse(shown, code, detail)
+        return True
+    if name in written:
+        report.refuse(shown, "duplicate")
+        return True
+    if member.size > limits.max_total_bytes - report.bytes_read:
+        report.stop("output_too_large", f"{shown} takes the bundle past its byte budget")
+        return False
+    source = tar.extractfile(member)
+    if source is None:
+        report.refuse(shown, "not_regular")
+        return True
+    try:
+        _write(folders.enter(parts[:-1]), parts[-1], source, member.size)
+    except OSError as exc:
+        report.refuse(shown, _refusal_for(exc), exc.strerror or str(exc))
+        return True
+    written.add(name)
+    report.files += 1
+    report.bytes_read += member.size
+    return True
+
+
+def _write(dir_fd: int, name: str, source: IO[bytes], size: int) -> None:
+    """Create `name` in the open folder `dir_fd`: a new regular file, never through a link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
+    try:
+        with os.fdopen(fd, "wb", buffering=0) as out:
+            left = size
+            while left:
+                block = source.read(min(BLOCK, left))
+                if not block:
+                    raise OSError(errno.EIO, "the bundle ended inside this file")
+                out.write(block)
+                left -= len(block)
+    except OSError:
+        os.unlink(name, dir_fd=dir_fd)  # no half-written file is left behind
+        raise
 
 
 def _remove_tree(path: Path) -> None:
