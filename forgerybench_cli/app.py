@@ -245,6 +245,18 @@ def _show(submission: dict[str, Any]) -> None:
     )
     if status == "failed":
         out.print(f"  {submission['failure_code']}: {submission['failure_reason']}")
+    place = submission.get("queue")
+    if place:
+        line = (
+            f"  queue {place['queue']}: position {place['position']} "
+            f"({place['ahead']} ahead, fair-share level {place['level']}), "
+            f"{place['workers']} worker(s) serving it"
+        )
+        if place.get("eta_start"):
+            line += f"; estimated start {place['eta_start'][11:16]} UTC"
+        elif not place["workers"]:
+            line += "; no worker is serving this queue right now"
+        out.print(line)
 
 
 @app.command()

@@ -24,6 +24,7 @@ from benchmarks.models import Track
 
 from .forms import ReasonForm, SubmissionUploadForm
 from .models import Submission
+from .queue_status import median_wait_seconds, queue_states, submission_queue_place
 from .selectors import (
     QuotaLine,
     submission_can_cancel,
@@ -145,6 +146,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "results": results,
             "show_logs": show_logs,
             "runs": runs,
+            "place": submission_queue_place(submission=submission, now=timezone.now()),
             "can_cancel": not submission.is_done
             and submission.status != "scoring"
             and submission_can_cancel(submission=submission, user=request.user),
@@ -226,3 +228,17 @@ def submission_rerun_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def submission_disqualify_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _reason_action(request, pk, "disqualify")
+
+
+def queue_status(request: HttpRequest) -> HttpResponse:
+    """Public: queue depths, the workers serving each queue, and the recent median wait."""
+    now = timezone.now()
+    return render(
+        request,
+        "submissions/status.html",
+        {
+            "queues": queue_states(now=now),
+            "median_wait": median_wait_seconds(now=now),
+            "now": now,
+        },
+    )

@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.chain import text_sha256
 from benchmarks.models import Benchmark, Split, Track
 from submissions.models import Result, Submission
+from submissions.queue_status import submission_queue_place
 from submissions.services import LICENSE_MAX_CHARS, MODEL_CARD_MAX_BYTES
 
 from .models import UploadSession
@@ -144,6 +147,17 @@ class SubmissionCreateSerializer(serializers.Serializer):
     upload = serializers.UUIDField(help_text="a complete upload session")
 
 
+class QueuePlaceSerializer(serializers.Serializer):
+    queue = serializers.CharField()
+    position = serializers.IntegerField(help_text="1: served next")
+    ahead = serializers.IntegerField()
+    level = serializers.IntegerField(help_text="fair-share level (0 first)")
+    workers = serializers.IntegerField(help_text="workers serving the queue now")
+    median_run_seconds = serializers.FloatField(allow_null=True)
+    eta_start = serializers.DateTimeField(allow_null=True)
+    eta_finish = serializers.DateTimeField(allow_null=True)
+
+
 class SubmissionSerializer(serializers.ModelSerializer):
     track = serializers.SerializerMethodField()
     team = serializers.CharField(source="team.slug")
@@ -152,6 +166,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
     )
     rerun_of = serializers.IntegerField(source="rerun_of_id", allow_null=True)
     disqualified = serializers.SerializerMethodField()
+    queue = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
@@ -178,6 +193,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "failed_at",
             "failure_code",
             "failure_reason",
+            "queue",
         ]
 
     def get_track(self, submission: Submission) -> str:
@@ -188,6 +204,12 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     def get_disqualified(self, submission: Submission) -> bool:
         return submission.disqualified_at is not None
+
+    @extend_schema_field(QueuePlaceSerializer(allow_null=True))
+    def get_queue(self, submission: Submission) -> dict[str, Any] | None:
+        """Where a queued submission stands (position with fair share, ETA, workers)."""
+        place = submission_queue_place(submission=submission, now=timezone.now())
+        return None if place is None else QueuePlaceSerializer(place).data
 
 
 class ResultSerializer(serializers.ModelSerializer):

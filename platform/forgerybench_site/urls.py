@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from submissions import views as submission_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # django-axes throttles failed logins (AUTHENTICATION_BACKENDS, AxesMiddleware).
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("submissions/", include("submissions.urls")),
+    path("status/", submission_views.queue_status, name="queue-status"),
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("organize/", include("console.urls")),

@@ -1,0 +1,79 @@
+"""Queue transparency: position with fair share, ETA from recent runs, workers serving a queue,
+on the submission page, the API and the public status page."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.services import team_create
+from submissions.models import Status, Submission
+from submissions.queue_status import queue_states, submission_queue_place
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db]
+
+
+def _queued(team, track, at) -> Submission:  # type: ignore[no-untyped-def]
+    return Submission.objects.create(
+        team=team,
+        track=track,
+        method_name="m",
+        training_data="other: x",
+        image_id="sha256:" + "d" * 64,
+        status=Status.QUEUED,
+        queued_at=at,
+    )
+
+
+def test_position_follows_the_fair_share_order_and_the_eta_recent_runs(people, smoke_track) -> None:
+    now = timezone.now()
+    burst = [_queued(people.team, smoke_track, now - timedelta(minutes=10 - i)) for i in range(3)]
+    rivals = team_create(name="Rivals")
+    late = _queued(rivals, smoke_track, now - timedelta(minutes=1))
+    # The rivals' only run goes in at level 0, ahead of the owl team's 2nd and 3rd.
+    place = submission_queue_place(submission=late, now=now)
+    assert place is not None
+    assert (place.position, place.ahead, place.level) == (2, 1, 0)
+    third = submission_queue_place(submission=burst[2], now=now)
+    assert third is not None and (third.position, third.level) == (4, 2)
+    # No worker answered and none is running: no ETA, and the page says why.
+    assert place.workers == 0 and place.eta_start is None
+    client = Client()
+    client.force_login(people.owner)
+    page = client.get(f"/submissions/{burst[0].pk}/").content.decode()
+    assert 'id="queue-position">1<' in page
+    assert "No worker is serving this queue right now" in page
+
+    # A run that took 60 s, and a live runner on the queue: an ETA from them.
+    Submission.objects.create(
+        team=rivals,
+        track=smoke_track,
+        method_name="done",
+        training_data="other: x",
+        image_id="sha256:" + "e" * 64,
+        status=Status.FINISHED,
+        queued_at=now - timedelta(minutes=30),
+        running_at=now - timedelta(minutes=20),
+        scoring_at=now - timedelta(minutes=19),
+    )
+    running = _queued(rivals, smoke_track, now - timedelta(minutes=40))
+    Submission.objects.filter(pk=running.pk).update(
+        status=Status.RUNNING, run_owner="node-1:42", heartbeat_at=now, running_at=now
+    )
+    place = submission_queue_place(submission=late, now=now)
+    assert place is not None and place.workers == 1 and place.median_run_seconds == 60
+    assert place.eta_start == now + timedelta(seconds=2 * 60)  # the running one, then 1 ahead
+    assert place.eta_finish == place.eta_start + timedelta(seconds=60)
+
+    api = client.get(f"/api/v1/submissions/{burst[0].pk}/").json()
+    assert api["queue"]["position"] == 1 and api["queue"]["queue"] == "cpu"
+    assert client.get(f"/api/v1/submissions/{running.pk}/").status_code in (200, 404)
+
+    states = {s.queue: s for s in queue_states(now=now)}
+    assert states["cpu"].waiting == 4 and states["cpu"].running == 1
+    assert [w.name for w in states["cpu"].workers] == ["node-1:42"]
+    assert states["gpu"].health == "idle, no worker seen"
+    status = Client().get("/status/").content.decode()  # public
+    assert 'id="queue-cpu"' in status and "node-1:42 (running)" in status
+    assert "1500 s" in status  # median wait of the two started runs: 600 s and 2400 s
