@@ -18,7 +18,8 @@ def score(people, smoke_track) -> Callable[..., Submission]:  # type: ignore[no-
         submission = submission_create_from_image(
             team=team or people.team,
             track=smoke_track,
-            user=people.owner,
+            # Another team is sent by no one of Owl's: one person, one team per phase.
+            user=people.owner if team is None else None,
             image_reference=image,
             method_name=method,
             training_data="other: nothing",
