@@ -165,7 +165,8 @@ def test_fork_bomb_is_stopped_by_the_process_limit(
     record.observed = f"`{submission.failure_code}`: {submission.failure_reason} ({took:.0f} s)"
     assert submission.status == Status.FAILED
     assert submission.failure_code == "pids_limit"
-    assert "stopped by the process limit (32 processes)" in submission.failure_reason
+    # A hidden split: the platform's words only, no count of the container's making.
+    assert "stopped by the process limit" in submission.failure_reason
     assert took < arena.detect.timeout_seconds, "stopped at the limit, not at the time limit"
     record.held = True
 
@@ -258,15 +259,15 @@ def test_symlinks_in_output_are_rejected(
     record = record_attack(
         7,
         "masks that are symlinks to the host's /etc/passwd and to a label path",
-        "never carried out of /output; the team's failure (`bad_output_file`) names each link",
+        "never carried out of /output; the team's failure `bad_output_file` "
+        "(each link named on public splits)",
     )
     submission = submit(test_image("attack-symlink"), track=arena.localize)
     record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:200]}"
     assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
-    assert "/output/masks/passwd.png: symlink" in submission.failure_reason
-    assert "/output/masks/labels.png: symlink" in submission.failure_reason
     artifacts = Path(submission.runs.get().artifacts_dir)
     assert not any(path.is_symlink() for path in artifacts.rglob("*"))
+    assert sorted(p.name for p in artifacts.rglob("*") if p.is_file()) == ["predictions.jsonl"]
     assert not Result.objects.filter(submission=submission).exists()
     record.held = True
 
@@ -280,7 +281,8 @@ def test_path_traversal_in_mask_names_is_rejected(
     submission = submit(test_image("attack-traversal"), track=arena.localize)
     record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:160]}"
     assert (submission.status, submission.failure_code) == (Status.FAILED, "path_escape")
-    assert "../../x.png" in submission.failure_reason
+    # A hidden split: the rule is named, the offending paths only on public splits.
+    assert "path_escape" in submission.failure_reason
     record.held = True
 
 
@@ -317,8 +319,8 @@ def test_the_original_label_leak_fails_twice(
     )
     for submission in (first, second):
         assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
-        assert "/output/units.npz: symlink" in submission.failure_reason
-        assert _no_links(Path(submission.runs.get().artifacts_dir))
+        artifacts = Path(submission.runs.get().artifacts_dir)
+        assert _no_links(artifacts) and not (artifacts / "units.npz").exists()
     assert report == 'LEAK-REPORT {"found": false}'
     assert not leak.exists() and not leak.is_symlink()
     assert not Result.objects.filter(submission__in=[first, second]).exists()
@@ -366,7 +368,8 @@ def test_a_link_at_every_platform_name_is_never_followed(
         "a symlink at every name the platform writes or reads after a run (predictions.jsonl, "
         "units.npz, predictions.tar.gz, output.bundle.tar, output.img, provenance.json, "
         "log.txt, masks/, scores/, ..) aimed at the sealed labels and a planted inputs file",
-        "none carried or followed; `bad_output_file` names each; targets unchanged",
+        "none carried or followed; `bad_output_file` (each named on public splits); "
+        "targets unchanged",
     )
     inputs = _host_inputs(arena)
     victim = inputs / "victim.txt"
@@ -374,7 +377,8 @@ def test_a_link_at_every_platform_name_is_never_followed(
     truth = Path(arena.detect.splits.get().labels_path)
     truth_before = truth.read_bytes()
     submission = submit(test_image("attack-links"))
-    named = [
+    artifacts = Path(submission.runs.get().artifacts_dir)
+    carried = [
         name
         for name in (
             "predictions.jsonl",
@@ -388,15 +392,15 @@ def test_a_link_at_every_platform_name_is_never_followed(
             "scores",
             "up",
         )
-        if f"/output/{name}: symlink" in submission.failure_reason
+        if (artifacts / name).exists() or (artifacts / name).is_symlink()
     ]
     unchanged = truth.read_bytes() == truth_before and victim.read_text() == "untouched\n"
     record.observed = (
-        f"`{submission.failure_code}` naming {len(named)}/10 links; labels and victim "
+        f"`{submission.failure_code}`; links carried: {carried or 'none'} of 10; labels and victim "
         f"unchanged: {unchanged}"
     )
     assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
-    assert len(named) == 10, submission.failure_reason
+    assert carried == [], carried
     assert unchanged
     assert _no_links(Path(submission.runs.get().artifacts_dir))
     assert not Result.objects.filter(submission=submission).exists()
@@ -499,18 +503,18 @@ def test_hard_link_amplification_cannot_multiply_the_cap(
     record = record_attack(
         18,
         "hard-link amplification: one 1 MiB file with 64 more names (64 MiB from an 8 MiB /output)",
-        "the twins are never carried; `bad_output_file` names them; at most the cap kept",
+        "the twins are never carried; `bad_output_file`; at most the cap kept",
     )
     submission = submit(test_image("attack-hardlink"))
     artifacts = Path(submission.runs.get().artifacts_dir)
     kept = sum(p.stat().st_size for p in artifacts.rglob("*") if p.is_file())
-    twins = submission.failure_reason.count(": hardlink")
+    names = sorted(p.name for p in artifacts.rglob("*") if p.is_file())
     record.observed = (
-        f"`{submission.failure_code}`, {twins} names refused as `hardlink` (20 listed), "
+        f"`{submission.failure_code}`; carried: {', '.join(names)} (no twin); "
         f"{kept / 2**20:.1f} MiB kept"
     )
     assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
-    assert twins == 20 and "and 44 more" in submission.failure_reason
+    assert names == ["big.bin", "predictions.jsonl"]
     assert kept <= (1 << 20) + 4096
     record.held = True
 
@@ -572,7 +576,8 @@ def test_bad_file_names_and_log_bytes_are_the_teams_failure(
         21,
         "file names that are not UTF-8 or hold control characters (and an attempted NUL); NUL "
         "and invalid UTF-8 on stdout/stderr",
-        "the team's counted failure `bad_output_file` naming each (escaped); log stored",
+        "the team's counted failure `bad_output_file` (names, escaped, on public splits); "
+        "none carried",
     )
     from submissions.models import PLATFORM_FAILURE_CODES
 
@@ -580,9 +585,8 @@ def test_bad_file_names_and_log_bytes_are_the_teams_failure(
     run = submission.runs.get()
     record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:220]}"
     assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
-    assert "/output/bad\\xff\\xfe.png: bad_name" in submission.failure_reason
-    assert "/output/ctl\\x01\\x1b[31mred.png: bad_name" in submission.failure_reason
-    assert "/output/del\\x7f: bad_name" in submission.failure_reason
+    artifacts = Path(run.artifacts_dir)
+    assert sorted(p.name for p in artifacts.rglob("*")) == ["predictions.jsonl"]
     assert "BADNAMES-REPORT" in run.log_tail and "\\x00" in run.log_tail
     assert submission.failure_code not in PLATFORM_FAILURE_CODES  # counted against the quota
     record.held = True
