@@ -54,6 +54,6 @@ def hide_results(
 
 @admin.register(Split)
 class SplitAdmin(admin.ModelAdmin):
-    list_display = ["name", "track", "visibility", "sample_count", "results_published"]
-    readonly_fields = ["inputs_sha256", "labels_sha256", "sample_count", "results_published"]
+    list_display = ["name", "track", "visibility", "sample_count", "published_through"]
+    readonly_fields = ["inputs_sha256", "labels_sha256", "sample_count", "published_through"]
     actions = [publish_results, hide_results]

@@ -267,6 +267,10 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
                     "ends_at": pdef.ends,
                     "final_picks": pdef.final_picks,
                     "one_team_per_person": pdef.one_team_per_person,
+                    "publish": pdef.disclosure.publish,
+                    "publication_schedule": [m.isoformat() for m in pdef.disclosure.schedule],
+                    "public_fraction": pdef.disclosure.public_fraction,
+                    "public_seed": pdef.disclosure.public_seed,
                 },
             )
         tracks: dict[str, Track] = {}

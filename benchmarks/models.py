@@ -101,8 +101,10 @@ class Split(models.Model):
     inputs_sha256 = models.CharField(max_length=64, help_text="SHA-256 of manifest.jsonl")
     labels_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the truth file")
     sample_count = models.PositiveIntegerField()
-    # Hidden results appear on the leaderboard only once published by an organizer.
-    results_published = models.BooleanField(default=False)
+    # Publication is an event, not a switch: hidden results of submissions made up to this
+    # moment are disclosed (an organizer's last publication); later ones stay hidden until the
+    # next publication moment (benchmarks.disclosure also counts the phases' declared ones).
+    published_through = models.DateTimeField(null=True, blank=True)
     # How the files were made: generator and seed, importer options, frame count, face crops,
     # perturbation seed; compared on reload so that a change never silently replaces data
     # that results were scored on.
@@ -121,8 +123,17 @@ class Split(models.Model):
         return f"{self.track} / {self.name}"
 
     @property
+    def results_published(self) -> bool:
+        """An organizer has published this split at least once (see ``published_through``)."""
+        return self.published_through is not None
+
+    @property
     def results_visible(self) -> bool:
-        return self.visibility == self.Visibility.PUBLIC or self.results_published
+        """Whether any result of this split may be shown to everyone now: a public split, or a
+        hidden one with a publication moment passed. Which results: benchmarks.disclosure."""
+        from .disclosure import split_disclosed_through
+
+        return split_disclosed_through(split=self) is not None
 
     @property
     def shortcut_scan(self) -> dict[str, Any] | None:
@@ -152,6 +163,17 @@ class Phase(models.Model):
     revealed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    # The disclosure policy (benchmarks.spec.DisclosureDef): when hidden results of
+    # submissions made in this phase are disclosed, and the optional public part.
+    class Publish(models.TextChoices):
+        ORGANIZER = "organizer"
+        AT_END = "at_end"
+
+    publish = models.CharField(max_length=12, choices=Publish.choices, default=Publish.ORGANIZER)
+    publication_schedule = models.JSONField(default=list, blank=True)
+    public_fraction = models.FloatField(null=True, blank=True)
+    public_seed = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["benchmark", "starts_at"]

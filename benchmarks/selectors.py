@@ -8,6 +8,7 @@ from django.db.models import Count, Max, QuerySet
 from evaluator.metrics import Table, load_table
 from evaluator.robustness import SkillRetained, SplitScore, skill_retained
 
+from .disclosure import split_disclosed_through
 from .models import Benchmark, Split, Track
 
 
@@ -117,8 +118,13 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
     results = Result.objects.filter(
         split__in=splits, submission__status=Status.FINISHED, submission__disqualified_at=None
     ).select_related("submission", "submission__team")
+    # Only results disclosed by a publication moment after their submission (protocol §5).
+    cutoffs = {s.pk: split_disclosed_through(split=s) for s in splits}
     by_submission: dict[int, dict[int, Result]] = {}
     for result in results:
+        cutoff = cutoffs[result.split_id]
+        if visible_only and (cutoff is None or result.submission.created_at > cutoff):
+            continue
         by_submission.setdefault(result.submission_id, {})[result.split_id] = result
     metric = track.primary_metric
     seed = int(settings.FORGERYBENCH_BOOTSTRAP_SEED)

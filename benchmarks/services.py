@@ -1,6 +1,7 @@
 """Writes for benchmarks: registering splits from sealed files, publishing hidden results."""
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
 
 from django.core.cache import cache
@@ -106,30 +107,46 @@ def split_register(
 
 
 def split_publish_results(
-    *, split: Split, published: bool = True, actor: str = "system", reason: str = ""
+    *,
+    split: Split,
+    published: bool = True,
+    actor: str = "system",
+    reason: str = "",
+    through: datetime | None = None,
 ) -> Split:
-    """Publish or hide a split's results; each real change is an audit log entry."""
+    """A publication event: disclose the split's hidden results of every submission made up to
+    now, or up to ``through`` (not in the future); ``published=False`` withdraws every
+    organizer publication. Later submissions stay hidden until the next publication. Each event
+    is an audit log entry."""
+    from django.utils import timezone
+
     from audit.models import AuditAction  # audit sits above benchmarks; import late
     from audit.services import audit_append
 
+    now = timezone.now()
+    if through is not None and through > now:
+        raise ValueError(f"a publication cannot reach into the future ({through.isoformat()})")
     with transaction.atomic():
-        moved = Split.objects.filter(pk=split.pk, results_published=not published).update(
-            results_published=published
-        )
-        if moved:
+        through = (through or now) if published else None
+        moved = Split.objects.filter(pk=split.pk).update(published_through=through)
+        if moved and (published or split.published_through is not None):
             audit_append(
                 action=AuditAction.RESULTS_PUBLISHED if published else AuditAction.RESULTS_HIDDEN,
                 target_type="split",
                 target_id=split.pk,
                 actor=actor,
                 reason=reason,
-                payload={"split": str(split), "labels_sha256": split.labels_sha256},
+                payload={
+                    "split": str(split),
+                    "labels_sha256": split.labels_sha256,
+                    "published_through": through.isoformat() if through else None,
+                },
             )
             if published:
                 from notifications.events import notify_results_published
 
                 notify_results_published(split=split)
-    split.refresh_from_db(fields=["results_published"])
+    split.refresh_from_db(fields=["published_through"])
     if moved:
         track_results_changed(track=split.track)
     return split

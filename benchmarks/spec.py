@@ -114,6 +114,36 @@ class TrackDef:
     entry_rule: str = "best"  # the row a team gets: its best or its latest finished submission
 
 
+# When hidden results of a phase are disclosed (protocol §5, disclosure policy):
+# "organizer": at an organizer's publication event; "at_end": also, automatically, at the
+# phase's end. A declared schedule adds automatic publication moments.
+PUBLISH_MODES = ("organizer", "at_end")
+
+
+@dataclass(frozen=True)
+class DisclosureDef:
+    """What a team may learn of a hidden split during a phase, and when.
+
+    Each publication moment discloses the hidden results of submissions made up to it; later
+    submissions stay hidden until the next moment. ``public_fraction``: a fixed subset of each
+    hidden split (chosen by ``public_seed``) scored and shown at once as its public part; the
+    complement is scored separately and stays private until publication.
+    """
+
+    publish: str = "organizer"
+    schedule: tuple[dt.datetime, ...] = ()
+    public_fraction: float | None = None
+    public_seed: int = 0
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "publish": self.publish,
+            "schedule": [moment.isoformat() for moment in self.schedule],
+            "public_fraction": self.public_fraction,
+            "public_seed": self.public_seed,
+        }
+
+
 @dataclass(frozen=True)
 class PhaseDef:
     slug: str
@@ -122,6 +152,7 @@ class PhaseDef:
     ends: dt.datetime | None
     final_picks: int
     one_team_per_person: bool = True
+    disclosure: DisclosureDef = field(default_factory=DisclosureDef)
 
 
 @dataclass(frozen=True)
@@ -381,11 +412,42 @@ def _track(r: _Reader, raw: Any, key: str) -> TrackDef:
     )
 
 
+def _disclosure(
+    r: _Reader, raw: Any, key: str, starts: dt.datetime | None, ends: dt.datetime | None
+) -> DisclosureDef:
+    data = r.mapping(raw, key, {"publish", "schedule", "public_fraction", "public_seed"}, set())
+    publish = r.choice(data, key, "publish", PUBLISH_MODES, "organizer")
+    if publish == "at_end" and ends is None:
+        r.problem(f"{key}.publish", "at_end needs the phase to declare 'ends'")
+    schedule: list[dt.datetime] = []
+    for i, value in enumerate(r.list_(data, key, "schedule")):
+        moment = r.when({f"schedule[{i}]": value}, key, f"schedule[{i}]", required=True)
+        if moment is None:
+            continue
+        if (starts and moment <= starts) or (ends and moment > ends):
+            r.problem(f"{key}.schedule[{i}]", "must fall inside the phase (after starts, by ends)")
+        schedule.append(moment)
+    if schedule != sorted(schedule) or len(set(schedule)) != len(schedule):
+        r.problem(f"{key}.schedule", "moments must be distinct and in order")
+    fraction = data.get("public_fraction")
+    if fraction is not None and (
+        isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction < 1
+    ):
+        r.problem(f"{key}.public_fraction", f"must be a number in (0, 1), got {fraction!r}")
+        fraction = None
+    return DisclosureDef(
+        publish=publish,
+        schedule=tuple(schedule),
+        public_fraction=None if fraction is None else float(fraction),
+        public_seed=r.int_(data, key, "public_seed", 0, 0),
+    )
+
+
 def _phase(r: _Reader, raw: Any, key: str) -> PhaseDef:
     data = r.mapping(
         raw,
         key,
-        {"slug", "name", "starts", "ends", "final_picks", "one_team_per_person"},
+        {"slug", "name", "starts", "ends", "final_picks", "one_team_per_person", "disclosure"},
         {"slug", "name", "starts"},
     )
     starts = r.when(data, key, "starts", required=True)
@@ -399,6 +461,7 @@ def _phase(r: _Reader, raw: Any, key: str) -> PhaseDef:
         ends=ends,
         final_picks=r.int_(data, key, "final_picks", 2, 0),
         one_team_per_person=r.bool_(data, key, "one_team_per_person", True),
+        disclosure=_disclosure(r, data.get("disclosure", {}), f"{key}.disclosure", starts, ends),
     )
 
 

@@ -128,6 +128,12 @@ class Result(models.Model):
     protocol_version = models.PositiveSmallIntegerField()
     evaluator_version = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The disclosure policy of the phase the submission was made in, as it stood when scored
+    # (benchmarks.disclosure.policy_record).
+    disclosure = models.JSONField(default=dict, blank=True)
+    # With a public fraction: {"public": {...}, "private": {...}}, each the metrics of that
+    # part alone, scored separately from the part's own units (never one from the other).
+    parts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

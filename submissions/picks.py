@@ -2,7 +2,8 @@
 
 A team picks up to ``Phase.final_picks`` of its finished, non-disqualified submissions on the
 phase's benchmark while the phase is open and not yet revealed. The reveal (organizers only)
-freezes the picks, gives every team that chose none its best two on ``test`` (``automatic``),
+freezes the picks, gives every team that chose none two picks chosen without the hidden labels
+(``automatic``; see ``final_pick_default``),
 publishes the OOD splits so that results show as they are scored, queues each pick's run on
 them, and queues the audit tests on each pick's results. Every change is an audit log entry.
 """
@@ -24,7 +25,7 @@ from audit.models import AuditAction
 from audit.roles import actor_name
 from audit.selectors import result_filter_shown
 from audit.services import audit_append
-from benchmarks.models import Phase, Split, Task
+from benchmarks.models import Phase, Split, Task, Track
 from benchmarks.services import split_publish_results, track_results_changed
 
 from .models import FinalPick, Result, Status, Submission
@@ -106,6 +107,8 @@ def final_pick_add(*, phase: Phase, submission: Submission, user: User) -> Final
                 "already_picked", f"submission #{submission.pk} is already a final pick"
             ) from None
         _log(AuditAction.FINAL_PICKED, pick, actor=actor_name(user))
+    # Picks choose what stands for the team on hidden boards.
+    transaction.on_commit(lambda: track_results_changed(track=submission.track))
     return pick
 
 
@@ -117,6 +120,7 @@ def final_pick_remove(*, phase: Phase, submission: Submission, user: User) -> No
             raise PickRefused("not_picked", f"submission #{submission.pk} is not a final pick")
         _log(AuditAction.FINAL_UNPICKED, pick, actor=actor_name(user))
         pick.delete()
+    track_results_changed(track=submission.track)
 
 
 def _log(action: str, pick: FinalPick, *, actor: str, reason: str = "") -> None:
@@ -136,7 +140,7 @@ def _log(action: str, pick: FinalPick, *, actor: str, reason: str = "") -> None:
 
 
 def final_picks_fill_automatic(*, phase: Phase) -> list[FinalPick]:
-    """Give each team that chose nothing its best two on ``test`` (per track)."""
+    """Give each team that chose nothing two picks per track, chosen without peeking."""
     picked_teams = set(FinalPick.objects.filter(phase=phase).values_list("team_id", flat=True))
     teams = (
         Team.objects.filter(submissions__track__benchmark_id=phase.benchmark_id)
@@ -247,6 +251,7 @@ def phase_reveal(*, phase: Phase, user: User, reason: str = "") -> RevealReport:
         from notifications.events import notify_phase_revealed  # the layer above
 
         notify_phase_revealed(phase=phase)
-    for track in {s.track for s in splits}:
+    # The OOD boards, and the hidden boards that automatic picks now choose rows on.
+    for track in Track.objects.filter(benchmark_id=phase.benchmark_id).select_related("benchmark"):
         track_results_changed(track=track)
     return report

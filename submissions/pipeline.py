@@ -17,8 +17,10 @@ from django.utils import timezone
 
 import evaluator
 from audit.provenance import result_record_provenance
+from benchmarks.disclosure import phase_at, policy_record
 from benchmarks.models import Split, Track
 from benchmarks.services import track_results_changed
+from evaluator.parts import score_parts
 from evaluator.runner import RunLimits, RunOutcome, run_submission_container
 from evaluator.scoring import evaluate
 from evaluator.validation import PredictionError, TruthError
@@ -253,6 +255,18 @@ def split_score_run(*, submission: Submission, run: SplitRun) -> Result:
     units = unit_table_path(submission_id=submission.pk, split_name=split.name)
     units.parent.mkdir(parents=True, exist_ok=True)
     evaluation.table.save(units)
+    # The disclosure policy of the phase the submission was made in, recorded with the
+    # Result; with a public fraction, both parts scored each from its own units.
+    phase = phase_at(benchmark_id=track.benchmark_id, moment=submission.created_at)
+    parts: dict[str, Any] = {}
+    if split.visibility == Split.Visibility.HIDDEN and phase is not None and phase.public_fraction:
+        parts = score_parts(
+            evaluation.table,
+            fraction=phase.public_fraction,
+            seed=phase.public_seed,
+            primary=track.primary_metric,
+            bootstrap_seed=settings.FORGERYBENCH_BOOTSTRAP_SEED,
+        )
     # The Result, its provenance, stored predictions and audit entry commit together.
     with transaction.atomic():
         result, created = Result.objects.get_or_create(
@@ -263,6 +277,8 @@ def split_score_run(*, submission: Submission, run: SplitRun) -> Result:
                 "primary_value": report.get(track.primary_metric),
                 "protocol_version": evaluator.PROTOCOL_VERSION,
                 "evaluator_version": evaluator.__version__,
+                "disclosure": policy_record(phase=phase),
+                "parts": parts,
             },
         )
         if created:

@@ -282,26 +282,46 @@ def final_pick_candidates(*, phase: Phase, team: Team) -> QuerySet[Submission]:
 
 
 def final_pick_default(*, phase: Phase, team: Team, count: int = 2) -> list[Submission]:
-    """The picks a team gets when it chose none: per track, its best ``count`` by the primary
-    metric on the hidden ``test`` split (ties: the earlier submission)."""
-    from leaderboards.selectors import higher_is_better  # leaderboards sit above submissions
+    """The picks a team gets when it chose none, chosen without the hidden labels (protocol
+    §5): per track, under ``entry_rule: best`` its best ``count`` by the primary metric on the
+    hidden split's public part where one is scored, else on the public split (``val``); under
+    ``last`` (or with no public number at all) its latest ``count``. Ties: the earlier one."""
+    from leaderboards.selectors import (  # leaderboards sit above submissions
+        higher_is_better,
+        selection_split,
+    )
 
     chosen: list[Submission] = []
     candidates = list(final_pick_candidates(phase=phase, team=team))
     tracks = {s.track_id: s.track for s in candidates}
     for track in tracks.values():
-        sign = -1.0 if higher_is_better(track, track.primary_metric) else 1.0
-        results = Result.objects.filter(
-            submission__in=[s for s in candidates if s.track_id == track.pk],
-            split__track=track,
-            split__visibility=Split.Visibility.HIDDEN,
-            split__name="test",
-            primary_value__isnull=False,
-        ).select_related("submission")
-        ranked = sorted(
-            results, key=lambda r: (sign * float(r.primary_value or 0), r.submission.pk)
-        )
-        chosen += [r.submission for r in ranked[:count]]
+        mine = [s for s in candidates if s.track_id == track.pk]
+        values: dict[int, float] = {}
+        if track.entry_rule == Track.EntryRule.BEST:
+            hidden = Result.objects.filter(
+                submission__in=mine, split__visibility=Split.Visibility.HIDDEN
+            ).values_list("submission_id", "parts")
+            for submission_id, parts in hidden:
+                value = (parts or {}).get("public", {}).get("metrics", {}).get(track.primary_metric)
+                if isinstance(value, int | float):
+                    values[submission_id] = float(value)
+            public = selection_split(track=track)
+            if not values and public is not None:
+                values = {
+                    submission_id: float(value)
+                    for submission_id, value in Result.objects.filter(
+                        submission__in=mine, split=public, primary_value__isnull=False
+                    ).values_list("submission_id", "primary_value")
+                    if value is not None
+                }
+        if values:
+            sign = -1.0 if higher_is_better(track, track.primary_metric) else 1.0
+            ranked = sorted(
+                (s for s in mine if s.pk in values), key=lambda s: (sign * values[s.pk], s.pk)
+            )
+        else:
+            ranked = mine  # newest first (final_pick_candidates' order)
+        chosen += ranked[:count]
     return chosen
 
 

@@ -22,6 +22,7 @@ from audit.services import (
 )
 from benchmarks.models import Track
 
+from .disclosure import result_public_part, results_visible_to, results_withheld_from
 from .forms import ReasonForm, SubmissionUploadForm
 from .models import Submission
 from .queue_status import median_wait_seconds, queue_states, submission_queue_place
@@ -123,10 +124,15 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).get(pk=pk)
     except Submission.DoesNotExist:
         raise Http404("no such submission") from None
-    results = [
-        result
-        for result in submission.results.select_related("split").order_by("split__visibility")
-        if result.split.results_visible or request.user.is_staff
+    every = list(
+        submission.results.select_related("split", "split__track").order_by("split__visibility")
+    )
+    for result in every:
+        result.submission = submission  # the disclosure check reads created_at
+    results = results_visible_to(results=every, user=request.user)
+    withheld = [
+        (result, result_public_part(result=result))
+        for result in results_withheld_from(results=every, user=request.user)
     ]
     show_logs = submission_can_see_logs(submission=submission, user=request.user)
     runs = (
@@ -144,6 +150,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "submission": submission,
             "results": results,
+            "withheld": withheld,
             "show_logs": show_logs,
             "runs": runs,
             "place": submission_queue_place(submission=submission, now=timezone.now()),

@@ -10,6 +10,7 @@ import evaluator
 from benchmarks.models import Benchmark, Split, Track
 from benchmarks.selectors import split_list_for_track
 from leaderboards.selectors import leaderboard_for_split
+from submissions.disclosure import results_visible_to
 from submissions.models import Result, Submission
 
 from .errors import ApiError
@@ -87,6 +88,7 @@ def leaderboard_frame(data: dict[str, Any]) -> pd.DataFrame:
                 "baseline": row["is_baseline"],
                 "method": row["method"],
                 "submission": row["submission_id"],
+                "chosen_by": row.get("chosen_by", ""),
             }
             if "training_data" in row:
                 record["training_data"] = row["training_data"]
@@ -112,9 +114,12 @@ def submission_get(*, submission_id: int) -> Submission:
 def submission_visible_results(
     *, submission: Submission, user: User | AnonymousUser
 ) -> list[Result]:
-    """Results of public splits, and of hidden ones once published (organizers see all)."""
-    results = submission.results.select_related("split").order_by("split__visibility")
-    return [r for r in results if r.split.results_visible or getattr(user, "is_staff", False)]
+    """Results the user may see in full (submissions.disclosure; organizers see all)."""
+    results = list(submission.results.select_related("split", "split__track"))
+    for result in results:
+        result.submission = submission
+    results.sort(key=lambda r: r.split.visibility)
+    return results_visible_to(results=results, user=user)
 
 
 def submission_frame(submissions: list[Submission]) -> pd.DataFrame:

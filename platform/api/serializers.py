@@ -271,6 +271,7 @@ class LeaderboardRowSerializer(serializers.Serializer):
     interval = serializers.ListField(child=serializers.FloatField(), allow_null=True)
     metrics = serializers.DictField(child=serializers.JSONField())
     scored_at = serializers.DateTimeField()
+    chosen_by = serializers.CharField(help_text="the rule that chose this row (protocol §5)")
 
 
 class LeaderboardSplitSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from accounts.models import Team
+from submissions.disclosure import result_is_disclosed, result_visible_to
 from submissions.models import Result, Status
 
 from .anchor import Anchor
@@ -58,7 +59,27 @@ def result_can_view_audit(*, result: Result, user: User | AnonymousUser) -> bool
     """Reviewers and the owning team always; other signed-in users once the result is public."""
     if user_is_reviewer(user) or _is_member(user, result.submission.team):
         return True
-    return user.is_authenticated and result.split.results_visible
+    return user.is_authenticated and result_is_disclosed(result=result)
+
+
+def result_can_see_numbers(*, result: Result, user: User | AnonymousUser) -> bool:
+    """Reviewers and organizers always; the team and others once the result is disclosed
+    (a hidden split's numbers wait for a publication moment, protocol §5)."""
+    return user_is_reviewer(user) or result_visible_to(result=result, user=user)
+
+
+def runtime_flags_public(flags: dict[str, Any]) -> dict[str, Any]:
+    """The run's flags without the host's folders: each mount shows only where it appears
+    inside the container (the data folder's layout is the platform's, not the team's)."""
+    shown = dict(flags)
+    volumes = shown.get("volumes")
+    if isinstance(volumes, dict):
+        shown["volumes"] = [
+            f"{bind.get('bind', '?')} ({bind.get('mode', '?')})"
+            for bind in volumes.values()
+            if isinstance(bind, dict)
+        ]
+    return shown
 
 
 def result_can_download_predictions(*, result: Result, user: User | AnonymousUser) -> bool:
@@ -80,7 +101,7 @@ def result_can_comment(*, result: Result, user: User | AnonymousUser) -> bool:
 
 
 def teams_that_may_object(*, result: Result, user: User | AnonymousUser) -> list[Team]:
-    if not user.is_authenticated or not result.split.results_visible:
+    if not user.is_authenticated or not result_is_disclosed(result=result):
         return []
     return list(
         Team.objects.filter(memberships__user=user)

@@ -4,6 +4,7 @@ and the 'what would move' preview. Views translate requests; services and select
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,14 +32,17 @@ from .models import AuditAction, Objection
 from .rescoring import offline_command, result_rescore, split_moves
 from .roles import actor_name, user_is_reviewer
 from .selectors import (
+    ResultAudit,
     audit_anchor_current,
     audit_entry_list,
     result_audit,
     result_can_comment,
     result_can_download_predictions,
+    result_can_see_numbers,
     result_can_view_audit,
     result_get,
     results_for_moves,
+    runtime_flags_public,
     teams_that_may_object,
 )
 from .services import (
@@ -72,6 +76,7 @@ def _result_or_404(pk: int, request: HttpRequest) -> Result:
 def result_audit_page(request: HttpRequest, pk: int) -> HttpResponse:
     result = _result_or_404(pk, request)
     audit = result_audit(result=result)
+    is_reviewer = user_is_reviewer(request.user)
     command = None
     if audit.provenance is not None:
         command = " ".join(
@@ -83,7 +88,16 @@ def result_audit_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "audit": audit,
             "result": result,
-            "is_reviewer": user_is_reviewer(request.user),
+            "is_reviewer": is_reviewer,
+            # Hidden numbers wait for publication; host paths are for reviewers only.
+            "show_numbers": result_can_see_numbers(result=result, user=request.user),
+            "runtime_flags": (
+                audit.provenance.runtime_flags
+                if audit.provenance is not None and is_reviewer
+                else runtime_flags_public(
+                    audit.provenance.runtime_flags if audit.provenance else {}
+                )
+            ),
             "can_download": result_can_download_predictions(result=result, user=request.user),
             "can_comment": result_can_comment(result=result, user=request.user),
             "objecting_teams": teams_that_may_object(result=result, user=request.user),
@@ -93,6 +107,11 @@ def result_audit_page(request: HttpRequest, pk: int) -> HttpResponse:
             "offline_command": command,
         },
     )
+
+
+def _flags_for(audit: ResultAudit, *, is_reviewer: bool) -> dict[str, Any]:
+    flags = audit.provenance.runtime_flags if audit.provenance is not None else {}
+    return flags if is_reviewer else runtime_flags_public(flags)
 
 
 def _refused(request: HttpRequest, pk: int, exc: Exception) -> HttpResponse:

@@ -44,8 +44,14 @@ def console_split_publication(request: HttpRequest, split_id: int) -> HttpRespon
     split_publish_results(
         split=split, published=publish, actor=request.user.get_username(), reason=reason
     )
-    state = "published" if publish else "hidden"
-    messages.success(request, f"Results of {split} are {state}.")
+    if publish:
+        messages.success(
+            request,
+            f"Results of {split} are published for submissions made up to now; "
+            "later ones stay hidden until the next publication.",
+        )
+    else:
+        messages.success(request, f"Results of {split} are hidden again.")
     return redirect("console-home")
 
 

@@ -41,6 +41,7 @@ def leaderboard_frame(rows: list[LeaderboardRow], columns: list[str]) -> pd.Data
             "method": row.method,
             "training_data": row.training_data,
             "submission": row.submission_id,
+            "chosen_by": row.chosen_by,
         }
         for name in columns:
             record[name] = row.metrics.get(name)

@@ -1,8 +1,13 @@
 """Reads behind the leaderboard pages: one row per team on a split.
 
-Which submission stands for a team follows the track's entry rule: its best result by the
-primary metric, or its latest finished submission. The out-of-distribution tier instead has one
-row per final pick (only picks are ever run there). Disqualified submissions never appear.
+Which submission stands for a team on a public split follows the track's entry rule: its best
+result by the primary metric, or its latest finished submission. On a hidden split the choice is
+made without that split's labels (protocol §5, selection without peeking): among the team's
+disclosed results, its final picks if it made any, then the entry rule applied on the public
+split (or on the hidden split's public part), never on the hidden numbers. Each row says which
+rule chose it. The out-of-distribution tier has one row per final pick (only picks are ever run
+there). Hidden rows appear only once disclosed (submissions.disclosure). Disqualified
+submissions never appear.
 Baseline rows are the platform's reference methods: each method keeps its own row. Rows carry
 a shared rank (paired bootstrap against the row above) and a rank range from the 95% intervals
 (as Chatbot Arena shows it). A board is cached under a key that changes whenever a result is
@@ -15,15 +20,17 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.team_rule import team_effective
 from audit.selectors import result_filter_shown
+from benchmarks.disclosure import split_disclosed_through
 from benchmarks.models import Split, Track
 from benchmarks.selectors import track_results_generation
 from evaluator.metrics.registry import task_spec
 from submissions.artifacts import unit_table_path
-from submissions.models import Result, SplitRun, Status
+from submissions.disclosure import results_filter_disclosed
+from submissions.models import FinalPick, Result, SplitRun, Status
 
 from .ranking import shared_ranks_for_entries
 
@@ -78,6 +85,7 @@ class LeaderboardRow:
     verification: str = "unverified"
     result_id: int = 0
     cost: RunCost | None = None
+    chosen_by: str = ""
 
 
 def metric_columns(results: list[Result], track: Track) -> list[str]:
@@ -115,7 +123,8 @@ def _latest_first(result: Result) -> tuple[bool, float, int]:
 
 
 def _best_per_entry(results: list[Result], track: Track) -> list[Result]:
-    """One result per team (baselines: per method), by the track's entry rule, in rank order."""
+    """One result per team (baselines: per method), by the track's entry rule, in rank order.
+    For a public split, whose labels are public: the rule reads the split's own numbers."""
     chosen: list[Result] = []
     seen: set[tuple[int, str]] = set()
     order = _latest_first if track.entry_rule == Track.EntryRule.LAST else _sort_key(track)
@@ -124,6 +133,95 @@ def _best_per_entry(results: list[Result], track: Track) -> list[Result]:
             seen.add(_entry_key(result))
             chosen.append(result)
     return sorted(chosen, key=_sort_key(track))
+
+
+def selection_split(*, track: Track) -> Split | None:
+    """The public split whose numbers choose a team's entry on hidden boards (``val`` first)."""
+    public = [s for s in track.splits.all() if s.visibility == Split.Visibility.PUBLIC]
+    return min(public, key=lambda s: (s.name != "val", s.name), default=None)
+
+
+def _selection_values(track: Track, results: list[Result]) -> tuple[dict[int, float], str]:
+    """Per submission, the number the entry rule reads instead of the hidden split's own: the
+    hidden split's public part where it was scored, else the public split's primary metric."""
+    parts = {
+        r.submission_id: (r.parts or {})
+        .get("public", {})
+        .get("metrics", {})
+        .get(track.primary_metric)
+        for r in results
+    }
+    if any(isinstance(v, int | float) for v in parts.values()):
+        return {k: float(v) for k, v in parts.items() if isinstance(v, int | float)}, (
+            "public part"
+        )
+    public = selection_split(track=track)
+    if public is None:
+        return {}, ""
+    values = Result.objects.filter(
+        split=public,
+        submission_id__in=[r.submission_id for r in results],
+        primary_value__isnull=False,
+    ).values_list("submission_id", "primary_value")
+    return {sid: float(value) for sid, value in values if value is not None}, public.name
+
+
+def _picked_submissions(track: Track, results: list[Result]) -> dict[int, bool]:
+    """Submissions among ``results`` that are final picks: id -> made automatically."""
+    picks = FinalPick.objects.filter(
+        submission_id__in=[r.submission_id for r in results], phase__benchmark_id=track.benchmark_id
+    ).values_list("submission_id", "automatic")
+    return dict(picks)
+
+
+def entries_without_peeking(
+    results: list[Result], track: Track
+) -> tuple[list[Result], dict[int, str]]:
+    """One result per team (baselines: per method) on a hidden split, chosen without its
+    labels, in rank order; with the rule that chose each (by result id).
+
+    Candidates are the team's final picks when it has any among ``results``, else all of them.
+    Among candidates, ``entry_rule: last`` takes the latest finished; ``best`` takes the best
+    on the selection numbers (the public part, else the public split; a candidate without one
+    comes last, and without any the latest). The hidden numbers only order the chosen rows.
+    """
+    picked = _picked_submissions(track, results)
+    values, source = _selection_values(track, results)
+    sign = -1.0 if higher_is_better(track, track.primary_metric) else 1.0
+    groups: dict[tuple[int, str], list[Result]] = {}
+    for result in results:
+        groups.setdefault(_entry_key(result), []).append(result)
+    chosen: list[Result] = []
+    rules: dict[int, str] = {}
+    for group in groups.values():
+        picks = [r for r in group if r.submission_id in picked]
+        candidates = picks or group
+        prefix = ""
+        if picks:
+            automatic = all(picked[r.submission_id] for r in picks)
+            prefix = "automatic final pick" if automatic else "final pick"
+        if track.entry_rule == Track.EntryRule.LAST or not any(
+            r.submission_id in values for r in candidates
+        ):
+            result = min(candidates, key=_latest_first)
+            rule = (
+                "latest" if track.entry_rule == Track.EntryRule.LAST else "latest (no public score)"
+            )
+        else:
+
+            def by_selection(r: Result) -> tuple[bool, float, int]:
+                value = values.get(r.submission_id)
+                return (value is None, sign * value if value is not None else 0.0, r.submission_id)
+
+            result = min(candidates, key=by_selection)
+            rule = f"best on {source}"
+        if prefix and len(picks) == 1:
+            rule = prefix
+        elif prefix:
+            rule = f"{prefix}, {rule}"
+        chosen.append(result)
+        rules[result.pk] = rule
+    return sorted(chosen, key=_sort_key(track)), rules
 
 
 def _value_ranks(best: list[Result]) -> list[int]:
@@ -170,7 +268,9 @@ def _board_version(split: Split) -> str:
     generation = track_results_generation(
         benchmark_slug=split.track.benchmark.slug, track_slug=split.track.slug
     )
-    return f"{stats['last']}-{stats['count']}-{int(split.results_published)}-{generation}"
+    cutoff = split_disclosed_through(split=split)
+    through = cutoff.isoformat() if cutoff else "none"
+    return f"{stats['last']}-{stats['count']}-{through}-{generation}"
 
 
 def leaderboard_cache_key(*, split: Split, track: Track) -> str:
@@ -192,13 +292,22 @@ def leaderboard_for_split(
 
 
 def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow], list[str]]:
-    # Only results with complete provenance that no reviewer removed are ever shown.
+    # Only results with complete provenance that no reviewer removed are ever shown, and on
+    # hidden splits only those disclosed (submissions made before a publication moment).
     shown = result_filter_shown(results=_finished_results().filter(split=split))
+    if split.visibility != Split.Visibility.PUBLIC:
+        shown = results_filter_disclosed(results=shown, split=split)
     results = list(shown.select_related("submission", "submission__team__merged_into", "review"))
+    rules: dict[int, str] = {}
     if split.visibility == Split.Visibility.OOD:
         best = sorted(results, key=_sort_key(track))  # one row per final pick
+        rules = {r.pk: "final pick" for r in best}
+    elif split.visibility == Split.Visibility.HIDDEN:
+        best, rules = entries_without_peeking(results, track)
     else:
         best = _best_per_entry(results, track)
+        rule = "latest" if track.entry_rule == Track.EntryRule.LAST else f"best on {split.name}"
+        rules = {r.pk: rule for r in best}
     runs = {
         run.submission_id: run
         for run in SplitRun.objects.filter(
@@ -244,6 +353,7 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
                 verification=_verification(result),
                 result_id=result.pk,
                 cost=run_cost(runs.get(result.submission_id), samples=split.sample_count),
+                chosen_by=rules.get(result.pk, ""),
             )
         )
     return rows, metric_columns(best, track)
@@ -325,9 +435,18 @@ def generalization_matrix() -> tuple[
             )
         )
     index = {column.split.pk: position for position, column in enumerate(columns)}
-    results = result_filter_shown(
-        results=_finished_results().filter(split_id__in=list(index))
-    ).select_related("submission", "submission__team", "split__track")
+    # A hidden column holds what stands for each team on its board (chosen without peeking);
+    # a public column every method's best.
+    allowed = Q(split__visibility=Split.Visibility.PUBLIC)
+    for column in columns:
+        if column.split.visibility != Split.Visibility.PUBLIC:
+            rows, _ = leaderboard_for_split(split=column.split, track=column.split.track)
+            allowed |= Q(pk__in=[row.result_id for row in rows])
+    results = (
+        result_filter_shown(results=_finished_results().filter(split_id__in=list(index)))
+        .filter(allowed)
+        .select_related("submission", "submission__team", "split__track")
+    )
     groups: dict[str, dict[tuple[str, str], GeneralizationRow]] = {}
     for result in results:
         submission = result.submission

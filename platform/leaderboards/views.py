@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 import evaluator
 from audit.selectors import audit_anchor_current
+from benchmarks.disclosure import policy_summary, split_disclosed_through
 from benchmarks.models import Benchmark, Split, Track
 from benchmarks.selectors import (
     benchmark_list,
@@ -101,9 +102,15 @@ def _track_leaderboard_page(
     boards = []
     for split in sorted(split_list_for_track(track=track), key=_tier_order):
         table_html = ""
-        if split.results_visible:
+        through = split_disclosed_through(split=split)
+        if through is not None:
             table_html = _board_html(split=split, track=track, sort=sort, order=order, extra=extra)
-        boards.append({"split": split, "table_html": table_html})
+        shown = through if split.visibility == Split.Visibility.HIDDEN else None
+        boards.append({"split": split, "table_html": table_html, "through": shown})
+    phases = [
+        {"phase": phase, "summary": policy_summary(phase=phase)}
+        for phase in track.benchmark.phases.order_by("starts_at")
+    ]
     return render(
         request,
         "leaderboards/track.html",
@@ -117,6 +124,7 @@ def _track_leaderboard_page(
             "extra": extra,
             "has_optional": bool(task_spec(track.task).optional_metrics()),
             "robustness": robustness_view(track=track),
+            "phases": phases,
         },
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.services import team_create
 from audit.models import AuditAction, AuditEntry
@@ -153,7 +154,7 @@ def test_robustness_selector_ranks_skill_retained_above_chance() -> None:
         for split in robust.splits.all():
             _score(split, by_split[split.name], method=method)
     assert robustness_results(track=robust) == [], "hidden results stay hidden until published"
-    Split.objects.filter(track=robust).update(results_published=True)
+    Split.objects.filter(track=robust).update(published_through=timezone.now())
     strong, hf, coin = robustness_results(track=robust)
     assert (strong.method, hf.method, coin.method) == ("strong", "hf", "coin")
     assert (strong.rank, hf.rank, coin.rank) == (1, 2, None)

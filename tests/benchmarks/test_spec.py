@@ -154,3 +154,56 @@ def test_bad_entry_rule_variant_and_an_ood_tier_alone_are_named() -> None:
     only_ood = GOOD.replace("visibility: hidden", "visibility: ood")
     with pytest.raises(DefinitionError, match="needs a public split"):
         parse_definition(only_ood, "x.yaml")
+
+
+PHASED = GOOD.replace(
+    "    tracks:\n",
+    "    phases:\n"
+    "      - slug: open\n"
+    "        name: Open\n"
+    "        starts: 2026-01-01\n"
+    "        ends: 2026-06-30\n"
+    "        disclosure: DISCLOSURE\n"
+    "    tracks:\n",
+    1,
+)
+
+
+def test_a_phase_declares_its_disclosure_policy() -> None:
+    text = PHASED.replace(
+        "DISCLOSURE",
+        "{publish: at_end, schedule: [2026-03-01], public_fraction: 0.3, public_seed: 7}",
+    )
+    (bench,) = parse_definition(text, "tiny.yaml")
+    policy = bench.phases[0].disclosure
+    assert policy.publish == "at_end" and policy.public_fraction == 0.3
+    assert policy.public_seed == 7
+    assert [m.isoformat() for m in policy.schedule] == ["2026-03-01T00:00:00+00:00"]
+    default = parse_definition(PHASED.replace("disclosure: DISCLOSURE", "final_picks: 2"), "x")
+    assert default[0].phases[0].disclosure.as_record() == {
+        "publish": "organizer",
+        "schedule": [],
+        "public_fraction": None,
+        "public_seed": 0,
+    }
+
+
+def test_a_bad_disclosure_policy_is_named_key_by_key() -> None:
+    text = PHASED.replace(
+        "DISCLOSURE",
+        "{publish: live, schedule: [2027-01-01, nope], public_fraction: 1.5, peek: true}",
+    )
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text, "tiny.yaml")
+    problems = "\n".join(caught.value.problems)
+    where = "tiny.yaml: benchmarks[0].phases[0].disclosure"
+    assert f"{where}.peek: unknown key" in problems
+    assert f"{where}.publish: 'live' is not one of organizer, at_end" in problems
+    assert f"{where}.schedule[0]: must fall inside the phase" in problems
+    assert f"{where}.schedule[1]: must be a date" in problems
+    assert f"{where}.public_fraction: must be a number in (0, 1), got 1.5" in problems
+    no_end = PHASED.replace("        ends: 2026-06-30\n", "").replace(
+        "DISCLOSURE", "{publish: at_end}"
+    )
+    with pytest.raises(DefinitionError, match=r"at_end needs the phase to declare 'ends'"):
+        parse_definition(no_end, "tiny.yaml")

@@ -97,13 +97,15 @@ def test_the_reveal_fills_defaults_queues_ood_runs_for_picks_only_and_is_audited
     ignored = scored(board, people.team, "ignored", 0.95)  # better on test, but not picked
     final_pick_add(phase=board.phase, submission=chosen, user=people.owner)
     cats = team_create(name="Cats", owner=people.outsider)
-    cat_scores = {"c-worst": 0.51, "c-best": 0.93, "c-second": 0.88}
-    cat = {name: scored(board, cats, name, value) for name, value in cat_scores.items()}
+    # (test, val): the automatic picks follow val, never the hidden test numbers.
+    cat_scores = {"c-worst": (0.51, 0.6), "c-best": (0.93, 0.9), "c-second": (0.88, 0.7)}
+    cat_scores["c-test-only"] = (0.99, 0.55)  # best on test, worst on val: not picked
+    cat = {name: scored(board, cats, name, *values) for name, values in cat_scores.items()}
     with pytest.raises(PickForbidden, match="only organizers"):
         phase_reveal(phase=board.phase, user=people.owner)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         report = phase_reveal(phase=board.phase, user=people.organizer, reason="phase over")
-    # Cats chose nothing: its best two on test, marked automatic.
+    # Cats chose nothing: its best two on val (chosen without the hidden labels), automatic.
     automatic = FinalPick.objects.filter(team=cats)
     assert {p.submission_id for p in automatic} == {cat["c-best"].pk, cat["c-second"].pk}
     assert all(p.automatic and p.picked_by is None for p in automatic)
@@ -129,7 +131,7 @@ def test_the_reveal_fills_defaults_queues_ood_runs_for_picks_only_and_is_audited
     board.phase.refresh_from_db()
     assert board.phase.revealed_at is not None and board.phase.revealed_by == people.organizer
     ood.refresh_from_db()
-    assert ood.results_published
+    assert ood.published_through is not None
     entry = AuditEntry.objects.get(action=AuditAction.OOD_REVEALED)
     assert entry.actor == "organizer" and entry.reason == "phase over"
     assert entry.payload["runs_queued"] == 3 and entry.payload["automatic"] == 2

@@ -76,12 +76,31 @@ class Command(BaseCommand):
                     if pk is not None:
                         pending.append(pk)
         self._wait_for(pending, wait)
+        # Publication is an event (protocol §5): it discloses the baselines' hidden results,
+        # made up to their latest submission, and nothing a team submits later; the demo
+        # team's own hidden scores stay withheld until an organizer publishes again.
         for track in tracks:
+            latest = (
+                Submission.objects.filter(team=baselines, track=track)
+                .order_by("-created_at")
+                .values_list("created_at", flat=True)
+                .first()
+            )
             for split in track.splits.filter(visibility=Split.Visibility.HIDDEN):
-                split_publish_results(split=split, published=True)
+                if latest is None or (
+                    split.published_through and split.published_through >= latest
+                ):
+                    continue
+                split_publish_results(
+                    split=split,
+                    published=True,
+                    through=latest,
+                    reason="demo: the baselines' hidden results",
+                )
         self.stdout.write(
             self.style.SUCCESS(
-                f"baselines scored on {len(tracks)} smoke tracks; hidden results published"
+                f"baselines scored on {len(tracks)} smoke tracks; their hidden results are "
+                "published (later submissions stay hidden until an organizer publishes again)"
             )
         )
 
