@@ -131,17 +131,29 @@ def leaderboard(
         _fail(exc)
     out.print(f"[bold]{data['track']}[/bold] · protocol v{data['protocol']}")
     for board in data["splits"]:
+        if board.get("public_part"):
+            part = Table("rank", "team", "method", data["primary_metric"], "95% interval")
+            part.title = f"{board['split']}: public part (the rest stays private until publication)"
+            for row in board["public_part"]:
+                interval = row.get("interval")
+                shown = f"[{interval[0]:.4f}, {interval[1]:.4f}]" if interval else "—"
+                value = _number(row["metrics"].get(data["primary_metric"]))
+                part.add_row(str(row["rank"]), row["team"], row["method"], value, shown)
+            out.print(part)
         if not board["results_visible"]:
             out.print(f"\n{board['split']} ({board['visibility']}): results not published yet")
             continue
         columns = board["columns"]
-        table = Table("rank", "team", "method", *columns, "95% interval", title=board["split"])
+        table = Table(
+            "rank", "team", "method", *columns, "95% interval", "chosen by", title=board["split"]
+        )
         for row in board["rows"]:
             interval = row.get("interval")
             shown = f"[{interval[0]:.4f}, {interval[1]:.4f}]" if interval else "—"
             team = row["team"] + (" (baseline)" if row["is_baseline"] else "")
             metrics = [_number(row["metrics"].get(name)) for name in columns]
-            table.add_row(str(row["rank"]), team, row["method"], *metrics, shown)
+            chosen = row.get("chosen_by", "")
+            table.add_row(str(row["rank"]), team, row["method"], *metrics, shown, chosen)
         out.print(table)
 
 

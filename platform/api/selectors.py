@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 import evaluator
 from benchmarks.models import Benchmark, Split, Track
 from benchmarks.selectors import split_list_for_track
-from leaderboards.selectors import leaderboard_for_split
+from leaderboards.selectors import leaderboard_for_split, public_part_board
 from submissions.disclosure import results_visible_to
 from submissions.models import Result, Submission
 
@@ -63,6 +63,9 @@ def leaderboard_data(*, track: Track, split_name: str | None = None) -> dict[str
                 "results_visible": split.results_visible,
                 "columns": columns,
                 "rows": [row_dict(row) for row in rows],
+                "public_part": [
+                    row_dict(row) for row in public_part_board(split=split, track=track)
+                ],
             }
         )
     return {

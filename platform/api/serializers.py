@@ -280,6 +280,9 @@ class LeaderboardSplitSerializer(serializers.Serializer):
     results_visible = serializers.BooleanField()
     columns = serializers.ListField(child=serializers.CharField())
     rows = LeaderboardRowSerializer(many=True)
+    public_part = LeaderboardRowSerializer(
+        many=True, help_text="hidden splits with a public fraction: the public part's rows"
+    )
 
 
 class AuditChainSerializer(serializers.Serializer):

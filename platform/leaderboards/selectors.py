@@ -359,6 +359,57 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
     return rows, metric_columns(best, track)
 
 
+def public_part_board(*, split: Split, track: Track) -> list[LeaderboardRow]:
+    """The hidden split's public part (protocol §5, ``public_fraction``): shown at once, one
+    row per team (baselines: per method) by the entry rule on the public part's own numbers.
+    Ranks by value (the per-unit tables are the whole split's); empty without public parts."""
+    if split.visibility != Split.Visibility.HIDDEN:
+        return []
+    key = f"{leaderboard_cache_key(split=split, track=track)}:public-part"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    shown = result_filter_shown(results=_finished_results().filter(split=split))
+    results = [
+        r
+        for r in shown.select_related("submission", "submission__team", "review")
+        if isinstance(
+            ((r.parts or {}).get("public") or {}).get("metrics", {}).get(track.primary_metric),
+            int | float,
+        )
+    ]
+    for result in results:
+        # Rank on the part: the rows carry the part's numbers, never the whole split's.
+        part = result.parts["public"]
+        result.metrics = dict(part["metrics"], ci=part.get("ci") or {})
+        result.primary_value = part["metrics"][track.primary_metric]
+    best = _best_per_entry(results, track)
+    ranks = _value_ranks(best)
+    rule = "latest" if track.entry_rule == Track.EntryRule.LAST else "best on public part"
+    rows = []
+    for index, result in enumerate(best):
+        interval = (result.metrics.get("ci") or {}).get(track.primary_metric)
+        rows.append(
+            LeaderboardRow(
+                rank=ranks[index],
+                team=result.submission.team.name,
+                is_baseline=result.submission.team.is_baseline,
+                method=result.submission.method_name,
+                training_data=result.submission.training_data,
+                submission_id=result.submission.pk,
+                primary=result.primary_value,
+                interval=(interval[0], interval[1]) if interval and None not in interval else None,
+                metrics={k: v for k, v in result.metrics.items() if k != "ci"},
+                scored_at=result.created_at,
+                verification=_verification(result),
+                result_id=result.pk,
+                chosen_by=rule,
+            )
+        )
+    cache.set(key, rows, timeout=None)
+    return rows
+
+
 def _finished_results() -> QuerySet[Result]:
     """Results of finished submissions that no organizer disqualified: all a board may show."""
     return Result.objects.filter(

@@ -29,6 +29,7 @@ from .selectors import (
     leaderboard_cache_key,
     leaderboard_for_split,
     leaderboard_sorted,
+    public_part_board,
 )
 
 
@@ -106,7 +107,14 @@ def _track_leaderboard_page(
         if through is not None:
             table_html = _board_html(split=split, track=track, sort=sort, order=order, extra=extra)
         shown = through if split.visibility == Split.Visibility.HIDDEN else None
-        boards.append({"split": split, "table_html": table_html, "through": shown})
+        boards.append(
+            {
+                "split": split,
+                "table_html": table_html,
+                "through": shown,
+                "public_part": public_part_board(split=split, track=track),
+            }
+        )
     phases = [
         {"phase": phase, "summary": policy_summary(phase=phase)}
         for phase in track.benchmark.phases.order_by("starts_at")

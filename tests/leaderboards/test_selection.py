@@ -71,8 +71,26 @@ def test_the_public_part_chooses_when_the_phase_declares_one(people) -> None:
     b = scored(board, people.team, "val-best", test=0.97, val=0.99)
     for submission, public in ((a, 0.93), (b, 0.52)):
         Result.objects.filter(submission=submission, split=board.splits["test"]).update(
-            parts={"public": {"metrics": {"auc": public}}, "private": {"metrics": {"auc": 0.1}}}
+            parts={
+                "public": {"metrics": {"auc": public}, "fraction": 0.25, "n_units": 3},
+                "private": {"metrics": {"auc": 0.1}},
+            }
         )
+    # Before publication: the public part shows at once, the private numbers nowhere.
+    assert _rows(board, "test") == []
+    page = Client().get("/b/tiny/image/").content.decode()
+    assert 'id="public-part-test"' in page and "0.9300" in page and "0.6100" not in page
+    api = Client().get("/api/v1/tracks/tiny/image/leaderboard/?split=test").json()
+    (part,) = api["splits"][0]["public_part"]
+    assert (part["method"], part["primary"], part["chosen_by"]) == (
+        "public-best",
+        0.93,
+        "best on public part",
+    )
+    owner = Client()
+    owner.force_login(people.owner)
+    mine = owner.get(f"/submissions/{a.pk}/").content.decode()
+    assert 'id="withheld-test"' in mine and "0.9300" in mine and "0.6100" not in mine
     _publish(board)
     assert _rows(board, "test") == [("public-best", 0.61, "best on public part")]
 

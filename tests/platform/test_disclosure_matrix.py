@@ -130,6 +130,7 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
         "team-picks": [f"/submissions/picks/{world['people'].team.slug}/"],
         "pick-change": [f"/submissions/picks/phase/{ids['phase']}/{submission_id}/"],
         "audit-log": ["/audit/log/"],
+        "audit-head": ["/audit/head.json"],
         "audit-result": [f"/audit/results/{result_id}/", f"/audit/results/{ids['val_result']}/"],
         "audit-result-rescore": [f"/audit/results/{result_id}/rescore/"],
         "audit-result-status": [f"/audit/results/{result_id}/status/"],
