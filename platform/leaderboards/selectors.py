@@ -362,13 +362,10 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
 def public_part_board(*, split: Split, track: Track) -> list[LeaderboardRow]:
     """The hidden split's public part (protocol §5, ``public_fraction``): shown at once, one
     row per team (baselines: per method) by the entry rule on the public part's own numbers.
-    Ranks by value (the per-unit tables are the whole split's); empty without public parts."""
+    Ranks by value (the per-unit tables are the whole split's); empty without public parts.
+    One query, no bootstrap: computed per request rather than cached."""
     if split.visibility != Split.Visibility.HIDDEN:
         return []
-    key = f"{leaderboard_cache_key(split=split, track=track)}:public-part"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
     shown = result_filter_shown(results=_finished_results().filter(split=split))
     results = [
         r
@@ -406,7 +403,6 @@ def public_part_board(*, split: Split, track: Track) -> list[LeaderboardRow]:
                 chosen_by=rule,
             )
         )
-    cache.set(key, rows, timeout=None)
     return rows
 
 

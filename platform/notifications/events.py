@@ -86,13 +86,16 @@ def notify_submission_done(*, submission_id: int) -> None:
 def notify_results_published(*, split: Split) -> None:
     """A hidden split's results were published: every team with a result there hears of it."""
     split = Split.objects.select_related("track__benchmark").get(pk=split.pk)
-    if split.visibility != Split.Visibility.HIDDEN:
+    if split.visibility != Split.Visibility.HIDDEN or split.published_through is None:
         return  # public results were always shown; OOD ones are told at the reveal
     track = split.track
+    # A publication discloses submissions made up to it (protocol §5): only their teams.
     team_ids = set(
-        Submission.objects.filter(results__split=split, disqualified_at__isnull=True).values_list(
-            "team_id", flat=True
-        )
+        Submission.objects.filter(
+            results__split=split,
+            disqualified_at__isnull=True,
+            created_at__lte=split.published_through,
+        ).values_list("team_id", flat=True)
     )
     if not team_ids:
         return

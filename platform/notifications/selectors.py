@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from benchmarks.models import Benchmark
+from submissions.disclosure import result_is_disclosed
 from submissions.models import Result, Submission
 
 from .models import Kind, Notification, Preference
@@ -49,9 +50,9 @@ class MailResult:
 
 
 def result_disclosed(*, result: Result) -> bool:
-    """Whether a mail to the submitting team may carry this result's numbers: only results of
-    splits whose results are visible (public, or hidden and published by the organizers)."""
-    return result.split.results_visible
+    """Whether a mail to the submitting team may carry this result's numbers: public splits,
+    and hidden results once a publication moment follows their submission (protocol §5)."""
+    return result_is_disclosed(result=result)
 
 
 def submission_mail_results(*, submission: Submission) -> list[MailResult]:

@@ -17,6 +17,7 @@ from accounts.services import user_create
 from audit.models import Provenance
 from benchmarks.models import Phase
 from benchmarks.services import split_publish_results
+from notifications.selectors import submission_mail_results
 from submissions.models import FinalPick
 from tests.support import finished_result
 
@@ -168,6 +169,11 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
         "api-submission-results": [f"/api/v1/submissions/{submission_id}/results/"],
         "api-submission-logs": [f"/api/v1/submissions/{submission_id}/logs/"],
         "account-tokens": ["/account/tokens/"],
+        "notification-list": ["/notifications/"],
+        "notification-read": ["/notifications/read/"],
+        "notification-open": ["/notifications/1/open/"],
+        "notification-preferences": ["/notifications/settings/"],
+        "notification-unsubscribe": ["/notifications/unsubscribe/x/"],
         "team-new": ["/teams/new/"],
         "team-detail": [f"/teams/{world['people'].team.slug}/"],
         "home": ["/"],
@@ -235,6 +241,11 @@ def test_no_hidden_number_reaches_a_team_before_publication_and_later_ones_wait(
     )
     Provenance.objects.filter(result=second).update(metric_settings=SETTINGS)
     assert second.submission.created_at > world["test"].published_through
+    # Mails about it carry no hidden number either.
+    mailed = {
+        r.split: r.primary_value for r in submission_mail_results(submission=second.submission)
+    }
+    assert mailed == {"test": None}
     later = _urls(world, second.submission_id, second.pk)
     assert _leaks(world, later, _tokens(SECOND)) == {}
     split_publish_results(split=world["test"], published=True, actor="organizer", reason="next")
