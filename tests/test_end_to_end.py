@@ -55,11 +55,18 @@ def test_upload_run_score_and_leaderboard(
     assert Result.objects.filter(submission=submission).count() == 2
 
     board = Client().get(f"/b/smoke-detect/{smoke_track.slug}/").content.decode()
-    assert "HF residuals" in board
-    assert board.count("HF residuals") == 1, "the hidden split must stay unpublished"
-    assert "appear when the organizers publish them" in board
+    public_board, hidden = board.split('id="split-test"')
+    assert "HF residuals" in public_board
+    # Smoke-Detect declares a public part: it shows at once; the rest stays unpublished.
+    hidden_result = Result.objects.get(submission=submission, split__visibility="hidden")
+    assert hidden_result.disclosure["public_fraction"] == 0.25
+    assert hidden_result.parts["public"]["n_units"] == round(
+        0.25 * hidden_result.metrics["n"]["samples"]
+    )
+    assert hidden.count("HF residuals") == 1 and 'id="public-part-test"' in hidden
+    assert "appear when the organizers publish them" in hidden
 
     split_publish_results(split=smoke_track.splits.get(visibility=Split.Visibility.HIDDEN))
     board = Client().get(f"/b/smoke-detect/{smoke_track.slug}/").content.decode()
-    assert board.count("HF residuals") == 2
+    assert board.count("HF residuals") == 3
     assert "synthetic" in board
