@@ -120,6 +120,7 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
     """Every GET-able route a team reaches, filled in; a new route without an entry fails."""
     ids = world["ids"]
     bench, track = "smoke-detect", "image"
+    team = world["people"].team.slug
     api = f"/api/v1/tracks/{bench}/{track}/"
     fill: dict[str, list[str]] = {
         "submission-list": ["/submissions/"],
@@ -175,7 +176,13 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
         "notification-preferences": ["/notifications/settings/"],
         "notification-unsubscribe": ["/notifications/unsubscribe/x/"],
         "team-new": ["/teams/new/"],
-        "team-detail": [f"/teams/{world['people'].team.slug}/"],
+        "team-detail": [f"/teams/{team}/"],
+        "team-invite": [f"/teams/{team}/invite/"],
+        "team-invitation-revoke": [f"/teams/{team}/invitations/1/revoke/"],
+        "team-leave": [f"/teams/{team}/leave/"],
+        "team-member-remove": [f"/teams/{team}/members/1/remove/"],
+        "team-member-owner": [f"/teams/{team}/members/1/owner/"],
+        "invitation-detail": ["/invitations/not-a-token/"],
         "home": ["/"],
         "generalization": ["/generalization/"],
         "benchmark-detail": [f"/b/{bench}/"],
