@@ -369,7 +369,7 @@ def public_part_board(*, split: Split, track: Track) -> list[LeaderboardRow]:
     shown = result_filter_shown(results=_finished_results().filter(split=split))
     results = [
         r
-        for r in shown.select_related("submission", "submission__team", "review")
+        for r in shown.select_related("submission", "submission__team__merged_into", "review")
         if isinstance(
             ((r.parts or {}).get("public") or {}).get("metrics", {}).get(track.primary_metric),
             int | float,
@@ -389,7 +389,7 @@ def public_part_board(*, split: Split, track: Track) -> list[LeaderboardRow]:
         rows.append(
             LeaderboardRow(
                 rank=ranks[index],
-                team=result.submission.team.name,
+                team=team_effective(result.submission.team).name,
                 is_baseline=result.submission.team.is_baseline,
                 method=result.submission.method_name,
                 training_data=result.submission.training_data,

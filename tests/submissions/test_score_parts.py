@@ -9,6 +9,7 @@ import pytest
 from benchmarks.models import Phase
 from evaluator.metrics import load_table
 from evaluator.parts import public_units, table_subset
+from submissions.artifacts import unit_table_path
 from submissions.models import SplitRun, Status, Submission
 from submissions.pipeline import split_score_run
 
@@ -52,7 +53,7 @@ def test_parts_and_policy_are_recorded_and_the_private_part_is_scored_alone(
     assert test.disclosure["phase"] == "open" and test.disclosure["public_fraction"] == 0.25
     assert test.disclosure["schedule"] == ["2026-03-01T00:00:00+00:00"]
     assert results["val"].parts == {}, "public splits have no parts"
-    table = load_table(tmp_path / "test" / "units.npz")
+    table = load_table(unit_table_path(submission_id=submission.pk, split_name="test"))
     public = public_units(table.units, fraction=0.25, seed=5)
     private = table_subset(table, frozenset(table.units) - public)
     assert test.parts["private"]["metrics"] == private.compute_all()

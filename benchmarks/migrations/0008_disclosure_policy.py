@@ -17,7 +17,7 @@ def moment_to_switch(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("benchmarks", "0005_phase_reveal")]
+    dependencies = [("benchmarks", "0007_terms")]
 
     operations = [
         migrations.AddField(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0004_splitrun_lease'),
+        ('submissions', '0005_splitrun_measurements'),
     ]
 
     operations = [
