@@ -186,6 +186,7 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
         "home": ["/"],
         "generalization": ["/generalization/"],
         "benchmark-detail": [f"/b/{bench}/"],
+        "benchmark-terms": [f"/b/{bench}/terms/"],
         "track-leaderboard": [f"/b/{bench}/{track}/"],
         "leaderboard-export": [
             f"/b/{bench}/{track}/{s}.{f}" for s in ("val", "test") for f in ("csv", "json")
