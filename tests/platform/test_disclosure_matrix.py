@@ -184,6 +184,7 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
         "team-member-owner": [f"/teams/{team}/members/1/owner/"],
         "invitation-detail": ["/invitations/not-a-token/"],
         "home": ["/"],
+        "queue-status": ["/status/"],
         "generalization": ["/generalization/"],
         "benchmark-detail": [f"/b/{bench}/"],
         "benchmark-terms": [f"/b/{bench}/terms/"],
