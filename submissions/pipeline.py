@@ -77,6 +77,10 @@ def run_failure_reason(split: Split, outcome: RunOutcome, track: Track) -> str:
     platform's banded words on a hidden one (submissions.run_disclosure)."""
     if split.visibility == Split.Visibility.PUBLIC:
         return f"{split.name}: {outcome.message}"
+    if outcome.outcome == "pids_limit":
+        # "stopped by the process limit (N processes)": the platform's limit; an exit code
+        # after it is the container's, and is left out.
+        return f"{split.name}: {outcome.message.split(';')[0]}"
     message = hidden_run_message(
         outcome=outcome.outcome,
         exit_code=outcome.exit_code,
@@ -113,7 +117,10 @@ def _record_run(
         "outcome": outcome.outcome,
         "runtime_flags": outcome.runtime_flags,
         "artifacts_dir": str(artifacts),
-        "log_tail": outcome.log_tail,
+        # The platform's own words end the log: on a hidden split, where the team sees only
+        # banded measurements, organizers still read what exactly went wrong.
+        "log_tail": outcome.log_tail
+        + (f"\n[platform] {outcome.message}" if outcome.message else ""),
         "peak_memory_bytes": outcome.peak_memory_bytes,
         "output_bytes": outcome.output_bytes,
     }
@@ -299,6 +306,13 @@ def submission_score(*, submission_id: int) -> None:
         try:
             split_score_run(submission=submission, run=run)
         except PredictionError as exc:
+            # The full error (offenders named) for organizers; the team's reason is banded on
+            # a hidden split.
+            SplitRun.objects.filter(pk=run.pk).update(
+                log_tail=f"{run.log_tail}\n[platform] invalid predictions: {exc}"[
+                    -settings.FORGERYBENCH_LOG_TAIL_BYTES :
+                ]
+            )
             submission_fail(
                 submission_id=submission.pk,
                 code=exc.code,

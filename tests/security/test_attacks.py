@@ -263,8 +263,11 @@ def test_symlinks_in_output_are_rejected(
         "(each link named on public splits)",
     )
     submission = submit(test_image("attack-symlink"), track=arena.localize)
+    run = submission.runs.get()
     record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:200]}"
     assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
+    assert "passwd.png" not in submission.failure_reason, "hidden split: no names to the team"
+    assert "/output/masks/passwd.png: symlink" in run.log_tail, "named to organizers"
     artifacts = Path(submission.runs.get().artifacts_dir)
     assert not any(path.is_symlink() for path in artifacts.rglob("*"))
     assert sorted(p.name for p in artifacts.rglob("*") if p.is_file()) == ["predictions.jsonl"]
@@ -283,6 +286,7 @@ def test_path_traversal_in_mask_names_is_rejected(
     assert (submission.status, submission.failure_code) == (Status.FAILED, "path_escape")
     # A hidden split: the rule is named, the offending paths only on public splits.
     assert "path_escape" in submission.failure_reason
+    assert "../../x.png" in submission.runs.get().log_tail, "named to organizers"
     record.held = True
 
 
@@ -321,6 +325,7 @@ def test_the_original_label_leak_fails_twice(
         assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
         artifacts = Path(submission.runs.get().artifacts_dir)
         assert _no_links(artifacts) and not (artifacts / "units.npz").exists()
+        assert "/output/units.npz: symlink" in submission.runs.get().log_tail
     assert report == 'LEAK-REPORT {"found": false}'
     assert not leak.exists() and not leak.is_symlink()
     assert not Result.objects.filter(submission__in=[first, second]).exists()
