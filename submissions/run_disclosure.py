@@ -12,9 +12,8 @@ team sees only what the *platform* measured, each value put into one of a few ba
 
 and never the container's stdout/stderr nor anything it wrote. ``hidden_view_count`` counts the
 distinct views a hidden run can produce; docs/security.md turns it into the leak bound, and the
-attack test in tests/security checks the platform keeps to it. Public splits (val, and the
-small ``debug`` split that mirrors the hidden split's format) show everything, so crashes stay
-debuggable there.
+attack test in tests/security checks the platform keeps to it. Public splits (val) show
+everything, so crashes stay debuggable there.
 
 Plain Python on purpose: the bound is computed from the same tables that round the views.
 """
@@ -166,7 +165,7 @@ def hidden_prediction_reason(*, code: str, count: int, limits: Limits) -> str:
         return f"invalid predictions: {code}"
     return (
         f"invalid predictions: {code} ({count_band(count, limits)}); offenders are listed on "
-        "public splits only: run the debug split locally to see them"
+        "public splits only"
     )
 
 
