@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
@@ -31,6 +32,7 @@ from evaluator.metrics.registry import task_spec
 from submissions.artifacts import unit_table_path
 from submissions.disclosure import results_filter_disclosed
 from submissions.models import FinalPick, Result, SplitRun, Status
+from submissions.run_disclosure import Limits, memory_band, time_band
 
 from .ranking import shared_ranks_for_entries
 
@@ -39,32 +41,57 @@ from .ranking import shared_ranks_for_entries
 class RunCost:
     """What a run cost, beside what it scored: wall time per sample and peak memory.
 
-    Wall time is the container's, start to end, over the split's samples. Peak memory (and
-    peak GPU memory on GPU tracks) is read from what the runner recorded in the run's
-    ``runtime_flags`` (``peak_memory_bytes``, ``peak_gpu_memory_bytes``); None where the run
-    did not record it.
+    Wall time is the container's, start to end, over the split's samples; peak memory is the
+    runner's cgroup high-water mark (``SplitRun.peak_memory_bytes``; peak GPU memory from the
+    run's ``runtime_flags``). None where the run did not record it. On a hidden or
+    out-of-distribution split a container's timing and memory are channels out of the hidden
+    inputs, so the board shows only the same bands the team is shown of that run
+    (``submissions.run_disclosure``): ``bands`` holds them and the exact figures are None.
     """
 
     seconds_per_sample: float | None
     peak_memory_bytes: int | None
     peak_gpu_memory_bytes: int | None
+    bands: tuple[str, str] | None = None
 
 
 def _bytes(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def run_cost(run: SplitRun | None, *, samples: int) -> RunCost | None:
+def run_cost(run: SplitRun | None, *, samples: int, banded: Limits | None = None) -> RunCost | None:
     if run is None:
         return None
-    per_sample = None
-    if run.started_at and run.ended_at and samples > 0:
-        per_sample = max(0.0, (run.ended_at - run.started_at).total_seconds()) / samples
+    seconds = None
+    if run.started_at and run.ended_at:
+        seconds = max(0.0, (run.ended_at - run.started_at).total_seconds())
     flags = run.runtime_flags if isinstance(run.runtime_flags, dict) else {}
+    peak = run.peak_memory_bytes
+    if peak is None:
+        peak = _bytes(flags.get("peak_memory_bytes"))
+    if banded is not None:
+        return RunCost(
+            seconds_per_sample=None,
+            peak_memory_bytes=None,
+            peak_gpu_memory_bytes=None,
+            bands=(time_band(seconds, banded), memory_band(peak, banded)),
+        )
     return RunCost(
-        seconds_per_sample=per_sample,
-        peak_memory_bytes=_bytes(flags.get("peak_memory_bytes")),
+        seconds_per_sample=seconds / samples if seconds is not None and samples > 0 else None,
+        peak_memory_bytes=peak,
         peak_gpu_memory_bytes=_bytes(flags.get("peak_gpu_memory_bytes")),
+    )
+
+
+def _cost_bands(split: Split, track: Track) -> Limits | None:
+    """The limits to band a run's cost against, or None where the split is public."""
+    if split.visibility not in (Split.Visibility.HIDDEN, Split.Visibility.OOD):
+        return None
+    return Limits(
+        timeout_seconds=track.timeout_seconds,
+        memory_mb=track.memory_mb,
+        output_cap_mb=settings.FORGERYBENCH_OUTPUT_CAP_MB,
+        sample_count=split.sample_count,
     )
 
 
@@ -312,7 +339,7 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
         run.submission_id: run
         for run in SplitRun.objects.filter(
             split=split, submission_id__in=[r.submission_id for r in best]
-        ).only("submission_id", "started_at", "ended_at", "runtime_flags")
+        ).only("submission_id", "started_at", "ended_at", "runtime_flags", "peak_memory_bytes")
     }
     defined = [r for r in best if r.primary_value is not None]
     shared = None
@@ -333,6 +360,7 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
         interval = (result.metrics.get("ci") or {}).get(track.primary_metric)
         intervals.append((interval[0], interval[1]) if interval and None not in interval else None)
     ranges = rank_ranges(intervals, higher_better=higher_is_better(track, track.primary_metric))
+    banded = _cost_bands(split, track)
     rows = []
     for index, result in enumerate(best):
         ranked = shared.get(result.submission_id) if shared else None
@@ -352,7 +380,9 @@ def _compute_board(*, split: Split, track: Track) -> tuple[list[LeaderboardRow],
                 scored_at=result.created_at,
                 verification=_verification(result),
                 result_id=result.pk,
-                cost=run_cost(runs.get(result.submission_id), samples=split.sample_count),
+                cost=run_cost(
+                    runs.get(result.submission_id), samples=split.sample_count, banded=banded
+                ),
                 chosen_by=rules.get(result.pk, ""),
             )
         )

@@ -163,7 +163,7 @@ def test_deployment_columns_on_request_with_intervals_and_the_cost_beside(
     run = SplitRun.objects.get(split=val)
     start = timezone.now()
     run.started_at, run.ended_at = start, start + timedelta(seconds=val.sample_count * 0.25)
-    run.runtime_flags = {"peak_memory_bytes": 300 * 2**20}
+    run.peak_memory_bytes = 300 * 2**20  # the runner's cgroup high-water mark
     run.save()
     track_results_changed(track=smoke_track)
     url = f"/b/{smoke_track.benchmark.slug}/{smoke_track.slug}/"
@@ -177,3 +177,31 @@ def test_deployment_columns_on_request_with_intervals_and_the_cost_beside(
         low, high = result.metrics["ci"][name]
         assert f"[{low:.3f}, {high:.3f}]" in full
     assert "columns=all#split-val" in full, "sorting keeps the columns"
+
+
+def test_cost_on_a_hidden_split_shows_only_the_bands_the_team_is_shown(smoke_track) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leaderboards.selectors import run_cost
+    from leaderboards.templatetags.leaderboard_extras import run_cost as render_cost
+    from submissions.run_disclosure import Limits
+
+    test = smoke_track.splits.get(name="test")
+    start = timezone.now()
+    run = SplitRun(
+        split=test,
+        started_at=start,
+        ended_at=start + timedelta(seconds=12.345),
+        peak_memory_bytes=123_456_789,
+    )
+    limits = Limits(timeout_seconds=300, memory_mb=1024, output_cap_mb=64, sample_count=40)
+    hidden = run_cost(run, samples=40, banded=limits)
+    assert hidden is not None and hidden.bands is not None
+    assert hidden.seconds_per_sample is None and hidden.peak_memory_bytes is None
+    shown = render_cost(hidden)
+    assert "12.3" not in shown and "0.309" not in shown and "118" not in shown
+    assert shown == "run 4.7-38 s · 64-256 MiB"
+    public = run_cost(run, samples=40)
+    assert public is not None and render_cost(public) == "0.309 s · 118 MiB"

@@ -248,7 +248,11 @@ def _size(count: int) -> str:
 
 @register.simple_tag
 def run_cost(cost: Any) -> str:
-    """'0.042 s · 812 MiB (GPU 3.1 GiB)': a run's cost beside its score; a dash when unknown."""
+    """'0.042 s · 812 MiB (GPU 3.1 GiB)': a run's cost beside its score; a dash when unknown.
+    On hidden splits only the bands of the whole run: 'run under 4.7 s · under 16 MiB'."""
+    if cost is not None and cost.bands is not None:
+        wall, memory = cost.bands
+        return f"run {wall} · {memory}"
     if cost is None or cost.seconds_per_sample is None:
         return "—"
     parts = [f"{cost.seconds_per_sample:.3g} s"]
