@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .importers import ImportProblems, import_split
+from .keys import import_id_key
 from .loading import definitions_apply, split_dirs
 from .models import Split
 from .shortcuts import describe
@@ -37,10 +38,15 @@ def dataset_import(
     definitions: list[BenchmarkDef],
     benchmark: str | None = None,
     track: str | None = None,
-    id_key: str = "",
+    id_key: str | None = None,
     quiet: bool = True,
 ) -> ImportReport:
-    """Import every split (of the chosen benchmark/track) whose source importer is ``kind``."""
+    """Import every split (of the chosen benchmark/track) whose source importer is ``kind``.
+
+    ``id_key`` (the organizer's secret) keys the sample ids; without it the installation's own
+    key does (``benchmarks.keys``). An empty key is refused (:class:`EmptyIdKey`).
+    """
+    key = import_id_key(id_key)
     report = ImportReport()
     targets = [
         (b, t)
@@ -77,7 +83,7 @@ def dataset_import(
                     inputs_dir=stage_in,
                     labels_dir=stage_lab,
                     track=f"{bdef.slug}/{tdef.slug}",
-                    id_key=f"{id_key}/{where}",
+                    id_key=f"{key}/{where}",
                     quiet=quiet,
                 )
             except ImportProblems as exc:

@@ -154,6 +154,8 @@ def write_split(
     On a problem nothing is left behind: both folders are removed again. ``problems`` already
     found (while planning) are raised together with those found while writing.
     """
+    if not id_key:
+        raise ValueError("an empty id key makes ids computable from the source paths")
     for folder in (inputs_dir, labels_dir):
         if folder.exists() and any(folder.iterdir()):
             raise FileExistsError(f"{folder} is not empty; a split is written into fresh folders")

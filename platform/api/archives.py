@@ -3,6 +3,10 @@
 `forgerybench validate` downloads it once and runs a team's image on it locally. Only public
 splits are ever packed (their labels are shown to teams anyway). The archive is built once
 per content (named by the split's input and label digests) and served from disk.
+
+Of the labels folder only what scoring reads travels: the truth file and its masks. Never the
+provenance (ids back to source files), the import record or the recipe: they would map ids to
+public file names, and so to the ids of hidden splits made the same way.
 """
 
 import hashlib
@@ -16,6 +20,9 @@ from django.conf import settings
 
 import evaluator
 from benchmarks.models import Split, Track
+
+# Part of every archive's file name: a new layout never serves an archive packed by older code.
+ARCHIVE_LAYOUT = 2
 
 
 class SplitNotPublic(PermissionError):
@@ -71,7 +78,7 @@ def split_archive_build(*, split: Split) -> Path:
     folder = Path(settings.DATA_DIR) / "archives"
     # Named by content and by the description (limits change with the track's settings).
     key = f"{split_archive_etag(split)}-{hashlib.sha256(description).hexdigest()[:8]}"
-    path = folder / f"{split.pk}-{key}.tar.gz"
+    path = folder / f"{split.pk}-{key}-l{ARCHIVE_LAYOUT}.tar.gz"
     if path.is_file():
         return path
     folder.mkdir(parents=True, exist_ok=True)
@@ -82,7 +89,10 @@ def split_archive_build(*, split: Split) -> Path:
         info.mode = 0o644
         archive.addfile(info, io.BytesIO(description))
         archive.add(split.inputs_dir, arcname="inputs", filter=_no_links)
-        archive.add(Path(split.labels_path).parent, arcname="labels", filter=_no_links)
+        truth = Path(split.labels_path)
+        archive.add(truth, arcname=f"labels/{truth.name}", filter=_no_links)
+        if (truth.parent / "masks").is_dir():
+            archive.add(truth.parent / "masks", arcname="labels/masks", filter=_no_links)
     # Concurrent builders write their own partial file; the last rename wins, all equal.
     os.replace(partial, path)
     return path

@@ -91,6 +91,20 @@ def test_the_public_sample_archive_holds_inputs_truth_and_limits(smoke_track) ->
     assert sum(1 for n in names if n.startswith("inputs/images/")) == val.sample_count
 
 
+def test_the_public_archive_carries_no_provenance_or_import_record(smoke_track) -> None:
+
+    from api.archives import split_archive_build
+
+    val = smoke_track.splits.get(name="val")
+    labels = Path(val.labels_path).parent
+    # What an importer keeps beside the truth: ids back to source paths, the import record.
+    (labels / "provenance.jsonl").write_text('{"id": "x", "source": "fake/x.png"}\n')
+    (labels / "import.json").write_text("{}\n")
+    with tarfile.open(split_archive_build(split=val)) as archive:
+        names = [n for n in archive.getnames() if n.startswith("labels/")]
+    assert names and all(n == "labels/truth.jsonl" or n.startswith("labels/masks") for n in names)
+
+
 def test_a_hidden_split_is_never_served(smoke_track) -> None:
     assert smoke_track.splits.get(name="test").visibility == Split.Visibility.HIDDEN
     response = Client().get("/api/v1/tracks/smoke-detect/image/splits/test/archive/")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from benchmarks.importers import IMPORTERS
 from benchmarks.importing import dataset_import
+from benchmarks.keys import EmptyIdKey
 from benchmarks.loading import DefinitionConflict
 from benchmarks.spec import DefinitionError, load_definitions
 
@@ -25,9 +26,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--id-key",
-            default="",
+            default=None,
             help="secret mixed into the sample ids, so they cannot be recomputed from public "
-            "file names; keep it to re-import identically",
+            "file names (default: this installation's own key, kept with the labels); "
+            "never empty",
         )
         parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -43,7 +45,7 @@ class Command(BaseCommand):
                 id_key=o["id_key"],
                 quiet=o["quiet"] or not self.stdout.isatty(),
             )
-        except (DefinitionError, DefinitionConflict) as exc:
+        except (DefinitionError, DefinitionConflict, EmptyIdKey) as exc:
             raise CommandError(str(exc)) from exc
         for line in report.lines:
             self.stdout.write(line)
