@@ -12,6 +12,7 @@ the loaded image by its ID, under a name it chooses (`SUBMISSION_REPOSITORY:<ima
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -207,32 +208,59 @@ def _untagged_stream(source: Path, errors: list[BaseException]) -> Generator[byt
     writer.join()
 
 
-def image_load_tarball(*, path: Path) -> Image:
+def _image_ids(client: docker.DockerClient) -> set[str]:
+    return {image.id for image in client.images.list(all=True) if image.id}
+
+
+def image_remove(*, image_id: str) -> None:
+    """Remove an image intake added (with the platform's name for it), layers included."""
+    client = docker_client()
+    with contextlib.suppress(docker.errors.ImageNotFound):
+        client.images.remove(image_id, force=True, noprune=False)
+
+
+def image_load_tarball_tracked(*, path: Path) -> tuple[Image, bool]:
     """Inspect, then load, a `docker save` tarball; exactly one image comes out, untagged by
-    the team and named by the platform."""
+    the team and named by the platform. The flag says whether the load added the image (False:
+    the engine already held it). A refusal after the load removes every image it added."""
     inspected = image_tarball_inspect(path=path)
     client = docker_client()
+    before = _image_ids(client)
     errors: list[BaseException] = []
     stream = _untagged_stream(path, errors)
+    loaded: list[str] = []
     try:
-        images = client.images.load(stream)
-    except (docker.errors.APIError, docker.errors.ImageLoadError) as exc:
-        detail = getattr(exc, "explanation", None) or str(exc)
-        raise _not_an_image(detail) from None
-    finally:
-        stream.close()  # an engine that stopped reading: the writer thread ends too
-    if errors:
-        raise _not_an_image(str(errors[0]))
-    if [image.id for image in images] != [inspected.image_id]:
-        raise ImageIntakeError(
-            "image_mismatch",
-            f"the engine loaded {[image.id for image in images]}, not the one image "
-            f"{inspected.image_id} the manifest names",
-        )
+        try:
+            images = client.images.load(stream)
+        except (docker.errors.APIError, docker.errors.ImageLoadError) as exc:
+            detail = getattr(exc, "explanation", None) or str(exc)
+            raise _not_an_image(detail) from None
+        finally:
+            stream.close()  # an engine that stopped reading: the writer thread ends too
+        loaded = [image.id for image in images if image.id]
+        if errors:
+            raise _not_an_image(str(errors[0]))
+        if loaded != [inspected.image_id]:
+            raise ImageIntakeError(
+                "image_mismatch",
+                f"the engine loaded {loaded}, not the one image "
+                f"{inspected.image_id} the manifest names",
+            )
+    except ImageIntakeError:
+        # What the engine reported and what the manifest names, unless the engine held it
+        # before this load: nothing of a refused upload stays.
+        for image_id in (set(loaded) | {inspected.image_id}) - before:
+            image_remove(image_id=image_id)
+        raise
     image = images[0]
     image.tag(SUBMISSION_REPOSITORY, tag=inspected.image_id.removeprefix("sha256:"))
     image.reload()
-    return image
+    return image, inspected.image_id not in before
+
+
+def image_load_tarball(*, path: Path) -> Image:
+    """:func:`image_load_tarball_tracked` without the flag."""
+    return image_load_tarball_tracked(path=path)[0]
 
 
 def submission_image_name(image_id: str) -> str:

@@ -21,7 +21,7 @@ from benchmarks.models import Track
 from benchmarks.terms import terms_refusal
 
 from .fairness import submission_run_priority
-from .images import ImageIntakeError, image_load_tarball, image_resolve
+from .images import ImageIntakeError, image_load_tarball_tracked, image_remove, image_resolve
 from .models import Status, Submission
 from .selectors import (
     submission_can_cancel,
@@ -231,24 +231,30 @@ def submission_create_from_tarball(
         tarball_path.unlink(missing_ok=True)
         raise
     try:
-        image = image_load_tarball(path=tarball_path)
+        image, added = image_load_tarball_tracked(path=tarball_path)
     except ImageIntakeError as exc:
         raise SubmissionRejected(f"{exc} ({exc.code})", code=exc.code) from None
     finally:
         tarball_path.unlink(missing_ok=True)
-    return _create(
-        team=team,
-        track=track,
-        user=user,
-        image_id=image.id or "",
-        image_reference=", ".join(image.tags),
-        method_name=method_name,
-        training_data=training_data,
-        tarball_sha256=tarball_sha256,
-        tarball_size=tarball_size,
-        model_card=model_card,
-        license=license,
-    )
+    try:
+        return _create(
+            team=team,
+            track=track,
+            user=user,
+            image_id=image.id or "",
+            image_reference=", ".join(image.tags),
+            method_name=method_name,
+            training_data=training_data,
+            tarball_sha256=tarball_sha256,
+            tarball_size=tarball_size,
+            model_card=model_card,
+            license=license,
+        )
+    except SubmissionRejected:
+        # Refused after the load (phase, quota, terms): the image this upload added goes.
+        if added and image.id and not Submission.objects.filter(image_id=image.id).exists():
+            image_remove(image_id=image.id)
+        raise
 
 
 def submission_create_from_image(

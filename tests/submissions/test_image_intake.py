@@ -195,3 +195,61 @@ def test_a_refused_form_upload_leaves_nothing_on_disk(people, smoke_track, new_u
     )
     assert response.status_code == 400
     assert new_uploads() == []
+
+
+def _config_swapping_tarball(path: Path) -> tuple[str, str]:
+    """A tarball whose manifest names config A, while a second member the engine writes over
+    the same file (`x/../A.json`) holds config B: inspection reads A, the engine loads B."""
+    import json
+    import secrets
+    import tarfile
+
+    def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as layer:
+        add(layer, "hello.txt", secrets.token_hex(16).encode())
+    layer_bytes = buffer.getvalue()
+    diff_id = hashlib.sha256(layer_bytes).hexdigest()
+
+    def config(created: str) -> bytes:
+        return json.dumps(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "created": created,
+                "config": {"Entrypoint": ["/hello"]},
+                "rootfs": {"type": "layers", "diff_ids": [f"sha256:{diff_id}"]},
+                "history": [{"created": created, "created_by": "test"}],
+            }
+        ).encode()
+
+    shown, loaded = config("2026-01-01T00:00:00Z"), config("2026-01-02T00:00:00Z")
+    shown_hex = hashlib.sha256(shown).hexdigest()
+    with tarfile.open(path, "w") as tar:
+        add(tar, f"{diff_id}/layer.tar", layer_bytes)
+        add(tar, f"{shown_hex}.json", shown)
+        add(tar, f"x/../{shown_hex}.json", loaded)
+        manifest = [{"Config": f"{shown_hex}.json", "Layers": [f"{diff_id}/layer.tar"]}]
+        add(tar, "manifest.json", json.dumps(manifest).encode())
+    return f"sha256:{shown_hex}", f"sha256:{hashlib.sha256(loaded).hexdigest()}"
+
+
+def test_a_refusal_after_the_load_leaves_no_image_in_the_engine(docker_client, tmp_path) -> None:
+    path = tmp_path / "swap.tar"
+    shown, loaded = _config_swapping_tarball(path)
+    before = {image.id for image in docker_client.images.list(all=True)}
+    try:
+        with pytest.raises(ImageIntakeError) as refused:
+            image_load_tarball(path=path)
+        assert refused.value.code == "image_mismatch"
+        for image_id in (shown, loaded):
+            with pytest.raises(docker.errors.ImageNotFound):
+                docker_client.images.get(image_id)
+        assert {image.id for image in docker_client.images.list(all=True)} <= before
+    finally:
+        with contextlib.suppress(docker.errors.APIError):
+            docker_client.images.remove(loaded, force=True)
