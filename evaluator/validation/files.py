@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
@@ -100,6 +101,31 @@ def open_regular(path: Path, *, error: ErrorType) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
+def jsonl_lines(data: bytes) -> list[bytes]:
+    """The lines of a JSONL file exactly as the validator reads them: split on ``\\n`` only
+    (a ``\\r`` is JSON whitespace, never a line end), one trailing newline dropped."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def jsonl_objects(lines: Iterable[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line_number, object)`` for each line that is a JSON object, the rest skipped.
+
+    For reading output the validator already judged (or a rerun's, compared loosely): the
+    lines must come from :func:`jsonl_lines` or a binary file's iteration (both split on
+    ``\\n`` only), so every reader sees the lines the validator saw. Never raises on content.
+    """
+    for number, raw in enumerate(lines, start=1):
+        try:
+            value = json.loads(raw.decode("utf-8", errors="replace"))
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            yield number, value
+
+
 def read_jsonl(
     path: Path, *, max_bytes: int, error: ErrorType, allow_symlink: bool
 ) -> list[tuple[int, dict[str, Any]]]:
@@ -110,9 +136,7 @@ def read_jsonl(
     """
     data = read_bytes(path, max_bytes=max_bytes, error=error, allow_symlink=allow_symlink)
     errors = Collector(error)
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
+    lines = jsonl_lines(data)
     parsed: list[tuple[int, dict[str, Any]]] = []
     for number, raw in enumerate(lines, start=1):
         try:

@@ -15,7 +15,6 @@ folder with the usual task.json and manifest.jsonl, never labels.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -35,7 +34,7 @@ from django.utils import timezone
 from benchmarks.models import Task
 from evaluator.runner import run_submission_container
 from evaluator.validation.errors import PredictionError
-from evaluator.validation.files import open_regular
+from evaluator.validation.files import jsonl_objects, open_regular
 from submissions.models import Result
 
 from .masks import compare_localization, read_localization_outputs
@@ -147,13 +146,9 @@ def _read_scores(path: Path) -> dict[str, Any]:
     except PredictionError:
         return {}
     scores: dict[str, Any] = {}
-    with raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("id"), str):
+    with raw:
+        for _, record in jsonl_objects(raw):  # binary lines: split on \n, as validated
+            if isinstance(record.get("id"), str):
                 scores.setdefault(record["id"], record.get("score"))
     return scores
 

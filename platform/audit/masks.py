@@ -9,8 +9,6 @@ symbolic links, size-capped), so a rerun cannot make the platform read outside i
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evaluator.validation import DEFAULT_MAX_FILE_BYTES, PredictionError
-from evaluator.validation.files import open_regular
+from evaluator.validation.files import jsonl_objects, open_regular
 from evaluator.validation.masks import decode_prediction
 
 THRESHOLD = 128
@@ -56,13 +54,10 @@ def read_localization_outputs(predictions: Path) -> dict[str, LocalizationOutput
     except PredictionError:
         return {}
     outputs: dict[str, LocalizationOutput] = {}
-    with stream, io.TextIOWrapper(stream, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+    with stream:
+        # Binary lines split on \n only, as the validator read them.
+        for number, record in jsonl_objects(stream):
+            if not isinstance(record.get("id"), str):
                 continue
             if record["id"] in outputs:
                 continue

@@ -17,22 +17,26 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
-import json
 import os
 import shutil
 import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 
 from evaluator.validation.errors import PredictionError
-from evaluator.validation.files import check_no_symlink, open_regular, safe_relative
+from evaluator.validation.files import (
+    check_no_symlink,
+    jsonl_lines,
+    jsonl_objects,
+    open_regular,
+    safe_relative,
+)
 
 PREDICTIONS_ARCHIVE = "predictions.tar.gz"
 UNITS_FILE = "units.npz"
@@ -41,6 +45,10 @@ STORAGE_PREFIX = "storage:"
 # gzip level of the archive: 6 packs predictions within a few percent of 9 at a fraction of
 # the time (the archive is written on every score).
 ARCHIVE_COMPRESSLEVEL = 6
+
+
+# The failure code of output that validated but could not be packed for the audit trail.
+OUTPUT_NOT_STORED = "bad_output"
 
 
 class StoredPredictionsError(ValueError):
@@ -128,12 +136,11 @@ def _open_output(path: Path) -> BinaryIO:
 def _referenced_files(predictions: Path) -> list[str]:
     """Relative mask paths named by the predictions (already validated by the scorer)."""
     names: set[str] = set()
-    with _open_output(predictions) as raw, io.TextIOWrapper(raw, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                mask = json.loads(line).get("mask")
-                if isinstance(mask, str):
-                    names.add(mask)
+    with _open_output(predictions) as raw:
+        for _, record in jsonl_objects(raw):  # binary lines: split on \n, as validated
+            mask = record.get("mask")
+            if isinstance(mask, str):
+                names.add(mask)
     return sorted(names)
 
 
@@ -153,19 +160,25 @@ def predictions_archive_write(*, predictions: Path, destination: Path) -> Stored
     root = predictions.parent
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_suffix(".partial")
-    with (
-        partial.open("wb") as raw,
-        gzip.GzipFile(
-            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=ARCHIVE_COMPRESSLEVEL
-        ) as zipped,
-        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
-    ):
-        _add(tar, predictions, predictions.name)
-        for name in _referenced_files(predictions):
-            relative = safe_relative(name)
-            if relative is None or check_no_symlink(root, relative) is not None:
-                raise StoredPredictionsError(f"mask {name} is not a file under the predictions")
-            _add(tar, root / relative, relative.as_posix())
+    try:
+        with (
+            partial.open("wb") as raw,
+            gzip.GzipFile(
+                filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=ARCHIVE_COMPRESSLEVEL
+            ) as zipped,
+            tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            _add(tar, predictions, predictions.name)
+            for name in _referenced_files(predictions):
+                relative = safe_relative(name)
+                if relative is None or check_no_symlink(root, relative) is not None:
+                    raise StoredPredictionsError(f"mask {name} is not a file under the predictions")
+                _add(tar, root / relative, relative.as_posix())
+    except Exception as exc:
+        # What the container wrote passed validation yet cannot be stored: the team's
+        # output, so the team's counted failure (never the platform's uncounted one).
+        partial.unlink(missing_ok=True)
+        raise PredictionError(OUTPUT_NOT_STORED, [(None, type(exc).__name__)]) from None
     partial.replace(destination)
     return _publish(StoredFile(destination, file_sha256(destination), destination.stat().st_size))
 
@@ -217,9 +230,6 @@ def predictions_jsonl_bytes(*, archive: Path, expected_sha256: str) -> bytes:
         return member.read()
 
 
-def read_jsonl(data: bytes) -> list[dict]:
-    return [
-        json.loads(line)
-        for line in io.BytesIO(data).read().decode("utf-8").splitlines()
-        if line.strip()
-    ]
+def read_jsonl(data: bytes) -> list[dict[str, Any]]:
+    """The objects of stored (validated) predictions, lines split as the validator splits."""
+    return [record for _, record in jsonl_objects(jsonl_lines(data))]
