@@ -58,20 +58,33 @@ demo: venv images $(VAR)/secret_key
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	$(DEMO_ENV) $(PY) manage.py load_smoke
 	@$(MAKE) --no-print-directory stop >/dev/null
-	@# -B runs the periodic sweeper (celery beat) inside the one demo worker.
-	$(DEMO_ENV) nohup $(PY) -m celery -A forgerybench_site worker -B -Q score,cpu,gpu -c 1 \
+	@# -B runs the periodic sweeper (celery beat) inside the one demo worker. The Django worker
+	@# consumes only the score queue; runs (cpu, gpu) go to the run agent below.
+	$(DEMO_ENV) nohup $(PY) -m celery -A forgerybench_site worker -B -Q score -c 1 \
 		--schedule=$(RUN)/celerybeat-schedule \
 		--pidfile=$(RUN)/worker.pid --logfile=$(LOGS)/worker.log -l INFO >/dev/null 2>&1 &
-	$(DEMO_ENV) $(PY) manage.py demo_setup
+	@# One local run agent: the only process that starts containers. Its environment is its
+	@# credential, the broker and a scratch folder: no database, no secret key, no data folder.
+	@umask 077 && $(DEMO_ENV) $(PY) manage.py agent_credential_create local --rotate \
+		--output $(RUN)/agent-token >/dev/null
+	env -i PATH="$$PATH" HOME="$$HOME" PYTHONPATH=$(CURDIR) \
+		FORGERYBENCH_AGENT_PLATFORM_URL=http://$(HOST):$(PORT) \
+		FORGERYBENCH_AGENT_TOKEN_FILE=$(CURDIR)/$(RUN)/agent-token \
+		FORGERYBENCH_AGENT_BROKER_URL=filesystem:// FORGERYBENCH_AGENT_BROKER_DIR=$(CURDIR)/$(VAR)/broker \
+		FORGERYBENCH_AGENT_DIR=$(CURDIR)/$(VAR)/agent FORGERYBENCH_AGENT_NAME=local \
+		nohup $(PY) -m runagent -c 1 --pidfile=$(CURDIR)/$(RUN)/agent.pid \
+		--logfile=$(CURDIR)/$(LOGS)/agent.log >/dev/null 2>&1 &
+	@# The web server first: the agent reaches the platform through its agent API.
 	$(DEMO_ENV) nohup $(VENV)/bin/gunicorn forgerybench_site.wsgi --bind $(HOST):$(PORT) \
 		--workers 2 --timeout 600 --pid $(RUN)/web.pid --access-logfile $(LOGS)/web-access.log \
 		--error-logfile $(LOGS)/web.log >/dev/null 2>&1 &
+	$(DEMO_ENV) $(PY) manage.py demo_setup
 	@for i in $$(seq 30); do curl -fsS -o /dev/null http://$(HOST):$(PORT)/ && break; sleep 1; done
 	@curl -fsS -o /dev/null http://$(HOST):$(PORT)/b/smoke-detect/image/
 	@echo "ForgeryBench is serving on http://$(HOST):$(PORT)/  (logins: $(VAR)/demo-credentials.txt; 'make stop' stops it)"
 
 stop:
-	-@for name in web worker; do \
+	-@for name in web worker agent; do \
 		if [ -f $(RUN)/$$name.pid ]; then kill $$(cat $(RUN)/$$name.pid) 2>/dev/null; rm -f $(RUN)/$$name.pid; fi; \
 	done
 
@@ -89,6 +102,7 @@ security-report: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DEBUG=1 $(VENV)/bin/mypy
 
 bench: venv

@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 LABEL_PREFIX = "org.forgerybench"
 
+# (the mounted /output, the artifacts folder, a bundle path, the limits) -> what was refused.
+Collect = Callable[[Path, Path, Path, BundleLimits], PackReport]
+
 
 @dataclass(frozen=True)
 class RunLimits:
@@ -293,12 +296,17 @@ def run_submission_container(
     run_key: str,
     labels: dict[str, str] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    collect: Collect | None = None,
 ) -> RunOutcome:
     """Run `image_id` on `inputs_dir`; copy what it wrote under /output to `artifacts_dir`.
 
     `should_stop` is asked while the container runs; True stops it with outcome `cancelled`
-    (a cancel request, or another worker having taken the run over).
+    (a cancel request, or another worker having taken the run over). `collect(output,
+    artifacts_dir, bundle, limits)` takes the output out while /output is still mounted and
+    reports what it refused; the default packs and unpacks it into `artifacts_dir`, the run
+    agent packs only (runagent.output) and the platform unpacks what it uploads.
     """
+    collect = collect or _collect_here
     name = container_name(run_key)
     container_labels = {f"{LABEL_PREFIX}.run": run_key, **(labels or {})}
     try:
@@ -338,11 +346,8 @@ def run_submission_container(
             # The engine removes the stopped container while its output is copied out; both
             # are done before this returns (no container outlives its run).
             removal = _remove_in_background(container)
-            report = collect_output(
-                output_dir,
-                artifacts_dir,
-                bundle=run_dir / "output.bundle.tar",
-                limits=limits.bundle_limits(),
+            report = collect(
+                output_dir, artifacts_dir, run_dir / "output.bundle.tar", limits.bundle_limits()
             )
             outcome.skipped_outputs = [str(refused) for refused in report.refused]
             outcome.output_bytes = report.bytes_read
@@ -354,6 +359,12 @@ def run_submission_container(
                 _remove(container)
             else:
                 removal.join()
+
+
+def _collect_here(
+    source: Path, destination: Path, bundle: Path, limits: BundleLimits
+) -> PackReport:
+    return collect_output(source, destination, bundle=bundle, limits=limits)
 
 
 def _judge_output(outcome: RunOutcome, report: PackReport) -> None:

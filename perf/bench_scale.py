@@ -1,21 +1,26 @@
-"""Scale figures: K Celery worker processes on the run and score queues, sleep-bound runs.
+"""Scale figures: K run agent processes on the run queue, sleep-bound runs.
 
     .venv/bin/python perf/bench_scale.py            # the full run (`make bench`), ~8 minutes
     .venv/bin/python perf/bench_scale.py --quick    # small counts, ~4 minutes
 
-Real parts only: PostgreSQL, Redis, the Docker engine and real `celery worker` processes. The
-submitted image sleeps SLEEP seconds and then scores the 1,000 samples of the split from their
-ids, so the model's own compute is a known constant and everything else is the platform's
-overhead: claim, loop-mounted capped /output, container start/stop, copy-out, validation and
-scoring of 1,000 predictions with a bootstrap interval, the database writes, the queue hop.
+Real parts only: PostgreSQL, Redis, the Docker engine, the platform's web server (gunicorn,
+the agent API), Django `celery worker` processes on the score queue, and K run agents (`python
+-m runagent`), each a separate process with its own agent credential, its own broker user
+(Redis ACL) and no database access. The submitted image sleeps SLEEP seconds and then scores
+the 1,000 samples of the split from their ids, so the model's own compute is a known constant
+and everything else is the platform's overhead: the claim over HTTP, the inputs fetch (by
+hash, cached), loop-mounted capped /output, container start/stop, packing, upload and unpack
+of the bundle, the outcome call, validation and scoring of 1,000 predictions with a bootstrap
+interval, the database writes, the queue hops.
 
 Reported per K = 1, 2, 4: submissions per minute, throughput against K = 1, and the platform's
-overhead per submission (worker-busy time from claim to finished, minus the sleep). Then a
-burst: N submissions from several teams queued at once, one team's half of them queued ahead of
-everyone else's; every one must finish, none may be lost, none may run twice (container starts
-counted from the engine's own event stream), and each team's share of the first half of the
-starts shows the fair order across teams (first come, first served would give the early team
-all of it).
+overhead per submission (agent-busy time per submission, minus the sleep). Then a burst: N
+submissions from several teams queued at once, one team's half of them queued ahead of
+everyone else's, with one of the 4 agents SIGKILLed (its whole process group, container left
+behind) when half have finished; every one must finish, none may be lost, none may run twice
+(container starts counted from the engine's own event stream: only the jobs the killed agent
+held start again, since their first attempt never ended), and each team's share of the first
+half of the starts shows the fair order across teams.
 
 Needs PostgreSQL, Redis and Docker (`deploy/scripts/ensure-services.sh docker postgres redis`)
 and root for the loop-mounted /output. Uses its own database, Redis db, data folder and
@@ -39,13 +44,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "var" / "bench-scale"
-DB_NAME = "forgerybench_bench_scale"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "forgerybench_bench_scale")
 ENV = {
     "FORGERYBENCH_DATA_DIR": str(DATA),
     "SECRET_KEY": "bench-only-not-secret",
     "DATABASE_URL": f"postgres://forgerybench:forgerybench@127.0.0.1:5432/{DB_NAME}",
     "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
-    "FORGERYBENCH_INSTANCE": "bench-scale",
+    "FORGERYBENCH_INSTANCE": os.environ.get("BENCH_INSTANCE", "bench-scale"),
     "DJANGO_SETTINGS_MODULE": "forgerybench_site.settings",
     "LOG_LEVEL": "WARNING",
 }
@@ -148,42 +153,51 @@ def make_teams(count: int) -> list:
 
 
 class Workers:
-    """K real `celery worker` processes, concurrency 1 each, on the score and cpu queues."""
+    """The platform's processes (web server, score workers with the sweeper's beat) and K run
+    agents, each a separate process with a credential and a broker user of its own."""
 
-    def __init__(self, count: int):
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.logs: list[Path] = []
-        celery = [sys.executable, "-m", "celery", "-A", "forgerybench_site"]
-        env = dict(os.environ, LOG_LEVEL="WARNING")
+    def __init__(self, count: int, *, score_workers: int = 2):
+        from tests.agents import AgentStack, agent_broker_url, ensure_credential
+
+        self.stack = AgentStack(DATA / "log" / f"k{count}")
+        self.stack.data_dir.mkdir(parents=True, exist_ok=True)
+        broker, database = ENV["CELERY_BROKER_URL"], ENV["DATABASE_URL"]
+        platform_env = {
+            "LOG_LEVEL": "WARNING",
+            "FORGERYBENCH_RUN_LEASE_SECONDS": "15",
+            "FORGERYBENCH_SWEEP_INTERVAL_SECONDS": "3",
+        }
+        web = self.stack.web(database_url=database, broker_url=broker, name="web", env=platform_env)
+        for index in range(score_workers):
+            self.stack.score_worker(
+                database_url=database,
+                broker_url=broker,
+                name=f"score{index}",
+                beat=index == 0,
+                env=platform_env,
+            )
+        self.agents = []
         for index in range(count):
-            log = DATA / "log" / f"worker-{count}-{index}.log"
-            log.parent.mkdir(parents=True, exist_ok=True)
-            command = [
-                *celery, "worker", "-Q", "score,cpu", "-c", "1", "-n", f"scale{count}-{index}@%h",
-                "-l", "INFO", "--without-heartbeat", "--without-mingle", "--without-gossip",
-            ]  # fmt: skip
-            with log.open("wb") as handle:
-                process = subprocess.Popen(
-                    command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT
+            name = f"bench{count}-{index}"
+            token = f"fba_bench-{name}-" + "x" * 24
+            ensure_credential(name, token)
+            self.agents.append(
+                self.stack.agent(
+                    platform_url=web.url,
+                    broker_url=agent_broker_url(broker, name),
+                    token=token,
+                    name=name,
                 )
-            self.processes.append(process)
-            self.logs.append(log)
-        deadline = time.monotonic() + 90
-        for process, log in zip(self.processes, self.logs, strict=True):
-            while b"ready." not in log.read_bytes():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"worker did not start:\n{log.read_text()[-2000:]}")
-                time.sleep(0.2)
+            )
+
+    def kill_agent(self, index: int) -> None:
+        """SIGKILL an agent's whole process group: the main process and its pool child."""
+        import signal
+
+        os.killpg(self.agents[index].process.pid, signal.SIGKILL)
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        self.stack.stop_all()
 
 
 def submit(track, teams: list, image: str, count: int, *, seed: int, ahead: int = 0) -> list[int]:
@@ -237,7 +251,7 @@ class ContainerStarts:
             filters={
                 "type": "container",
                 "event": "start",
-                "label": "org.forgerybench.instance=bench-scale",
+                "label": f"org.forgerybench.instance={ENV['FORGERYBENCH_INSTANCE']}",
             },
         )
         self.thread = threading.Thread(target=self._read, daemon=True)
@@ -281,26 +295,46 @@ def measure(workers: int, count: int, track, teams, image: str, sleep: float) ->
         "submissions": count,
         "wall_s": wall,
         "per_minute": count / wall * 60,
-        # Worker-seconds spent per submission beyond the model's own: run, score, queue hops,
-        # database writes, and the idle tail while the last runs finish.
+        # Agent-seconds spent per submission beyond the model's own: claim, inputs, run,
+        # bundle, outcome, the next job's queue hop (scoring runs on the score workers), and
+        # the idle tail while the last runs finish.
         "overhead_s": workers * wall / count - sleep,
         "run_step_overhead_s": statistics.median(run_step),
     }
 
 
 def burst(count: int, workers: int, track, teams, image: str, sleep: float) -> dict:
+    from runs.models import RunJob
+
     from submissions.models import Result, SplitRun, Status, Submission
 
     pool = Workers(workers)
     watch = ContainerStarts()
+    held_when_killed: list[int] = []
     try:
         start = time.monotonic()
         ids = submit(track, teams, image, count, seed=1000, ahead=count // 2)
         queued = time.monotonic() - start
+        # Halfway, SIGKILL one agent (its container is left running, its messages unacked).
+        while Submission.objects.filter(pk__in=ids, status=Status.FINISHED).count() < count // 2:
+            time.sleep(0.2)
+        victim = pool.agents[0]
+        pool.kill_agent(0)
+        killed_at = time.monotonic() - start
+        held_when_killed = list(
+            RunJob.objects.filter(
+                submission_id__in=ids, state="running", lease_owner__startswith=victim.name + ":"
+            ).values_list("submission_id", flat=True)
+        )
         end = wait_done(ids, timeout=120 + count * (sleep + 10) / workers)
     finally:
         starts = watch.stop()
         pool.stop()
+        # The killed agent never restarts here: detach the /output mount it left.
+        for line in Path("/proc/mounts").read_text().splitlines():
+            point = line.split()[1]
+            if point.startswith(str(DATA) + "/"):
+                subprocess.run(["umount", "-l", point], capture_output=True, check=False)
     rows = {r.pk: r for r in Submission.objects.filter(pk__in=ids)}
     finished = sum(1 for r in rows.values() if r.status == Status.FINISHED)
     runs = SplitRun.objects.filter(submission_id__in=ids).count()
@@ -333,7 +367,12 @@ def burst(count: int, workers: int, track, teams, image: str, sleep: float) -> d
         "finished": finished,
         # Lost: queued but never ran and never finished; run twice: started more than once.
         "lost": sum(1 for pk in ids if str(pk) not in starts or rows[pk].status != Status.FINISHED),
-        "duplicated": sum(1 for n in starts.values() if n > 1),
+        # Started more than once, beyond the jobs the killed agent held (whose first attempt
+        # never ended: they must start again, once).
+        "duplicated": sum(1 for pk, n in starts.items() if n > 1 + (int(pk) in held_when_killed)),
+        "killed_agent_at_s": killed_at,
+        "jobs_held_by_killed_agent": len(held_when_killed),
+        "restarted": sum(1 for pk in held_when_killed if starts.get(str(pk), 0) == 2),
         "runs": runs,
         "results": results,
         "early_team": teams[0].name,
@@ -365,12 +404,15 @@ def main() -> None:
     burst_count = args.burst or (40 if args.quick else 200)
 
     shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True)
+    DATA.mkdir(parents=True, exist_ok=True)
     create_database()
     setup_django()
     from forgerybench_site.celery import app
 
-    app.control.purge()
+    with app.connection_for_write() as conn:
+        for queue in ("cpu", "gpu", "score"):
+            with contextlib.suppress(Exception):
+                conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
     image = build_sleeper(sleep)
     track = make_track()
     teams = make_teams(4)
@@ -398,6 +440,10 @@ def main() -> None:
         f"runs {result['runs']}, results {result['results']}"
     )
     say(
+        f"  one agent SIGKILLed at {result['killed_agent_at_s']:.1f} s holding "
+        f"{result['jobs_held_by_killed_agent']} job(s); restarted once each: {result['restarted']}"
+    )
+    say(
         f"  {result['early_team']} queued {result['early_team_queued_ahead']} ahead of the "
         f"others; teams whose runs started out of their own order: "
         f"{result['teams_out_of_own_order']}"
@@ -411,7 +457,12 @@ def main() -> None:
     )
     if args.json:
         args.json.write_text(json.dumps({"scaling": rows, "burst": result}, indent=2))
-    ok = result["finished"] == burst_count and result["lost"] == 0 and result["duplicated"] == 0
+    ok = (
+        result["finished"] == burst_count
+        and result["lost"] == 0
+        and result["duplicated"] == 0
+        and result["runs"] == result["results"] == burst_count
+    )
     sys.exit(0 if ok else 1)
 
 

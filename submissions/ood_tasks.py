@@ -10,21 +10,10 @@ from celery import Task, shared_task
 
 import audit.tasks  # noqa: F401  (registers "audit.run_tests" with the worker)
 
-from .ood import ood_run, ood_score
-from .tasks import DB_RETRIES, DB_UNREACHABLE, _worker_gpu
+from .ood import ood_score
+from .tasks import DB_RETRIES, DB_UNREACHABLE
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(bind=True, name="submissions.ood_run", acks_late=True, reject_on_worker_lost=True)
-def run_ood_split(self: Task, submission_id: int, split_id: int) -> None:
-    try:
-        with _worker_gpu() as gpu_device_ids:
-            ood_run(submission_id=submission_id, split_id=split_id, gpu_device_ids=gpu_device_ids)
-    except DB_UNREACHABLE as exc:
-        raise self.retry(
-            exc=exc, countdown=2**self.request.retries, max_retries=DB_RETRIES
-        ) from exc
 
 
 @shared_task(bind=True, name="submissions.ood_score", acks_late=True, reject_on_worker_lost=True)

@@ -30,6 +30,7 @@ from benchmarks.services import split_publish_results, track_results_changed
 
 from .models import FinalPick, Result, Status, Submission
 from .ood import ood_run_enqueue, ood_runs_resend
+from .queues import SCORE_QUEUE
 from .selectors import final_pick_default, final_pick_list, phase_is_open
 
 logger = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def _queue_audit_tests(pick: FinalPick, report: RevealReport) -> None:
         "pk", flat=True
     ):
         transaction.on_commit(
-            functools.partial(run_audit_tests.apply_async, (result_id, "system"), queue=track.queue)
+            functools.partial(run_audit_tests.apply_async, (result_id, "system"), queue=SCORE_QUEUE)
         )
         report.audit_tests_queued += 1
 

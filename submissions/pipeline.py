@@ -1,19 +1,20 @@
-"""The two steps every submission goes through: run (untrusted zone), then score (trusted).
+"""The two steps every submission goes through: run (by a run agent), then score (trusted).
 
-`submission_run` hands the runner only an image id, the split's inputs folder and limits;
-labels are read only by `submission_score`.
+The run step is a run job per split (runs.services), carried out by a run agent that gets
+only the image, the split's inputs archive and the limits; the platform records each job's
+outcome here and queues the next split, or the score step. Labels are read only by
+`submission_score`, on the score queue's Django workers, which never start a container.
 """
 
-import dataclasses
 import logging
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
+from runs.models import RunJob
+from runs.services import run_limits_for, runjob_create, runjob_send
 
 import evaluator
 from audit.provenance import result_record_provenance
@@ -21,39 +22,19 @@ from benchmarks.disclosure import phase_at, policy_record
 from benchmarks.models import Split, Track
 from benchmarks.services import track_results_changed
 from evaluator.parts import score_parts
-from evaluator.runner import RunLimits, RunOutcome, run_submission_container
 from evaluator.scoring import evaluate
 from evaluator.validation import PredictionError, TruthError
 
 from .artifacts import PREDICTIONS_FILE, unit_table_path
-from .images import docker_client
+from .fairness import submission_run_priority
 from .models import Result, SplitRun, Status, Submission
 from .queues import SCORE_QUEUE
 from .run_disclosure import BAD_OUTPUT, Limits, hidden_prediction_reason, hidden_run_message
-from .services import (
-    submission_claim,
-    submission_claim_run,
-    submission_fail,
-    submission_heartbeat,
-)
+from .services import submission_claim, submission_fail
 
 logger = logging.getLogger(__name__)
 
-
-def run_limits_for(track: Track) -> RunLimits:
-    return RunLimits(
-        timeout_seconds=track.timeout_seconds,
-        memory_mb=track.memory_mb,
-        cpus=float(track.cpus),
-        pids_limit=settings.FORGERYBENCH_PIDS_LIMIT,
-        output_cap_mb=settings.FORGERYBENCH_OUTPUT_CAP_MB,
-        tmpfs_mb=settings.FORGERYBENCH_TMPFS_MB,
-        user=settings.FORGERYBENCH_RUN_USER,
-        gpu=track.resource_class == Track.ResourceClass.GPU,
-        log_tail_bytes=settings.FORGERYBENCH_LOG_TAIL_BYTES,
-        allow_uncapped_output=settings.FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT,
-        output_max_entries=settings.FORGERYBENCH_OUTPUT_MAX_FILES,
-    )
+__all__ = ["PREDICTIONS_FILE", "run_limits_for"]
 
 
 def disclosure_limits(track: Track, split: Split) -> Limits:
@@ -72,18 +53,18 @@ def run_order(split: Split) -> tuple[bool, str]:
     return (split.visibility != Split.Visibility.PUBLIC, split.name)
 
 
-def run_failure_reason(split: Split, outcome: RunOutcome, track: Track) -> str:
+def run_failure_reason(split: Split, job: RunJob, track: Track) -> str:
     """The team's reason for a failed run: the runner's message on a public split, the
     platform's banded words on a hidden one (submissions.run_disclosure)."""
     if split.visibility == Split.Visibility.PUBLIC:
-        return f"{split.name}: {outcome.message}"
-    if outcome.outcome == "pids_limit":
+        return f"{split.name}: {job.message}"
+    if job.outcome == "pids_limit":
         # "stopped by the process limit (N processes)": the platform's limit; an exit code
         # after it is the container's, and is left out.
-        return f"{split.name}: {outcome.message.split(';')[0]}"
+        return f"{split.name}: {job.message.split(';')[0]}"
     message = hidden_run_message(
-        outcome=outcome.outcome,
-        exit_code=outcome.exit_code,
+        outcome=job.outcome,
+        exit_code=job.report.get("exit_code"),
         limits=disclosure_limits(track, split),
     )
     return f"{split.name}: {message}"
@@ -102,135 +83,131 @@ def artifacts_dir_for(submission: Submission, split: Split) -> Path:
     return Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / str(submission.pk) / split.name
 
 
-def _record_run(
-    submission: Submission,
-    split: Split,
-    outcome: RunOutcome,
-    artifacts: Path,
-    only_if: dict[str, Any] | None = None,
-) -> None:
+def _run_splits(submission: Submission) -> list[Split]:
+    # The OOD tier runs only on final picks, at the organizer's reveal (submissions.ood).
+    # Public splits first: a crash there is told in full and never touches a hidden split.
+    splits = submission.track.splits.exclude(visibility=Split.Visibility.OOD)
+    return sorted(splits, key=run_order)
+
+
+def submission_next_job(*, submission: Submission, send: bool = True) -> RunJob | None:
+    """The submission's open run job, or a new one for its next split not yet run; None when
+    every split has completed."""
+    open_job = (
+        RunJob.objects.filter(
+            submission=submission, kind=RunJob.Kind.RUN, state__in=["queued", "running"]
+        )
+        .order_by("pk")
+        .first()
+    )
+    if open_job is not None:
+        return open_job
+    completed = set(
+        RunJob.objects.filter(
+            submission=submission, kind=RunJob.Kind.RUN, state="done", outcome="completed"
+        ).values_list("split_id", flat=True)
+    )
+    for split in _run_splits(submission):
+        if split.pk not in completed:
+            return runjob_create(
+                kind=RunJob.Kind.RUN,
+                submission=submission,
+                split=split,
+                inputs_dir=Path(split.inputs_dir),
+                artifacts_dir=artifacts_dir_for(submission, split),
+                priority=submission_run_priority(submission=submission),
+                send=send,
+            )
+    return None
+
+
+def submission_send_run(*, submission: Submission) -> RunJob | None:
+    """Send the submission's run job again (creating it if it has none yet)."""
+    job = submission_next_job(submission=submission, send=False)
+    if job is not None:
+        runjob_send(job=job, priority=submission_run_priority(submission=submission))
+    return job
+
+
+def _record_run(job: RunJob) -> SplitRun:
+    report = job.report
     fields = {
-        "container_id": outcome.container_id,
-        "started_at": outcome.started_at,
-        "ended_at": outcome.ended_at,
-        "exit_code": outcome.exit_code,
-        "outcome": outcome.outcome,
-        "runtime_flags": outcome.runtime_flags,
-        "artifacts_dir": str(artifacts),
+        "container_id": report.get("container_id", ""),
+        "started_at": report.get("started_at"),
+        "ended_at": report.get("ended_at"),
+        "exit_code": report.get("exit_code"),
+        "outcome": job.outcome,
+        "runtime_flags": report.get("runtime_flags", {}),
+        "artifacts_dir": job.artifacts_dir,
         # The platform's own words end the log: on a hidden split, where the team sees only
         # banded measurements, organizers still read what exactly went wrong.
-        "log_tail": outcome.log_tail
-        + (f"\n[platform] {outcome.message}" if outcome.message else ""),
-        "peak_memory_bytes": outcome.peak_memory_bytes,
-        "output_bytes": outcome.output_bytes,
+        "log_tail": report.get("log_tail", "")
+        + (f"\n[platform] {job.message}" if job.message else ""),
+        "peak_memory_bytes": report.get("peak_memory_bytes"),
+        "output_bytes": report.get("output_bytes"),
     }
-    if only_if is not None:
-        # A row that is its own unit of work: written only while still ours.
-        SplitRun.objects.filter(submission=submission, split=split, **only_if).update(**fields)
-        return
-    SplitRun.objects.update_or_create(submission=submission, split=split, defaults=fields)
-
-
-def _still_ours(submission_id: int, owner: str) -> Callable[[], bool]:
-    """The runner's stop check: a heartbeat at most every few seconds, and True (stop) once
-    the row is no longer running under this owner (cancelled, failed by the sweeper, taken
-    over). A database blip keeps the container running: the next beat asks again."""
-    last = 0.0
-
-    def should_stop() -> bool:
-        nonlocal last
-        if time.monotonic() - last < settings.FORGERYBENCH_HEARTBEAT_SECONDS:
-            return False
-        last = time.monotonic()
-        try:
-            return not submission_heartbeat(submission_id=submission_id, owner=owner)
-        except DatabaseError:
-            logger.warning("submission %s: heartbeat failed; the run goes on", submission_id)
-            return False
-
-    return should_stop
-
-
-def split_run_container(
-    client: Any,
-    *,
-    submission: Submission,
-    split: Split,
-    limits: RunLimits,
-    should_stop: Callable[[], bool] | None = None,
-    owner_label: str = "org.forgerybench.submission",
-    record_only_if: dict[str, Any] | None = None,
-) -> RunOutcome:
-    """Run the image on one split (no network, no labels) and record the SplitRun.
-
-    `owner_label` names the submission on the container; the sweeper removes containers under
-    the default label whose submission no live worker runs. `record_only_if`: record the
-    outcome only on an existing row that still matches these fields."""
-    artifacts = artifacts_dir_for(submission, split)
-    outcome = run_submission_container(
-        client,
-        image_id=submission.image_id,
-        inputs_dir=Path(split.inputs_dir),
-        run_dir=Path(settings.FORGERYBENCH_RUNS_DIR) / f"{submission.pk}-{split.pk}",
-        artifacts_dir=artifacts,
-        limits=limits,
-        run_key=f"{settings.FORGERYBENCH_INSTANCE}-{submission.pk}-{split.pk}",
-        labels={
-            owner_label: str(submission.pk),
-            "org.forgerybench.instance": settings.FORGERYBENCH_INSTANCE,
-        },
-        should_stop=should_stop,
+    run, _ = SplitRun.objects.update_or_create(
+        submission_id=job.submission_id, split_id=job.split_id, defaults=fields
     )
-    _record_run(submission, split, outcome, artifacts, record_only_if)
-    return outcome
+    return run
 
 
-def submission_run(*, submission_id: int, gpu_device_ids: tuple[str, ...] = ()) -> None:
-    """Run the submission's image on every split of its track, then queue scoring.
+def _log_tails(submission: Submission) -> str:
+    # A hidden run's stdout/stderr is never shown to the team (run_disclosure): only public
+    # splits' tails make the submission's log.
+    runs = submission.runs.select_related("split").filter(split__visibility=Split.Visibility.PUBLIC)
+    tails = [f"== {run.split.name} ==\n{run.log_tail}" for run in runs.order_by("ended_at", "pk")]
+    return "\n".join(tails)[-settings.FORGERYBENCH_LOG_TAIL_BYTES :]
 
-    `gpu_device_ids`: the GPU(s) this worker process holds for the run (see the task)."""
-    owner = submission_claim_run(submission_id=submission_id)
-    if owner is None:
-        logger.info("submission %s is not queued, or a live worker runs it", submission_id)
-        return
-    submission = Submission.objects.select_related("track").get(pk=submission_id)
-    limits = dataclasses.replace(run_limits_for(submission.track), gpu_device_ids=gpu_device_ids)
-    client = docker_client()
-    should_stop = _still_ours(submission.pk, owner)
-    log_tails = []
-    # The OOD tier runs only on final picks, at the organizer's reveal (submissions.ood).
-    splits = submission.track.splits.exclude(visibility=Split.Visibility.OOD)
-    for split in sorted(splits, key=run_order):
-        outcome = split_run_container(
-            client, submission=submission, split=split, limits=limits, should_stop=should_stop
+
+def run_job_claimed(job: RunJob) -> bool:
+    """The submission is running under the job's agent (queued → running on the first)."""
+    now = timezone.now()
+    owner = job.lease_owner
+    if Submission.objects.filter(pk=job.submission_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, running_at=now, run_owner=owner, heartbeat_at=now
+    ):
+        return True
+    return bool(
+        Submission.objects.filter(pk=job.submission_id, status=Status.RUNNING).update(
+            run_owner=owner, heartbeat_at=now
         )
-        if split.visibility == Split.Visibility.PUBLIC:
-            # A hidden run's stdout/stderr is never shown to the team (run_disclosure).
-            log_tails.append(f"== {split.name} ==\n{outcome.log_tail}")
-        if outcome.outcome == "cancelled":
-            # Cancelled or taken over: the row already says so; its new owner carries on.
-            logger.info("submission %s: run on %s stopped", submission.pk, split.name)
-            return
-        if not outcome.succeeded:
-            submission_fail(
-                submission_id=submission.pk,
-                code=outcome.outcome,
-                reason=run_failure_reason(split, outcome, submission.track),
-                log_tail="\n".join(log_tails)[-settings.FORGERYBENCH_LOG_TAIL_BYTES :],
-            )
-            return
-    Submission.objects.filter(pk=submission.pk, run_owner=owner).update(
-        log_tail="\n".join(log_tails)[-settings.FORGERYBENCH_LOG_TAIL_BYTES :]
     )
-    with transaction.atomic():
-        if Submission.objects.filter(
-            pk=submission.pk, status=Status.RUNNING, run_owner=owner
-        ).update(status=Status.SCORING, scoring_at=timezone.now(), last_sent_at=timezone.now()):
-            from .tasks import score_submission
 
-            transaction.on_commit(
-                lambda: score_submission.apply_async((submission.pk,), queue=SCORE_QUEUE)
-            )
+
+def run_job_wanted(job: RunJob) -> bool:
+    return Submission.objects.filter(
+        pk=job.submission_id, status__in=(Status.QUEUED, Status.RUNNING)
+    ).exists()
+
+
+def run_job_finished(job: RunJob) -> None:
+    """Record the split's run; then the next split, the score step, or the failure."""
+    _record_run(job)
+    submission = Submission.objects.select_related("track").get(pk=job.submission_id)
+    if submission.status != Status.RUNNING:
+        return
+    if job.outcome != "completed":
+        submission_fail(
+            submission_id=submission.pk,
+            code=job.outcome,
+            reason=run_failure_reason(job.split, job, submission.track),
+            log_tail=_log_tails(submission),
+        )
+        return
+    if submission_next_job(submission=submission) is not None:
+        return
+    if Submission.objects.filter(pk=submission.pk, status=Status.RUNNING).update(
+        status=Status.SCORING,
+        scoring_at=timezone.now(),
+        last_sent_at=timezone.now(),
+        log_tail=_log_tails(submission),
+    ):
+        from .tasks import score_submission
+
+        transaction.on_commit(
+            lambda: score_submission.apply_async((submission.pk,), queue=SCORE_QUEUE)
+        )
 
 
 def split_score_run(*, submission: Submission, run: SplitRun) -> Result:

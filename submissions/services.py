@@ -5,12 +5,8 @@ delivered twice finds the row already moved and leaves it alone.
 """
 
 import logging
-import os
-import socket
-from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +16,6 @@ from accounts.team_rule import team_submission_refusal
 from benchmarks.models import Track
 from benchmarks.terms import terms_refusal
 
-from .fairness import submission_run_priority
 from .images import ImageIntakeError, image_load_tarball_tracked, image_remove, image_resolve
 from .models import Status, Submission
 from .selectors import (
@@ -136,22 +131,10 @@ def _check_quota(*, team: Team, track: Track) -> None:
 
 
 def submission_enqueue_run(*, submission: Submission) -> None:
-    """Queue the run once the row is committed, on the queue of the track's resource class."""
-    from .tasks import run_submission
+    """Queue the first run job once the row is committed, on its track's run queue."""
+    from .pipeline import submission_next_job
 
-    queue = submission.track.queue
-
-    def send() -> None:
-        try:
-            priority = submission_run_priority(submission=submission)
-            run_submission.apply_async((submission.pk,), queue=queue, priority=priority)
-        except Exception:
-            # The row is committed and stays `queued`; the sweeper sends it again later.
-            logger.exception(
-                "could not enqueue submission %s; the sweeper will retry", submission.pk
-            )
-
-    transaction.on_commit(send)
+    submission_next_job(submission=submission)
 
 
 def _create(
@@ -331,79 +314,11 @@ def submission_fail(*, submission_id: int, code: str, reason: str, log_tail: str
     return moved == 1
 
 
-def worker_identity() -> str:
-    """Names this worker process: the run owner recorded on the row."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _owner_is_gone(owner: str, heartbeat_at: object) -> bool:
-    """True when the recorded run owner cannot still be running the submission."""
-    lease = timedelta(seconds=settings.FORGERYBENCH_RUN_LEASE_SECONDS)
-    if not owner or heartbeat_at is None or heartbeat_at < timezone.now() - lease:  # type: ignore[operator]
-        return True
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine: only its heartbeat can tell
-    if int(pid) == os.getpid():
-        return True  # this process runs one task at a time: the earlier attempt has ended
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state in ("Z", "X")  # killed; a zombie until its parent reaps it
-
-
-def submission_claim_run(*, submission_id: int) -> str | None:
-    """Claim the run for this worker: queued → running, or take over a running submission
-    whose owner died (a redelivered message after a worker was killed).
-
-    Returns the owner name recorded, or None when there is nothing to do: the row moved on,
-    or a live worker is running it (a duplicate message).
-    """
-    me = worker_identity()
-    now = timezone.now()
-    if Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, running_at=now, run_owner=me, heartbeat_at=now
-    ):
-        return me
-    row = (
-        Submission.objects.filter(pk=submission_id, status=Status.RUNNING)
-        .values("run_owner", "heartbeat_at")
-        .first()
-    )
-    if row is None or not _owner_is_gone(row["run_owner"], row["heartbeat_at"]):
-        return None
-    # Conditional on the owner and beat we saw: of two takers only one wins.
-    taken = Submission.objects.filter(
-        pk=submission_id,
-        status=Status.RUNNING,
-        run_owner=row["run_owner"],
-        heartbeat_at=row["heartbeat_at"],
-    ).update(run_owner=me, heartbeat_at=now)
-    if not taken:
-        return None
-    logger.warning(
-        "submission %s: took the run over from %s (gone)", submission_id, row["run_owner"]
-    )
-    return me
-
-
-def submission_heartbeat(*, submission_id: int, owner: str) -> bool:
-    """Record that `owner` still runs the submission; False once it should stop (cancelled,
-    failed by the sweeper, or taken over)."""
-    return (
-        Submission.objects.filter(pk=submission_id, status=Status.RUNNING, run_owner=owner).update(
-            heartbeat_at=timezone.now()
-        )
-        == 1
-    )
-
-
 def submission_cancel(*, submission: Submission, user: User) -> bool:
     """Cancel a queued or running submission for its team or an organizer.
 
-    A queued one never starts (the run step's claim finds it moved); a running one's worker
-    sees the change at its next heartbeat and stops the container. False when it had already
+    A queued one never starts (its run job is cancelled); a running one's agent is told at its
+    next heartbeat and stops the container. False when it had already
     moved past running.
     """
     if not submission_can_cancel(submission=submission, user=user):
@@ -418,5 +333,8 @@ def submission_cancel(*, submission: Submission, user: User) -> bool:
         failure_reason=f"cancelled by {user.get_username()}",
     )
     if moved:
+        from runs.services import runjob_cancel
+
+        runjob_cancel(submission_id=submission.pk)
         logger.info("submission %s cancelled by %s", submission.pk, user.get_username())
     return moved == 1

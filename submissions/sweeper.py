@@ -11,28 +11,25 @@ message of a submission that made no progress past the state's deadline, and fai
 | scoring | last message older than REQUEUE_SCORING   | scoring longer than FAIL_SCORING     |
 
 Resending is always safe: every step claims its row by conditional UPDATE, so a duplicate finds
-it moved (or owned by a live worker) and does nothing. It also removes orphaned containers: a
-container of this installation whose submission is no longer running under a live owner.
-
-OOD runs (one final pick on one OOD split, after the reveal) keep the same lease on their
-``SplitRun`` row; ``ood.ood_runs_sweep`` recovers them in the same pass, and their containers
-count as live while the run's owner beats.
+it moved (or owned by a live agent) and does nothing. Run jobs (every container: pipeline, OOD
+and audit reruns) are recovered by ``runs.services.runjob_sweep`` in the same pass: a running
+job whose agent stopped beating goes back to queued under a new attempt and is sent again. The
+sweeper never talks to a Docker engine: each run agent removes the containers its own killed
+processes left (runagent.job.remove_own_orphans), and a takeover removes the container of the
+attempt it replaces.
 """
 
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import docker
-import docker.errors
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from runs.services import runjob_sweep
 
-from .fairness import submission_run_priority
 from .models import Status, Submission
-from .ood import OOD_LABEL, OodSweep, ood_live_submission_ids, ood_runs_sweep
+from .ood import ood_runs_sweep
 from .queues import SCORE_QUEUE
 from .services import submission_fail
 
@@ -43,10 +40,10 @@ logger = logging.getLogger(__name__)
 class SweepReport:
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
-    removed_containers: list[str] = field(default_factory=list)
-    # OOD runs (SplitRun ids): run message sent again, taken back from a dead owner, rescored.
-    ood_resent: list[int] = field(default_factory=list)
-    ood_requeued: list[int] = field(default_factory=list)
+    # Run jobs: queued ones sent again; running ones whose agent went silent, queued again.
+    jobs_resent: list[int] = field(default_factory=list)
+    jobs_requeued: list[int] = field(default_factory=list)
+    # OOD runs (SplitRun ids) whose score message was sent again.
     ood_rescored: list[int] = field(default_factory=list)
 
 
@@ -55,10 +52,9 @@ def _seconds(name: str) -> timedelta:
 
 
 def _send_run(submission: Submission, now: datetime) -> None:
-    from .tasks import run_submission
+    from .pipeline import submission_send_run
 
-    priority = submission_run_priority(submission=submission)
-    run_submission.apply_async((submission.pk,), queue=submission.track.queue, priority=priority)
+    submission_send_run(submission=submission)
     Submission.objects.filter(pk=submission.pk).update(last_sent_at=now)
 
 
@@ -105,7 +101,6 @@ def _sweep_queued(now: datetime, report: SweepReport) -> None:
 
 
 def _sweep_running(now: datetime, report: SweepReport) -> None:
-    lease = _seconds("FORGERYBENCH_RUN_LEASE_SECONDS")
     grace = _seconds("FORGERYBENCH_FAIL_RUNNING_GRACE_SECONDS")
     running = (
         Submission.objects.filter(status=Status.RUNNING)
@@ -114,22 +109,15 @@ def _sweep_running(now: datetime, report: SweepReport) -> None:
     )
     for submission in running:
         budget = timedelta(seconds=submission.track.timeout_seconds * submission.split_count)
-        if submission.running_at and submission.running_at < now - budget - grace:
-            if submission_fail(
-                submission_id=submission.pk,
-                code="platform_timeout",
-                reason=f"its run did not finish within {budget + grace} (time limit per split "
-                "plus a margin); this is the platform's fault and does not count against "
-                "your quota",
-            ):
-                report.failed.append(submission.pk)
-            continue
-        beat = submission.heartbeat_at or submission.running_at
-        sent = submission.last_sent_at
-        if beat and beat < now - lease and (sent is None or sent < now - lease):
-            # Its worker is gone: a fresh message lets another worker take the run over.
-            _send_run(submission, now)
-            report.requeued.append(submission.pk)
+        overdue = submission.running_at and submission.running_at < now - budget - grace
+        if overdue and submission_fail(
+            submission_id=submission.pk,
+            code="platform_timeout",
+            reason=f"its run did not finish within {budget + grace} (time limit per split "
+            "plus a margin); this is the platform's fault and does not count against "
+            "your quota",
+        ):
+            report.failed.append(submission.pk)
 
 
 def _sweep_scoring(now: datetime, report: SweepReport) -> None:
@@ -149,68 +137,24 @@ def _sweep_scoring(now: datetime, report: SweepReport) -> None:
         report.requeued.append(submission.pk)
 
 
-def submission_remove_orphans(*, client: docker.DockerClient, now: datetime) -> list[str]:
-    """Remove this installation's containers whose submission no live worker is running
-    (an OOD run's container: whose OOD run no live worker is running)."""
-    lease = _seconds("FORGERYBENCH_RUN_LEASE_SECONDS")
-    containers = client.containers.list(
-        all=True, filters={"label": f"org.forgerybench.instance={settings.FORGERYBENCH_INSTANCE}"}
-    )
-    by_submission: dict[int, list] = {}
-    by_ood: dict[int, list] = {}
-    for container in containers:
-        label = container.labels.get("org.forgerybench.submission", "")
-        if label.isdigit():
-            by_submission.setdefault(int(label), []).append(container)
-        label = container.labels.get(OOD_LABEL, "")
-        if label.isdigit():
-            by_ood.setdefault(int(label), []).append(container)
-    alive = set(
-        Submission.objects.filter(
-            pk__in=list(by_submission), status=Status.RUNNING, heartbeat_at__gte=now - lease
-        ).values_list("pk", flat=True)
-    )
-    alive_ood = ood_live_submission_ids(submission_ids=list(by_ood), now=now)
-    removed = []
-    orphans = [(pk, found) for pk, found in by_submission.items() if pk not in alive]
-    orphans += [(pk, found) for pk, found in by_ood.items() if pk not in alive_ood]
-    for pk, found in orphans:
-        for container in found:
-            with contextlib.suppress(docker.errors.NotFound):
-                container.remove(force=True, v=True)
-                removed.append(container.name or container.id or "")
-                logger.warning("removed orphaned container %s of submission %s", container.name, pk)
-    return removed
-
-
 def submission_sweep(*, now: datetime | None = None) -> SweepReport:
-    """One pass over every unfinished submission, then over this installation's containers."""
-    from .images import docker_client
-
+    """One pass over every unfinished submission and run job."""
     now = now or timezone.now()
     report = SweepReport()
     _sweep_queued(now, report)
     _sweep_running(now, report)
     _sweep_scoring(now, report)
-    ood = ood_runs_sweep(now=now)
-    report.ood_resent, report.ood_requeued, report.ood_rescored = (
-        ood.resent,
-        ood.requeued,
-        ood.rescored,
-    )
-    try:
-        report.removed_containers = submission_remove_orphans(client=docker_client(), now=now)
-    except (RuntimeError, docker.errors.DockerException) as exc:
-        logger.warning("sweeper: no Docker engine to look for orphaned containers: %s", exc)
-    if report.requeued or report.failed or report.removed_containers or ood != OodSweep():
+    jobs = runjob_sweep(now=now)
+    report.jobs_resent, report.jobs_requeued = jobs.resent, jobs.requeued
+    report.ood_rescored = ood_runs_sweep(now=now).rescored
+    if report.requeued or report.failed or jobs.resent or jobs.requeued or report.ood_rescored:
         logger.info(
-            "sweeper: resent %s, failed %s, removed containers %s, OOD runs resent %s, "
-            "requeued %s, rescored %s",
+            "sweeper: resent %s, failed %s, run jobs resent %s, run jobs requeued %s, "
+            "OOD runs rescored %s",
             report.requeued,
             report.failed,
-            report.removed_containers,
-            ood.resent,
-            ood.requeued,
-            ood.rescored,
+            jobs.resent,
+            jobs.requeued,
+            report.ood_rescored,
         )
     return report

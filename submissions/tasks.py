@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers that take ids and call one pipeline step.
+"""Celery tasks of the Django workers (score queue): thin wrappers that take ids and call one
+pipeline step. Runs are run jobs, carried out by run agents (runagent), never here.
 
 A database that is briefly unreachable is retried with backoff (the message goes back to the
 broker, the step is idempotent). Any other unexpected exception, or a database that stays
@@ -8,16 +9,13 @@ the team's failure.
 
 import contextlib
 import logging
-from collections.abc import Iterator
 
 from celery import Task, shared_task
-from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from evaluator.gpu_slots import gpu_slot, parse_devices
 from ops.logs import submission_context
 
-from .pipeline import submission_run, submission_score
+from .pipeline import submission_score
 from .services import submission_fail
 from .sweeper import submission_sweep
 
@@ -54,29 +52,6 @@ def _retry_or_fail(task: Task, submission_id: int, step: str, exc: Exception) ->
         2**retries,
     )
     raise task.retry(exc=exc, countdown=2**retries, max_retries=DB_RETRIES)
-
-
-@contextlib.contextmanager
-def _worker_gpu() -> Iterator[tuple[str, ...]]:
-    """On a worker that owns GPUs, hold one of them for this run; elsewhere hold nothing."""
-    devices = parse_devices(settings.FORGERYBENCH_GPU_DEVICES)
-    if not devices:
-        yield ()
-        return
-    with gpu_slot(devices, settings.FORGERYBENCH_GPU_LOCK_DIR) as device:
-        yield (device,)
-
-
-@shared_task(bind=True, name="submissions.run", acks_late=True, reject_on_worker_lost=True)
-def run_submission(self: Task, submission_id: int) -> None:
-    with submission_context(submission_id):
-        try:
-            with _worker_gpu() as gpu_device_ids:
-                submission_run(submission_id=submission_id, gpu_device_ids=gpu_device_ids)
-        except DB_UNREACHABLE as exc:
-            _retry_or_fail(self, submission_id, "running", exc)
-        except Exception:
-            _platform_failure(submission_id, "running")
 
 
 @shared_task(bind=True, name="submissions.score", acks_late=True, reject_on_worker_lost=True)

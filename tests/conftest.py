@@ -9,12 +9,14 @@ import email.message
 import email.policy
 import mailbox
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import docker
@@ -205,64 +207,60 @@ def mail(smtp_server: SmtpServer, settings) -> SmtpServer:  # type: ignore[no-un
 
 
 @pytest.fixture(scope="session")
-def celery_worker(app_database_url: str, smtp_server: SmtpServer) -> Iterator[subprocess.Popen]:
-    """One real worker process for the whole session, on the test database (as the
-    application role, never the owner) and broker; it mails through the session's SMTP
-    server."""
+def _agent_stack(app_database_url: str, smtp_server: SmtpServer) -> Iterator[SimpleNamespace]:
+    """The real processes for the whole session, on the test database and broker: the web
+    server (the agent API) and a Django worker on the score queue, both as the application
+    role and mailing through the session's SMTP server, and one run agent on cpu,gpu (which
+    gets no database URL and no secret key)."""
     from django.conf import settings
+
+    from tests.agents import AgentStack, agent_broker_url
 
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         unavailable(
             "end-to-end tests need DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…"
         )
-    env = dict(
-        os.environ,
-        DATABASE_URL=app_database_url,
-        EMAIL_HOST=smtp_server.host,
-        EMAIL_PORT=str(smtp_server.port),
-    )
-    log_path = Path(settings.DATA_DIR) / "worker.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    celery = [sys.executable, "-m", "celery", "-A", "forgerybench_site"]
+    database_url = app_database_url
+    env = dict(os.environ, DATABASE_URL=database_url)
+    data_dir = Path(settings.DATA_DIR)
+    data_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [*celery, "purge", "-f", "-Q", "score,cpu,gpu"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                *celery,
-                "worker",
-                "-Q",
-                "score,cpu,gpu",
-                "-c",
-                "1",
-                "-l",
-                "INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while b"ready." not in log_path.read_bytes():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.3)
-    yield process
-    process.terminate()
+        [sys.executable, "-m", "celery", "-A", "forgerybench_site", "purge", "-f", "-Q",
+         "score,cpu,gpu"],
+        env=env, cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    stack = AgentStack(data_dir)
+    token = "fba_session-" + secrets.token_hex(12)
+    name = f"session-{settings.FORGERYBENCH_INSTANCE}"
+    broker = settings.CELERY_BROKER_URL
+    mail_env = {"EMAIL_HOST": smtp_server.host, "EMAIL_PORT": str(smtp_server.port)}
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        web = stack.web(database_url=database_url, broker_url=broker, name="session", env=mail_env)
+        worker = stack.score_worker(
+            database_url=database_url, broker_url=broker, name="session", env=mail_env
+        )
+        agent = stack.agent(
+            platform_url=web.url,
+            broker_url=agent_broker_url(broker, name),
+            token=token,
+            name=name,
+        )
+        yield SimpleNamespace(
+            web=web, worker=worker, agent=agent, token=token, name=name, stack=stack
+        )
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture
+def celery_worker(_agent_stack: SimpleNamespace, django_db_blocker: object) -> SimpleNamespace:
+    """The session's worker, web server and run agent, with the agent's credential present in
+    this test's database (transactional tests start from an empty one)."""
+    from tests.agents import ensure_credential
+
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        ensure_credential(_agent_stack.name, _agent_stack.token)
+    return _agent_stack
 
 
 @pytest.fixture

@@ -19,4 +19,16 @@ random() { head -c 48 /dev/urandom | base64 | tr -d '/+=\n' | cut -c1-"$1"; }
     printf 'postgres://forgerybench_app:%s@postgres:5432/forgerybench\n' "$(cat "$dir/app_db_password")" \
         > "$dir/database_url"
 [ -f "$dir/secret_key" ] || random 50 > "$dir/secret_key"
+# The run agents' secrets: their credential for the agent API (registered by the migrate step)
+# and a broker account limited to the run queues (a Redis ACL user; the rules are in
+# deploy/redis/agent-acl.rules). They hold nothing else of the platform's.
+[ -f "$dir/agent_token" ] || printf 'fba_%s\n' "$(random 48)" > "$dir/agent_token"
+[ -f "$dir/agent_broker_password" ] || random 32 > "$dir/agent_broker_password"
+rules="$(cat "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/redis/agent-acl.rules")"
+[ -f "$dir/redis_acl" ] ||
+    printf 'user forgerybench-agent %s >%s\n' "$rules" "$(cat "$dir/agent_broker_password")" \
+        > "$dir/redis_acl"
+[ -f "$dir/agent_broker_url" ] ||
+    printf 'redis://forgerybench-agent:%s@redis:6379/0\n' "$(cat "$dir/agent_broker_password")" \
+        > "$dir/agent_broker_url"
 echo "secrets in $dir: $(ls "$dir" | tr '\n' ' ')"

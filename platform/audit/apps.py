@@ -11,3 +11,16 @@ class AuditConfig(AppConfig):
         from . import definitions
 
         definitions.connect()
+
+        # An audit test's rerun is a run job; its comparison follows the outcome.
+        from runs.models import RunJob
+        from runs.services import register_kind
+
+        from .conformance import rerun_job_finished
+
+        register_kind(
+            RunJob.Kind.RERUN,
+            claimed=lambda job: True,
+            wanted=lambda job: True,
+            finished=rerun_job_finished,
+        )

@@ -9,8 +9,10 @@ Detection (frame tracks included) compares scores; image and video localization 
 masks (``audit.masks``: the fraction of pixels that flip at the protocol's threshold, within the
 track's mask tolerance).
 
-Runs go through the same runner and limits as the original run: the container sees an inputs
-folder with the usual task.json and manifest.jsonl, never labels.
+Each rerun is a run job (runs.services) of kind ``rerun``: a run agent runs it with the same
+runner and limits as the original run; the container sees an inputs folder with the usual
+task.json and manifest.jsonl, never labels. The comparison runs once the job's outcome
+arrives (``audit_rerun_finish``, on the score queue).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from runs.models import RunJob
+from runs.services import runjob_create
 
 from benchmarks.models import Task
-from evaluator.runner import run_submission_container
 from evaluator.validation.errors import PredictionError
 from evaluator.validation.files import jsonl_objects, open_regular
 from submissions.models import Result
@@ -175,41 +178,39 @@ def compare_scores(
     return moved
 
 
-def _run(result: Result, plan: RerunPlan, kind: str, key: str) -> tuple[Any, Path]:
-    from submissions.images import docker_client
-    from submissions.pipeline import PREDICTIONS_FILE, run_limits_for
-
-    submission = result.submission
-    base = Path(settings.FORGERYBENCH_AUDIT_DIR) / "tests" / key
-    inputs = base / "inputs"
-    artifacts = base / "outputs"
-    _materialize(plan, Path(result.split.inputs_dir), inputs)
-    try:
-        outcome = run_submission_container(
-            docker_client(),
-            image_id=submission.image_id,
-            inputs_dir=inputs,
-            run_dir=Path(settings.FORGERYBENCH_RUNS_DIR) / f"audit-{key}",
-            artifacts_dir=artifacts,
-            limits=run_limits_for(submission.track),
-            run_key=f"{settings.FORGERYBENCH_INSTANCE}-audit-{key}",
-            labels={
-                "org.forgerybench.submission": str(submission.pk),
-                "org.forgerybench.instance": settings.FORGERYBENCH_INSTANCE,
-                "org.forgerybench.audit": kind,
-            },
-        )
-    finally:
-        shutil.rmtree(inputs, ignore_errors=True)
-    return outcome, artifacts / PREDICTIONS_FILE
-
-
 # Compares a rerun's predictions file with the stored outputs: the samples that moved.
 Compare = Callable[[RerunPlan, Path], list[dict[str, Any]]]
 
 
-def _one(
+def _queue_rerun(
+    result: Result, kind: str, plan: RerunPlan, seed: int, tolerance: float, actor: str
+) -> RunJob:
+    """Materialize the rerun's inputs and queue its run job (the comparison comes after)."""
+    key = f"{result.pk}-{kind}-{secrets.token_hex(4)}"
+    base = Path(settings.FORGERYBENCH_AUDIT_DIR) / "tests" / key
+    _materialize(plan, Path(result.split.inputs_dir), base / "inputs")
+    return runjob_create(
+        kind=RunJob.Kind.RERUN,
+        submission=result.submission,
+        split=result.split,
+        inputs_dir=base / "inputs",
+        artifacts_dir=base / "outputs",
+        payload={
+            "result": result.pk,
+            "audit_kind": kind,
+            "seed": seed,
+            "tolerance": tolerance,
+            "actor": actor,
+            "back": plan.back,
+            "subset": plan.subset,
+            "started_at": timezone.now().isoformat(),
+        },
+    )
+
+
+def _report(
     result: Result,
+    job: RunJob,
     kind: str,
     plan: RerunPlan,
     compare: Compare,
@@ -217,13 +218,13 @@ def _one(
     tolerance: float,
     actor: str,
 ) -> AuditTestReport:
-    started = timezone.now()
-    key = f"{result.pk}-{kind}-{secrets.token_hex(4)}"
-    outcome, predictions = _run(result, plan, kind, key)
+    from submissions.pipeline import PREDICTIONS_FILE
+
+    predictions = Path(job.artifacts_dir) / PREDICTIONS_FILE
     moved: list[dict[str, Any]] = []
-    if not outcome.succeeded:
+    if job.outcome != "completed":
         verdict = AuditTestReport.Outcome.ERROR
-        summary = f"the rerun did not complete: {outcome.outcome} ({outcome.message})"
+        summary = f"the rerun did not complete: {job.outcome} ({job.message})"
     else:
         moved = compare(plan, predictions)
         verdict = AuditTestReport.Outcome.FAILED if moved else AuditTestReport.Outcome.PASSED
@@ -246,10 +247,10 @@ def _one(
             subset=plan.subset,
             moved=moved[:MAX_LISTED],
             summary=summary + (f"; {len(moved)} moved" if moved else ""),
-            run_outcome=outcome.outcome,
+            run_outcome=job.outcome,
             image_id=result.submission.image_id,
             actor=actor,
-            started_at=started,
+            started_at=job.payload.get("started_at") or job.created_at,
             ended_at=timezone.now(),
         )
         audit_append(
@@ -266,6 +267,54 @@ def _one(
                 "samples": len(plan.subset),
             },
         )
+        RunJob.objects.filter(pk=job.pk).update(payload={**job.payload, "report": report.pk})
+    return report
+
+
+def _compare_for(result: Result) -> Compare:
+    provenance = Provenance.objects.filter(result=result).first()
+    if provenance is None:
+        raise AuditTestUnavailable(f"result {result.pk} has no provenance record")
+    policy = audit_policy_for(track_id=result.split.track_id)
+    try:
+        if result.split.track.task in (Task.LOCALIZATION, Task.VIDEO_LOCALIZATION):
+            return _localization_compare(provenance, policy.tolerance, policy.mask_tolerance)
+        return _detection_compare(provenance, policy.tolerance)
+    except StoredPredictionsError as exc:
+        raise AuditTestUnavailable(str(exc)) from None
+
+
+def rerun_job_finished(job: RunJob) -> None:
+    """The rerun's outcome is in: queue the comparison on the score queue."""
+    from .tasks import finish_audit_rerun
+
+    job_id = job.pk
+    transaction.on_commit(lambda: finish_audit_rerun.apply_async((job_id,), queue="score"))
+
+
+def audit_rerun_finish(*, job_id: int) -> AuditTestReport | None:
+    """Compare a finished rerun with the stored predictions and store its report (once)."""
+    job = RunJob.objects.select_related("submission", "split").filter(pk=job_id).first()
+    if job is None or job.state != RunJob.State.DONE or job.kind != RunJob.Kind.RERUN:
+        return None
+    if job.payload.get("report"):
+        return AuditTestReport.objects.filter(pk=job.payload["report"]).first()
+    payload = job.payload
+    result = Result.objects.select_related("submission", "split__track").get(pk=payload["result"])
+    plan = RerunPlan(manifest=[], files={}, back=dict(payload["back"]), subset=payload["subset"])
+    try:
+        report = _report(
+            result,
+            job,
+            payload["audit_kind"],
+            plan,
+            _compare_for(result),
+            int(payload["seed"]),
+            float(payload["tolerance"]),
+            str(payload["actor"]),
+        )
+    finally:
+        shutil.rmtree(Path(job.inputs_dir).parent, ignore_errors=True)
     return report
 
 
@@ -275,28 +324,20 @@ def result_run_audit_tests(
     actor: str = "system",
     kinds: tuple[str, ...] = KINDS,
     seed: int | None = None,
-) -> list[AuditTestReport]:
-    """Run the audit tests on one Result and store a report for each (shown on its page)."""
+) -> list[RunJob]:
+    """Queue the audit tests' reruns of one Result; each stores its report (shown on the
+    Result's page) once its run job's outcome arrives."""
     track = result.split.track
     if track.task not in SUPPORTED:
         raise AuditTestUnavailable(
             f"audit tests support detection, image and video localization tracks, not {track.task}"
         )
-    provenance = Provenance.objects.filter(result=result).first()
-    if provenance is None:
-        raise AuditTestUnavailable(f"result {result.pk} has no provenance record")
+    _compare_for(result)  # the stored predictions can be read: refuse now if not
     policy = audit_policy_for(track_id=track.pk)
-    try:
-        if track.task in (Task.LOCALIZATION, Task.VIDEO_LOCALIZATION):
-            compare = _localization_compare(provenance, policy.tolerance, policy.mask_tolerance)
-        else:
-            compare = _detection_compare(provenance, policy.tolerance)
-    except StoredPredictionsError as exc:
-        raise AuditTestUnavailable(str(exc)) from None
     seed = secrets.randbits(32) if seed is None else seed
     rng = random.Random(seed)
     subset = _subset(_manifest(Path(result.split.inputs_dir)), policy.subset_size, rng)
-    reports = []
+    jobs = []
     for kind in kinds:
         if kind == AuditTestReport.Kind.DETERMINISM:
             plan = plan_same(subset)
@@ -304,8 +345,8 @@ def result_run_audit_tests(
             plan = plan_disguised(subset, rng)
         else:
             raise AuditTestUnavailable(f"unknown audit test {kind!r}")
-        reports.append(_one(result, kind, plan, compare, seed, policy.tolerance, actor))
-    return reports
+        jobs.append(_queue_rerun(result, kind, plan, seed, policy.tolerance, actor))
+    return jobs
 
 
 def _detection_compare(provenance: Provenance, tolerance: float) -> Compare:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 import evaluator
 from benchmarks.models import Track
+from evaluator.hostfacts import gpu_info
 from submissions.models import Result, SplitRun
 
 from .chain import sha256_json, text_sha256, timestamp
@@ -73,25 +74,6 @@ def evaluator_commit() -> str:
     return commit if done.returncode == 0 and len(commit) == 40 else ""
 
 
-def gpu_info() -> tuple[str, str]:
-    """(model, driver) of this host's first GPU, or empty strings when nvidia-smi is absent."""
-    try:
-        done = subprocess.run(
-            ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "", ""
-    first = done.stdout.strip().splitlines()[:1]
-    if done.returncode != 0 or not first or "," not in first[0]:
-        return "", ""
-    model, driver = (part.strip() for part in first[0].split(",", 1))
-    return model, driver
-
-
 @functools.cache
 def _engine_host() -> str:
     """The engine's host name, asked once per process: `docker info` is slow on a busy host."""
@@ -114,6 +96,26 @@ def _engine_facts(image_id: str) -> tuple[str, str]:
     repo_digests = image.attrs.get("RepoDigests") or []
     digest = repo_digests[0] if repo_digests else (image.id if image.id == image_id else "")
     return str(digest or ""), engine_host
+
+
+def _agent_facts(*, submission_id: int, split_id: int) -> dict[str, str] | None:
+    """The host facts the run agent reported with the run's outcome, if an agent ran it."""
+    from runs.models import RunJob
+
+    job = (
+        RunJob.objects.filter(
+            submission_id=submission_id,
+            split_id=split_id,
+            kind__in=("run", "ood"),
+            state="done",
+            outcome="completed",
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if job is None or not isinstance(job.report.get("host"), dict):
+        return None
+    return {k: str(v)[:200] for k, v in job.report["host"].items()}
 
 
 def iso_or_none(at: datetime | None) -> str | None:
@@ -200,9 +202,19 @@ def result_record_provenance(
         units=unit_table_path(submission_id=submission.pk, split_name=split.name),
         destination=store / UNITS_FILE,
     )
-    image_digest, engine_host = _engine_facts(submission.image_id)
     gpu = track.resource_class == Track.ResourceClass.GPU
-    gpu_model, gpu_driver = gpu_info() if gpu else ("", "")
+    ran = _agent_facts(submission_id=submission.pk, split_id=split.pk)
+    if ran is not None:
+        # What the run agent that ran the container reported about its own machine.
+        image_digest, engine_host = ran.get("image_digest", ""), ran.get("engine_host", "")
+        gpu_model, gpu_driver = (
+            (ran.get("gpu_model", ""), ran.get("gpu_driver", "")) if gpu else ("", "")
+        )
+        worker_host = ran.get("agent", "")
+    else:
+        image_digest, engine_host = _engine_facts(submission.image_id)
+        gpu_model, gpu_driver = gpu_info() if gpu else ("", "")
+        worker_host = socket.gethostname()
     stored = Result.objects.values_list("metrics", flat=True).get(pk=result.pk)
     metrics = result.metrics
     provenance = Provenance(
@@ -211,7 +223,7 @@ def result_record_provenance(
         image_digest=image_digest,
         evaluator_commit=evaluator_commit(),
         bootstrap_seed=metrics.get("seed", settings.FORGERYBENCH_BOOTSTRAP_SEED),
-        worker_host=socket.gethostname(),
+        worker_host=worker_host,
         engine_host=engine_host,
         gpu_model=gpu_model,
         gpu_driver=gpu_driver,

@@ -322,13 +322,13 @@ def objection_resolve(
 
 
 def audit_tests_request(*, result: Result, user: User) -> None:
-    """Queue the audit tests of a Result on its track's queue, once this transaction commits."""
+    """Queue the audit tests of a Result once this transaction commits (a Django worker plans
+    the reruns; run agents carry them out as run jobs)."""
     _require_reviewer(user)
     from .tasks import run_audit_tests
 
-    queue = result.split.track.queue
     actor = actor_name(user)
-    transaction.on_commit(lambda: run_audit_tests.apply_async((result.pk, actor), queue=queue))
+    transaction.on_commit(lambda: run_audit_tests.apply_async((result.pk, actor), queue="score"))
 
 
 # A rerun repeats a run that ended; one still in flight has nothing to compare with yet.

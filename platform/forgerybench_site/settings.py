@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "leaderboards",
     "console",
     "audit",
+    "runs",
     "ops",
     "notifications",
     "axes",
@@ -210,6 +211,10 @@ FORGERYBENCH_AUDIT_DIR = DATA_DIR / "audit"
 # backups (FORGERYBENCH_AUDIT_HMAC_KEY_FILE): then even the database owner cannot rewrite the log
 # without `verify_audit_log` noticing. Empty: the head is published unkeyed.
 FORGERYBENCH_AUDIT_HMAC_KEY = env_str("FORGERYBENCH_AUDIT_HMAC_KEY", "")
+# The platform's side of the agent API: inputs archives by hash, uploaded output bundles.
+FORGERYBENCH_AGENT_CACHE_DIR = DATA_DIR / "agent-cache"
+# `docker save` copies of submitted images by digest, served to agents whose engine lacks one.
+FORGERYBENCH_IMAGE_STORE_DIR = DATA_DIR / "images"
 # The code's commit, recorded in every provenance; read from git when this is empty.
 FORGERYBENCH_GIT_COMMIT = env_str("FORGERYBENCH_GIT_COMMIT", "")
 
@@ -321,7 +326,9 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = "cpu"
+# Every Django task runs on the score queue's workers; `cpu` and `gpu` carry only run-job ids
+# for the run agents (runagent), which never see the database.
+CELERY_TASK_DEFAULT_QUEUE = "score"
 # Scores have their own queue: a burst of queued runs must not hold back finished runs' results.
 # Mail goes out from the trusted score workers too (never from a queue that runs containers).
 CELERY_TASK_ROUTES = {
@@ -336,7 +343,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stale-submissions": {
         "task": "submissions.sweep",
         "schedule": float(FORGERYBENCH_SWEEP_INTERVAL_SECONDS),
-        "options": {"queue": "cpu", "expires": float(FORGERYBENCH_SWEEP_INTERVAL_SECONDS)},
+        "options": {"queue": "score", "expires": float(FORGERYBENCH_SWEEP_INTERVAL_SECONDS)},
     },
     # Mails whose send message was lost; the daily digest at FORGERYBENCH_DIGEST_HOUR (UTC).
     "flush-notifications": {

@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("organize/", include("console.urls")),
+    path("api/agent/v1/", include("runs.urls")),
     path("api/", include("api.urls")),
     path("account/", include("api.account_urls")),
     path("", include("accounts.urls")),

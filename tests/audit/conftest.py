@@ -6,8 +6,9 @@ from types import SimpleNamespace
 import pytest
 
 from submissions.models import Result, Status, Submission
-from submissions.pipeline import submission_run, submission_score
+from submissions.pipeline import submission_score
 from submissions.services import submission_create_from_image
+from tests.agents import submission_run_here
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def score(people, smoke_track) -> Callable[..., Submission]:  # type: ignore[no-
             method_name=method,
             training_data="other: nothing",
         )
-        submission_run(submission_id=submission.pk)
+        submission_run_here(submission_id=submission.pk)
         submission.refresh_from_db()
         assert submission.status == Status.SCORING, submission.failure_reason
         submission_score(submission_id=submission.pk)

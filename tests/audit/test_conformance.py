@@ -5,8 +5,9 @@ import random
 import pytest
 from django.test import Client
 
-from audit.conformance import plan_disguised, result_run_audit_tests
+from audit.conformance import plan_disguised
 from audit.models import AuditAction, AuditEntry, AuditTestReport, TrackAuditPolicy
+from tests.agents import audit_tests_here
 from tests.audit.conftest import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
@@ -36,7 +37,7 @@ def test_a_pixel_model_passes_both_tests_and_the_page_shows_the_reports(
     score, baseline_image, small_policy, reviewer
 ) -> None:
     result = results_of(score(baseline_image("highfreq"))).test
-    reports = result_run_audit_tests(result=result, actor="reviewer", seed=7)
+    reports = audit_tests_here(result=result, actor="reviewer", seed=7)
     assert [(r.kind, r.outcome) for r in reports] == [("determinism", PASSED), ("no_cues", PASSED)]
     assert all(len(r.subset) == 6 and r.seed == 7 and r.moved == [] for r in reports)
     assert "12 of 12 outputs" in reports[1].summary
@@ -50,7 +51,7 @@ def test_a_pixel_model_passes_both_tests_and_the_page_shows_the_reports(
 def test_a_model_that_reads_ids_fails_no_cues(score, baseline_image, small_policy) -> None:
     # The sanity baseline scores a hash of the sample id: deterministic, but not from pixels.
     result = results_of(score(baseline_image("sanity"))).test
-    determinism, no_cues = result_run_audit_tests(result=result, seed=11)
+    determinism, no_cues = audit_tests_here(result=result, seed=11)
     assert determinism.outcome == PASSED
     assert no_cues.outcome == FAILED
     assert len(no_cues.moved) == 12  # every sample, under both of its new names
@@ -60,7 +61,7 @@ def test_a_model_that_reads_ids_fails_no_cues(score, baseline_image, small_polic
 
 def test_a_nondeterministic_model_fails_determinism(score, test_image, small_policy) -> None:
     result = results_of(score(test_image("jitter"))).val
-    (determinism,) = result_run_audit_tests(result=result, kinds=("determinism",), seed=5)
+    (determinism,) = audit_tests_here(result=result, kinds=("determinism",), seed=5)
     assert determinism.outcome == FAILED and len(determinism.moved) == 6
     assert all(m["delta"] > 1e-6 for m in determinism.moved)
 

@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 
-from audit.conformance import plan_same, result_run_audit_tests
+from audit.conformance import plan_same
 from audit.masks import LocalizationOutput, compare_localization, mask_flipped
 from audit.models import AuditTestReport, TrackAuditPolicy
 from benchmarks.models import Track
 from benchmarks.smoke_install import smoke_install
 from submissions.models import Result, Status
-from submissions.pipeline import submission_run, submission_score
+from submissions.pipeline import submission_score
 from submissions.services import submission_create_from_image
+from tests.agents import audit_tests_here, submission_run_here
 
 PASSED, FAILED = AuditTestReport.Outcome.PASSED, AuditTestReport.Outcome.FAILED
 
@@ -64,7 +65,7 @@ def _scored_test_result(people, track: Track, image: str) -> Result:  # type: ig
         method_name=image,
         training_data="other: nothing",
     )
-    submission_run(submission_id=submission.pk)
+    submission_run_here(submission_id=submission.pk)
     submission_score(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.status == Status.FINISHED, submission.failure_reason
@@ -77,13 +78,13 @@ def test_a_pixel_localizer_passes_and_an_id_reader_fails(
     people, localize_track, baseline_image
 ) -> None:
     honest = _scored_test_result(people, localize_track, baseline_image("noi"))
-    reports = result_run_audit_tests(result=honest, seed=5)
+    reports = audit_tests_here(result=honest, seed=5)
     assert [(r.kind, r.outcome) for r in reports] == [("determinism", PASSED), ("no_cues", PASSED)]
     assert "8 of 8 outputs" in reports[1].summary
     # The chance baseline draws each mask's grey level from the image id: renamed inputs get
     # other masks.
     cheat = _scored_test_result(people, localize_track, baseline_image("sanity-localization"))
-    determinism, no_cues = result_run_audit_tests(result=cheat, seed=5)
+    determinism, no_cues = audit_tests_here(result=cheat, seed=5)
     assert determinism.outcome == PASSED
     assert no_cues.outcome == FAILED and no_cues.moved
     assert all(m["as"] and m["why"] for m in no_cues.moved)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from audit.conformance import plan_disguised, result_run_audit_tests
+from audit.conformance import plan_disguised
 from audit.models import AuditTestReport, TrackAuditPolicy
 from benchmarks.importing import dataset_import
 from benchmarks.loading import definitions_apply
@@ -18,8 +18,9 @@ from benchmarks.models import Track
 from benchmarks.smoke_install import smoke_install
 from benchmarks.spec import parse_definition
 from submissions.models import Result, Status
-from submissions.pipeline import submission_run, submission_score
+from submissions.pipeline import submission_score
 from submissions.services import submission_create_from_image
+from tests.agents import audit_tests_here, submission_run_here
 from tests.benchmarks import media
 
 PASSED, FAILED = AuditTestReport.Outcome.PASSED, AuditTestReport.Outcome.FAILED
@@ -57,7 +58,7 @@ def _scored_test_result(people, track: Track, image: str) -> Result:  # type: ig
         method_name=image,
         training_data="other: nothing",
     )
-    submission_run(submission_id=submission.pk)
+    submission_run_here(submission_id=submission.pk)
     submission_score(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.status == Status.FINISHED, submission.failure_reason
@@ -107,12 +108,12 @@ def test_frame_tracks_pixel_model_passes_id_reader_fails(
     people, frame_track, baseline_image
 ) -> None:
     honest = _scored_test_result(people, frame_track, baseline_image("highfreq"))
-    reports = result_run_audit_tests(result=honest, seed=3)
+    reports = audit_tests_here(result=honest, seed=3)
     assert [(r.kind, r.outcome) for r in reports] == [("determinism", PASSED), ("no_cues", PASSED)]
     assert len(reports[1].subset) == 6, "two whole videos of three frames"
     assert "12 of 12 outputs" in reports[1].summary
     cheat = _scored_test_result(people, frame_track, baseline_image("sanity"))
-    determinism, no_cues = result_run_audit_tests(result=cheat, seed=3)
+    determinism, no_cues = audit_tests_here(result=cheat, seed=3)
     assert determinism.outcome == PASSED
     assert no_cues.outcome == FAILED and len(no_cues.moved) == 12
 
@@ -131,14 +132,14 @@ def test_video_localization_pixel_model_passes_id_reader_fails(
     people, video_localize_track, baseline_image
 ) -> None:
     honest = _scored_test_result(people, video_localize_track, baseline_image("ela"))
-    reports = result_run_audit_tests(result=honest, seed=4)
+    reports = audit_tests_here(result=honest, seed=4)
     assert [(r.kind, r.outcome) for r in reports] == [("determinism", PASSED), ("no_cues", PASSED)]
     frames = len(reports[1].subset)
     assert frames >= 2 and f"{2 * frames} of {2 * frames} outputs" in reports[1].summary
     cheat = _scored_test_result(
         people, video_localize_track, baseline_image("sanity-video-localization")
     )
-    determinism, no_cues = result_run_audit_tests(result=cheat, seed=4)
+    determinism, no_cues = audit_tests_here(result=cheat, seed=4)
     assert determinism.outcome == PASSED
     assert no_cues.outcome == FAILED and no_cues.moved
     assert all(m["as"] and m["why"] for m in no_cues.moved)

@@ -65,9 +65,9 @@ def test_compose_accepts_the_file(resolved: dict) -> None:
         "migrate",
         "web",
         "nginx",
-        "worker-cpu",
         "worker-score",
-        "worker-gpu",
+        "agent-cpu",
+        "agent-gpu",
         "beat",
     }
 
@@ -97,7 +97,7 @@ def test_secrets_come_from_files_never_from_the_file_itself(resolved: dict, secr
     assert (secrets_dir / "app_db_password").read_text().strip() in url
     assert owner_url.startswith("postgres://forgerybench:")
     assert (secrets_dir / "postgres_password").read_text().strip() in owner_url
-    for name in ("web", "worker-cpu", "worker-score", "worker-gpu", "beat", "migrate"):
+    for name in ("web", "worker-score", "beat", "migrate"):
         env = resolved["services"][name]["environment"]
         assert env["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
         assert not any("PASSWORD" in key and not key.endswith("_FILE") for key in env)
@@ -124,42 +124,91 @@ def test_only_the_migrate_step_holds_the_database_owner(resolved: dict) -> None:
             assert env["DATABASE_URL_FILE"] == "/run/secrets/database_url", name
 
 
-def test_the_gpu_worker_reserves_nvidia_gpus_and_pins_one_per_run(resolved: dict) -> None:
-    gpu = resolved["services"]["worker-gpu"]
+def _command_words(service: dict) -> list[str]:
+    command = service["command"]
+    return command.split() if isinstance(command, str) else list(command)
+
+
+def test_the_gpu_agent_reserves_nvidia_gpus_and_pins_one_per_run(resolved: dict) -> None:
+    gpu = resolved["services"]["agent-gpu"]
     (device,) = gpu["deploy"]["resources"]["reservations"]["devices"]
     assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
     assert gpu["environment"]["FORGERYBENCH_GPU_DEVICES"] == "0"
-    command = gpu["command"] if isinstance(gpu["command"], str) else " ".join(gpu["command"])
-    assert "-Q gpu -c 1 " in command and "--prefetch-multiplier 1" in command
+    assert gpu["environment"]["FORGERYBENCH_AGENT_QUEUES"] == "gpu"
+    words = _command_words(gpu)
+    assert words[:3] == ["python", "-m", "runagent"] and words[words.index("-c") + 1] == "1"
     assert gpu["profiles"] == ["gpu"]
 
 
-def test_workers_see_the_data_folder_at_the_host_path_and_the_host_engine(resolved) -> None:
-    for name in ("worker-cpu", "worker-gpu"):
+AGENTS = ("agent-cpu", "agent-gpu")
+PLATFORM = ("migrate", "web", "worker-score", "beat")
+LABEL_HOLDERS = {"database_url", "database_owner_url", "secret_key", "app_db_password"}
+
+
+def test_agents_hold_no_database_url_no_secret_key_and_no_data_folder(resolved: dict) -> None:
+    for name in AGENTS:
+        service = resolved["services"][name]
+        env = service.get("environment") or {}
+        assert not {k for k in env if k.startswith(("DATABASE_URL", "SECRET_KEY"))}, name
+        assert "FORGERYBENCH_DATA_DIR" not in env, name
+        assert not _secret_names(service) & LABEL_HOLDERS, name
+        assert _secret_names(service) == {"agent_token", "agent_broker_url"}
+        mounts = _mounts(service)
+        assert "/srv/forgerybench/data" not in mounts, f"{name} mounts the data folder (labels)"
+        assert not any("labels" in target for target in mounts), name
+        assert env["FORGERYBENCH_AGENT_PLATFORM_URL"] == "http://web:8000"
+        assert env["FORGERYBENCH_AGENT_BROKER_URL_FILE"] == "/run/secrets/agent_broker_url"
+
+
+def test_only_agents_start_containers_and_the_score_worker_has_no_engine(resolved) -> None:
+    for name in AGENTS:
         service = resolved["services"][name]
         assert service["privileged"] is True  # loop mounts for the capped /output
         mounts = _mounts(service)
-        data = mounts["/srv/forgerybench/data"]
-        assert data["source"] == data["target"], "the engine is given worker paths"
-        assert data["bind"]["propagation"] == "rshared"
+        scratch = mounts["/srv/forgerybench/agent"]
+        assert scratch["source"] == scratch["target"], "the engine is given agent paths"
+        assert scratch["bind"]["propagation"] == "rshared"
         assert mounts["/var/run/docker.sock"]["source"] == "/var/run/docker.sock"
+    for name in ("worker-score", "beat", "migrate"):
+        service = resolved["services"][name]
+        assert "/var/run/docker.sock" not in _mounts(service), f"{name} has the engine"
+        assert not service.get("privileged"), name
+
+
+def test_the_agents_broker_account_is_an_acl_user_of_their_own(resolved, secrets_dir) -> None:
+    redis = resolved["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--aclfile") + 1] == "/run/secrets/redis_acl"
+    acl = (secrets_dir / "redis_acl").read_text()
+    rules = (ROOT / "deploy" / "redis" / "agent-acl.rules").read_text().strip()
+    assert acl.startswith(f"user forgerybench-agent {rules} >")
+    assert "user default" not in acl, "the default user is left as it is"
+    url = (secrets_dir / "agent_broker_url").read_text()
+    assert url.startswith("redis://forgerybench-agent:")
+    migrate = " ".join(resolved["services"]["migrate"]["command"])
+    assert "agent_credential_create compose-agents --token-file /run/secrets/agent_token" in (
+        " ".join(migrate.split())
+    )
 
 
 def _queues(service: dict) -> set[str]:
-    command = service["command"]
-    words = command.split() if isinstance(command, str) else command
+    words = _command_words(service)
+    if "runagent" in words:
+        return set(service["environment"]["FORGERYBENCH_AGENT_QUEUES"].split(","))
     return set(words[words.index("-Q") + 1].split(","))
 
 
-def test_every_queue_has_a_worker_and_scores_have_their_own(resolved: dict) -> None:
+def test_every_queue_has_a_consumer_and_runs_go_only_to_agents(resolved: dict) -> None:
     from submissions.queues import ALL_QUEUES
 
     services = resolved["services"]
-    workers = {name: _queues(s) for name, s in services.items() if name.startswith("worker-")}
-    assert set().union(*workers.values()) == set(ALL_QUEUES)
-    assert workers["worker-cpu"] == {"cpu", "score"}
-    assert workers["worker-score"] == {"score"}, "results never wait behind queued runs"
-    assert workers["worker-gpu"] == {"gpu"}, "a GPU is never held by a score"
+    consumers = {
+        name: _queues(s) for name, s in services.items() if name.startswith(("worker-", "agent-"))
+    }
+    assert set().union(*consumers.values()) == set(ALL_QUEUES)
+    assert consumers["worker-score"] == {"score"}, "results never wait behind queued runs"
+    assert consumers["agent-cpu"] == {"cpu"}
+    assert consumers["agent-gpu"] == {"gpu"}, "a GPU is never held by a score"
     assert not services["worker-score"].get("privileged"), "scoring needs no mount rights"
 
 

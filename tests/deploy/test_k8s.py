@@ -53,22 +53,72 @@ def test_an_invalid_manifest_is_caught() -> None:
         kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
 
 
-def test_gpu_workers_request_gpus_and_run_one_container_per_gpu() -> None:
-    pod = _pod(_find("Deployment", "worker-gpu"))
+def _env(container: dict) -> dict[str, str]:
+    return {e["name"]: e.get("value", "") for e in container.get("env", [])}
+
+
+def test_gpu_agents_request_gpus_and_run_one_container_per_gpu() -> None:
+    pod = _pod(_find("Deployment", "agent-gpu"))
     (container,) = pod["containers"]
     gpus = int(container["resources"]["limits"]["nvidia.com/gpu"])
     command = container["command"]
-    assert command[command.index("-Q") + 1] == "gpu"
+    assert command[:3] == ["python", "-m", "runagent"]
     assert int(command[command.index("-c") + 1]) == gpus
-    assert command[command.index("--prefetch-multiplier") + 1] == "1"
     assert pod["nodeSelector"]["nvidia.com/gpu.present"] == "true"
     assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
-    env = {e["name"]: e.get("value") for e in container["env"]}
+    env = _env(container)
+    assert env["FORGERYBENCH_AGENT_QUEUES"] == "gpu"
     # The device plugin's NVIDIA_VISIBLE_DEVICES names the pod's GPUs; locks stay on the node.
     assert "FORGERYBENCH_GPU_DEVICES" not in env
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     lock_volume = mounts[env["FORGERYBENCH_GPU_LOCK_DIR"]]
     assert any(v["name"] == lock_volume and "hostPath" in v for v in pod["volumes"])
+
+
+AGENTS = ("agent-cpu", "agent-gpu")
+
+
+def test_agents_hold_no_database_url_no_secret_key_and_no_data_folder() -> None:
+    for name in AGENTS:
+        pod = _pod(_find("Deployment", name))
+        (container,) = pod["containers"]
+        assert "envFrom" not in container, f"{name} reads the platform's config map"
+        env = _env(container)
+        assert not {k for k in env if k.startswith(("DATABASE_URL", "SECRET_KEY"))}, name
+        assert "FORGERYBENCH_DATA_DIR" not in env
+        secrets = {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+        assert secrets == {"forgerybench-agent"}, name
+        paths = {v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v}
+        assert "/srv/forgerybench/data" not in paths, f"{name} mounts the data folder (labels)"
+        assert pod["automountServiceAccountToken"] is False
+
+
+def test_agents_mount_the_node_engine_and_a_scratch_folder_at_its_node_path() -> None:
+    for name in AGENTS:
+        pod = _pod(_find("Deployment", name))
+        (container,) = pod["containers"]
+        scratch = next(m for m in container["volumeMounts"] if m["name"] == "scratch")
+        assert scratch["mountPropagation"] == "Bidirectional"
+        assert container["securityContext"]["privileged"] is True
+        volume = next(v for v in pod["volumes"] if v["name"] == "scratch")
+        assert volume["hostPath"]["path"] == scratch["mountPath"], "the engine is given pod paths"
+        assert _env(container)["FORGERYBENCH_AGENT_DIR"] == scratch["mountPath"]
+        assert any(m["mountPath"] == "/var/run/docker.sock" for m in container["volumeMounts"])
+
+
+def test_no_platform_pod_but_web_has_the_engine() -> None:
+    for doc in DOCS:
+        if doc["kind"] not in ("Deployment", "StatefulSet", "Job", "CronJob"):
+            continue
+        name = doc["metadata"]["name"]
+        sockets = [
+            v
+            for v in _pod(doc).get("volumes", [])
+            if v.get("hostPath", {}).get("path") == "/var/run/docker.sock"
+        ]
+        if name in (*AGENTS, "web"):
+            continue
+        assert not sockets, f"{name} mounts the engine's socket"
 
 
 def test_web_probes_use_the_health_endpoints() -> None:
@@ -79,37 +129,21 @@ def test_web_probes_use_the_health_endpoints() -> None:
     assert container["readinessProbe"]["httpGet"]["port"] in port_names
 
 
-def test_workers_probe_with_the_health_command_and_mount_the_node_engine() -> None:
-    for name in ("worker-cpu", "worker-gpu"):
-        pod = _pod(_find("Deployment", name))
-        (container,) = pod["containers"]
-        assert container["livenessProbe"]["exec"]["command"][:3] == [
-            "python",
-            "manage.py",
-            "health",
-        ]
-        data = next(m for m in container["volumeMounts"] if m["name"] == "data")
-        assert data["mountPropagation"] == "Bidirectional"
-        assert container["securityContext"]["privileged"] is True
-        volume = next(v for v in pod["volumes"] if v["name"] == "data")
-        assert volume["hostPath"]["path"] == data["mountPath"], "the engine is given pod paths"
-
-
-def test_every_queue_has_a_worker_and_scores_have_their_own() -> None:
+def test_every_queue_has_a_consumer_and_runs_go_only_to_agents() -> None:
     from submissions.queues import ALL_QUEUES
 
     consumed = {}
     for doc in DOCS:
-        if doc["kind"] == "Deployment" and doc["metadata"]["name"].startswith("worker-"):
+        name = doc["metadata"]["name"]
+        if doc["kind"] == "Deployment" and name.startswith(("worker-", "agent-")):
             (container,) = _pod(doc)["containers"]
             command = container["command"]
-            consumed[doc["metadata"]["name"]] = set(command[command.index("-Q") + 1].split(","))
+            if "runagent" in command:
+                consumed[name] = set(_env(container)["FORGERYBENCH_AGENT_QUEUES"].split(","))
+            else:
+                consumed[name] = set(command[command.index("-Q") + 1].split(","))
     assert set().union(*consumed.values()) == set(ALL_QUEUES)
-    assert consumed == {
-        "worker-cpu": {"cpu", "score"},
-        "worker-score": {"score"},
-        "worker-gpu": {"gpu"},
-    }
+    assert consumed == {"worker-score": {"score"}, "agent-cpu": {"cpu"}, "agent-gpu": {"gpu"}}
     (scorer,) = _pod(_find("Deployment", "worker-score"))["containers"]
     assert not scorer["securityContext"].get("privileged"), "scoring needs no mount rights"
     assert scorer["livenessProbe"]["exec"]["command"][:3] == ["python", "manage.py", "health"]
@@ -140,7 +174,12 @@ def test_services_select_their_pods_and_secrets_are_one_named_secret() -> None:
         for v in _pod(d).get("volumes", [])
         if "secret" in v
     }
-    assert secret_names == {"forgerybench-secrets", "forgerybench-db-owner"}
+    assert secret_names == {
+        "forgerybench-secrets",
+        "forgerybench-db-owner",
+        "forgerybench-agent",
+        "forgerybench-redis",
+    }
     config = _find("ConfigMap", "forgerybench-config")["data"]
     assert config["SECRET_KEY_FILE"].startswith("/run/secrets/forgerybench/")
 
@@ -160,5 +199,6 @@ def test_only_postgres_and_the_migrate_job_hold_the_database_owner() -> None:
     assert env["FORGERYBENCH_DB_APP_ROLE"] == "forgerybench_app"
     script = container["command"][-1]
     assert script.index("migrate --noinput") < script.index("db_app_role")
+    assert "agent_credential_create k8s-agents --token-file" in " ".join(script.split())
     config = _find("ConfigMap", "forgerybench-config")["data"]
     assert config["DATABASE_URL_FILE"] == "/run/secrets/forgerybench/database_url"

@@ -8,12 +8,10 @@ is pointed at that Redis while the test runs.
 
 import contextlib
 import json
-import os
+import secrets
 import select
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -201,11 +199,15 @@ def database_url(settings_dict: dict, *, port: int | None = None) -> str:
 
 
 class Workers:
-    """Starts real `celery worker` processes; stops (kills) them all at the end."""
+    """Starts the real processes of one installation: the web server (the agent API), a Django
+    worker on the score queue (optionally with the beat) and a run agent on cpu,gpu. Stops
+    (kills) them all at the end."""
 
     def __init__(self, data_dir: Path):
+        from tests.agents import AgentStack
+
         self.data_dir = data_dir
-        self.started: list[tuple[subprocess.Popen, Path]] = []
+        self.stack = AgentStack(data_dir)
 
     def start(
         self,
@@ -217,67 +219,36 @@ class Workers:
         beat: bool = False,
         env: dict[str, str] | None = None,
     ) -> SimpleNamespace:
-        log = self.data_dir / f"worker-{name}.log"
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "forgerybench_site",
-            "worker",
-            "-Q",
-            "score,cpu,gpu",
-            "-c",
-            str(concurrency),
-            "-l",
-            "INFO",
-            "-n",
-            f"{name}@%h",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-        ]
-        if beat:
-            command += ["-B", "-s", str(self.data_dir / f"beat-{name}")]
-        process_env = dict(
-            os.environ,
-            CELERY_BROKER_URL=broker_url,
-            DATABASE_URL=database_url,
-            FORGERYBENCH_HEARTBEAT_SECONDS="1",
-            **(env or {}),
+        from tests.agents import agent_broker_url, ensure_credential
+
+        django_env = {"FORGERYBENCH_HEARTBEAT_SECONDS": "1", **(env or {})}
+        token = f"fba_{name}-" + secrets.token_hex(8)
+        ensure_credential(f"agent-{name}", token)
+        web = self.stack.web(
+            database_url=database_url, broker_url=broker_url, name=name, env=django_env
         )
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                command,
-                env=process_env,
-                cwd=ROOT,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+        worker = self.stack.score_worker(
+            database_url=database_url, broker_url=broker_url, name=name, beat=beat, env=django_env
+        )
+        agent = self.stack.agent(
+            platform_url=web.url,
+            broker_url=agent_broker_url(broker_url, name),
+            token=token,
+            name=f"agent-{name}",
+            concurrency=concurrency,
+        )
+
+        def text() -> str:
+            return "\n".join(
+                log.read_text(errors="replace") for log in (agent.log, worker.log, web.log)
             )
-        self.started.append((process, log))
-        try:
-            wait_for(
-                lambda: b"ready." in log.read_bytes() or process.poll() is not None,
-                60,
-                f"worker {name}",
-            )
-        finally:
-            if process.poll() is not None:
-                pytest.fail(f"worker {name} did not start:\n{log.read_text()[-3000:]}")
-        return SimpleNamespace(process=process, log=log, text=lambda: log.read_text())
+
+        return SimpleNamespace(
+            process=agent.process, agent=agent, worker=worker, web=web, log=agent.log, text=text
+        )
 
     def stop_all(self) -> None:
-        for process, _ in self.started:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=10)
+        self.stack.stop_all()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from benchmarks.models import Track
 from submissions.models import Result, SplitRun, Status, Submission
-from submissions.pipeline import submission_run
 from submissions.selectors import submission_quota_usage
 from submissions.services import (
     SubmissionRejected,
@@ -18,6 +17,7 @@ from submissions.services import (
     submission_create_from_image,
 )
 from submissions.sweeper import submission_sweep
+from tests.agents import submission_run_here
 
 from .conftest import client_broker, wait_for
 
@@ -91,7 +91,7 @@ def test_a_cancelled_queued_submission_never_runs(people, smoke_track, baseline_
     assert "is cancelled" in response.content.decode()
     submission.refresh_from_db()
     assert (submission.status, submission.cancelled_by) == (Status.CANCELLED, people.teammate)
-    submission_run(submission_id=submission.pk)  # its message arrives anyway
+    submission_run_here(submission_id=submission.pk)  # its message arrives anyway
     assert not SplitRun.objects.filter(submission=submission).exists()
     assert not submission_cancel(submission=submission, user=people.organizer)
 

@@ -110,13 +110,16 @@ def test_worker_sigkilled_mid_run_redelivers_removes_orphan_and_finishes_once(
 
 
 def test_the_same_run_delivered_twice_at_once_runs_once(rig, test_image, docker_client) -> None:
-    from submissions.tasks import run_submission
+    from runs.models import RunJob
+
+    from forgerybench_site.celery import app
 
     image = test_image("reliability-slow")
     since = datetime.now(UTC)
     with client_broker(rig.redis.url):
         submission = _submit(rig, image)  # the first message, sent on commit
-        run_submission.apply_async((submission.pk,), queue="cpu")  # the duplicate
+        job = RunJob.objects.get(submission=submission)
+        app.send_task("runagent.run", (job.pk,), queue="cpu")  # the duplicate
     assert rig.redis.queue_length("cpu") == 2
     # Two worker processes take one message each, at the same moment.
     worker = rig.workers.start(
@@ -159,7 +162,7 @@ def test_redis_restart_loses_queued_messages_and_the_sweeper_recovers_them(
 
 
 def test_database_cut_during_scoring_is_retried_then_finishes(rig, baseline_image) -> None:
-    from submissions.pipeline import submission_run
+    from tests.agents import submission_run_here
 
     proxy = DbProxy(
         rig.settings_dict["HOST"] or "127.0.0.1", int(rig.settings_dict["PORT"] or 5432)
@@ -168,7 +171,7 @@ def test_database_cut_during_scoring_is_retried_then_finishes(rig, baseline_imag
         with client_broker(rig.redis.url):
             submission = _submit(rig, baseline_image("sanity"))
             # The run step here, in this process: its on-commit score message waits in Redis.
-            submission_run(submission_id=submission.pk)
+            submission_run_here(submission_id=submission.pk)
         assert Submission.objects.get(pk=submission.pk).status == Status.SCORING
         proxy.cut()
         worker = rig.workers.start(
@@ -185,3 +188,38 @@ def test_database_cut_during_scoring_is_retried_then_finishes(rig, baseline_imag
     assert Result.objects.filter(submission=submission).count() == 1
     log = worker.text()
     assert "scoring submission" in log and "retry" in log.lower(), log[-3000:]
+
+
+def test_the_platform_restarted_mid_run_loses_nothing_and_scores_once(
+    rig, test_image, docker_client
+) -> None:
+    """The web server (the agent API) is killed while the container runs and comes back on
+    the same address later: the agent's calls wait and retry, the outcome arrives once."""
+    import signal as signals
+
+    image = test_image("reliability-slow")
+    worker = rig.workers.start(
+        broker_url=rig.redis.url, database_url=rig.database_url, name="restart"
+    )
+    with client_broker(rig.redis.url):
+        submission = _submit(rig, image)
+    wait_for(
+        lambda: (
+            _containers(docker_client, submission.pk)
+            and Submission.objects.get(pk=submission.pk).status == Status.RUNNING
+        ),
+        60,
+        "the run to start",
+    )
+    os.killpg(worker.web.process.pid, signals.SIGKILL)
+    worker.web.process.wait(timeout=10)
+    # Down for longer than a heartbeat or two, and past the container's end.
+    wait_for(lambda: not _containers(docker_client, submission.pk), 120, "the container to end")
+    back = rig.workers.stack.web(name="restart-again", port=worker.web.port, **worker.web.restart)
+    finished = _done(submission.pk)
+    assert finished.status == Status.FINISHED, (finished.failure_code, finished.failure_reason)
+    assert Result.objects.filter(submission=submission).count() == 1
+    assert SplitRun.objects.filter(submission=submission).count() == 1
+    log = worker.agent.log.read_text()
+    assert "ConnectionError" in log and "retrying" in log, log[-3000:]
+    assert back.process.poll() is None

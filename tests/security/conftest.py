@@ -160,8 +160,9 @@ def arena(db: None, settings, people):  # type: ignore[no-untyped-def]
 def submit(arena, docker_client):  # type: ignore[no-untyped-def]
     """Submit an image on a track and drive the real run and score steps; returns the row."""
     from submissions.models import Status
-    from submissions.pipeline import submission_run, submission_score
+    from submissions.pipeline import submission_score
     from submissions.services import submission_create_from_image
+    from tests.agents import submission_run_here
 
     def go(image: str, track=None):  # type: ignore[no-untyped-def]
         submission = submission_create_from_image(
@@ -172,7 +173,7 @@ def submit(arena, docker_client):  # type: ignore[no-untyped-def]
             method_name="attack",
             training_data="other: none",
         )
-        submission_run(submission_id=submission.pk)
+        submission_run_here(submission_id=submission.pk)
         submission.refresh_from_db()
         if submission.status == Status.SCORING:
             submission_score(submission_id=submission.pk)
@@ -190,6 +191,5 @@ def no_leftovers(docker_client, settings) -> Iterator[None]:  # type: ignore[no-
         all=True, filters={"label": f"org.forgerybench.instance={settings.FORGERYBENCH_INSTANCE}"}
     )
     assert left == [], f"containers left behind: {[c.name for c in left]}"
-    runs = Path(settings.FORGERYBENCH_RUNS_DIR)
     mounts = Path("/proc/mounts").read_text()
-    assert str(runs) not in mounts, "a run's /output is still mounted"
+    assert str(Path(settings.DATA_DIR)) not in mounts, "a run's /output is still mounted"

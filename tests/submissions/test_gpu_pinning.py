@@ -1,12 +1,11 @@
-"""A GPU worker's run task pins the container to one of the worker's GPUs."""
+"""A GPU run agent pins each container to one of the agent's GPUs."""
 
 import pytest
-from django.test import override_settings
 
 from benchmarks.models import Track
 from submissions.models import Status, Submission
 from submissions.services import submission_create_from_image
-from submissions.tasks import run_submission
+from tests.agents import submission_run_here
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
@@ -24,8 +23,7 @@ def test_the_run_carries_a_device_request_for_one_worker_gpu(
         method_name="gpu model",
         training_data="other: nothing",
     )
-    with override_settings(FORGERYBENCH_GPU_DEVICES=["3", "5"], FORGERYBENCH_GPU_LOCK_DIR=tmp_path):
-        run_submission(submission.pk)
+    submission_run_here(submission_id=submission.pk, gpu_devices=("3", "5"), gpu_lock_dir=tmp_path)
     run = Submission.objects.get(pk=submission.pk).runs.get()
     (request,) = run.runtime_flags["device_requests"]
     assert request["DeviceIDs"] in (["3"], ["5"]) and request["Count"] == 0

@@ -12,7 +12,7 @@ from django.test import Client
 from audit.bundle import bundle_build
 from audit.models import Provenance
 from submissions.models import Result, Status, Submission
-from submissions.pipeline import submission_run, submission_score
+from submissions.pipeline import submission_score
 from submissions.services import (
     LICENSE_MAX_CHARS,
     MODEL_CARD_MAX_BYTES,
@@ -20,6 +20,7 @@ from submissions.services import (
     submission_check_identity,
     submission_create_from_image,
 )
+from tests.agents import submission_run_here
 
 CARD = "# Owl net\n\nA residual CNN trained on `other: nothing`.\n\n<b>not bold</b>\n"
 
@@ -65,7 +66,7 @@ def test_card_and_license_are_pinned_into_provenance(people, smoke_track, baseli
         license="Apache-2.0",
     )
     assert submission.model_card == CARD.strip("\n") and submission.license == "Apache-2.0"
-    submission_run(submission_id=submission.pk)
+    submission_run_here(submission_id=submission.pk)
     submission_score(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.status == Status.FINISHED, submission.failure_reason

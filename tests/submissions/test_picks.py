@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from runs.models import RunJob
 
 from accounts.services import team_create
 from audit.models import AuditAction, AuditEntry
@@ -119,7 +120,14 @@ def test_the_reveal_fills_defaults_queues_ood_runs_for_picks_only_and_is_audited
     }
     assert {r.outcome for r in queued_runs} == {"queued"}
     assert not SplitRun.objects.filter(submission=ignored).exists()
-    # Each pick's OOD run and the audit tests on its val and test results, on the track queue.
+    # Each pick's OOD run job (for the agents), and the audit tests on its val and test
+    # results, planned by a Django worker on the score queue.
+    jobs = RunJob.objects.filter(kind="ood", split=ood)
+    assert {(j.submission_id, j.state, j.queue) for j in jobs} == {
+        (chosen.pk, "queued", "cpu"),
+        (cat["c-best"].pk, "queued", "cpu"),
+        (cat["c-second"].pk, "queued", "cpu"),
+    }
     sent = [
         (cb.func.__self__.name, cb.args[0], cb.keywords)  # type: ignore[attr-defined]
         for cb in callbacks
@@ -127,7 +135,7 @@ def test_the_reveal_fills_defaults_queues_ood_runs_for_picks_only_and_is_audited
     ]
     audit = [(args, kw) for name, args, kw in sent if name == "audit.run_tests"]
     assert len(audit) == 6 and {args[1] for args, _ in audit} == {"system"}
-    assert {kw["queue"] for _, kw in audit} == {"cpu"}
+    assert {kw["queue"] for _, kw in audit} == {"score"}
     board.phase.refresh_from_db()
     assert board.phase.revealed_at is not None and board.phase.revealed_by == people.organizer
     ood.refresh_from_db()

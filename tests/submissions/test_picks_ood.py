@@ -14,10 +14,11 @@ from audit.models import AuditTestReport, Provenance
 from benchmarks.models import Split
 from leaderboards.selectors import leaderboard_for_split
 from submissions.models import FinalPick, Result, SplitRun, Status, Submission
-from submissions.ood import ood_run, ood_score
+from submissions.ood import ood_score
 from submissions.picks import final_pick_add, phase_reveal
-from submissions.pipeline import submission_run, submission_score
+from submissions.pipeline import submission_score
 from submissions.services import submission_create_from_image
+from tests.agents import run_jobs_here, submission_run_here
 
 pytestmark = [pytest.mark.docker]
 
@@ -42,7 +43,7 @@ def test_only_final_picks_run_on_the_ood_split_and_show_one_row_each(
     picked = _submit(people.team, people.owner, smoke_track, image, "picked")
     other = _submit(people.team, people.owner, smoke_track, image, "not picked")
     for submission in (picked, other):
-        submission_run(submission_id=submission.pk)
+        submission_run_here(submission_id=submission.pk)
         submission_score(submission_id=submission.pk)
         submission.refresh_from_db()
         assert submission.status == Status.FINISHED, submission.failure_reason
@@ -57,7 +58,7 @@ def test_only_final_picks_run_on_the_ood_split_and_show_one_row_each(
     report = phase_reveal(phase=phase, user=people.organizer, reason="phase over")
     assert report.runs_queued == 1
     # Outside a test transaction these two steps are queued by on_commit; here we drive them.
-    ood_run(submission_id=picked.pk, split_id=ood.pk)
+    assert len(run_jobs_here(kinds=("ood",))) == 1
     run = SplitRun.objects.get(submission=picked, split=ood)
     assert run.outcome == "completed" and run.runtime_flags["network_mode"] == "none"
     result = ood_score(submission_id=picked.pk, split_id=ood.pk)

@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 
 from submissions.models import Result, Status, Submission
-from submissions.pipeline import submission_run, submission_score
+from submissions.pipeline import submission_score
 from submissions.services import submission_create_from_image
+from tests.agents import submission_run_here
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
@@ -24,7 +25,7 @@ def _submit(people, track, image: str) -> Submission:
 def _run_and_score(submission: Submission) -> Submission:
     # Inside a test transaction on_commit never fires, so nothing reaches a worker: the test
     # drives both steps itself.
-    submission_run(submission_id=submission.pk)
+    submission_run_here(submission_id=submission.pk)
     submission.refresh_from_db()
     if submission.status == Status.SCORING:
         submission_score(submission_id=submission.pk)
@@ -61,7 +62,7 @@ def test_a_redelivered_run_of_a_finished_submission_does_nothing(
     people, smoke_track, baseline_image
 ) -> None:
     submission = _run_and_score(_submit(people, smoke_track, baseline_image("sanity")))
-    submission_run(submission_id=submission.pk)
+    submission_run_here(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.status == Status.FINISHED
 

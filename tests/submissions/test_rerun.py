@@ -15,15 +15,16 @@ from audit.services import (
     submission_rerun,
 )
 from submissions.models import Result, Status, Submission
-from submissions.pipeline import submission_run, submission_score
+from submissions.pipeline import submission_score
 from submissions.selectors import submission_quota_usage
 from submissions.services import submission_create_from_image
+from tests.agents import submission_run_here
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
 
 def _scored(submission: Submission) -> Submission:
-    submission_run(submission_id=submission.pk)
+    submission_run_here(submission_id=submission.pk)
     submission_score(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.status == Status.FINISHED, submission.failure_reason

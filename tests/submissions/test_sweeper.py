@@ -22,11 +22,24 @@ def _queued(people, track, minutes_ago: int) -> Submission:
     )
 
 
-def test_only_stale_queued_submissions_are_sent_again(people, smoke_track) -> None:
+def test_only_stale_queued_submissions_are_sent_again(
+    people, smoke_track, django_capture_on_commit_callbacks
+) -> None:
+    from runs.models import RunJob
+
     old, fresh = _queued(people, smoke_track, 30), _queued(people, smoke_track, 0)
     running = _queued(people, smoke_track, 30)
     Submission.objects.filter(pk=running.pk).update(status=Status.RUNNING)
-    with mock.patch("submissions.tasks.run_submission.apply_async") as send:
+    with (
+        mock.patch("forgerybench_site.celery.app.send_task") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert submission_requeue_stale(older_than=timedelta(minutes=10)) == [old.pk]
-    send.assert_called_once_with((old.pk,), queue="cpu", priority=0)
-    assert fresh.pk not in [call.args[0][0] for call in send.call_args_list]
+    # Its run job (made now: the row was created without one), on its track's run queue.
+    job = RunJob.objects.get(submission=old)
+    from submissions.pipeline import run_order
+
+    first = min(smoke_track.splits.exclude(visibility="ood"), key=run_order)
+    assert (job.kind, job.state, job.split) == ("run", "queued", first)
+    send.assert_called_once_with("runagent.run", (job.pk,), queue="cpu", priority=0)
+    assert not RunJob.objects.filter(submission__in=[fresh, running]).exists()

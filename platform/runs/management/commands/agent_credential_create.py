@@ -1,0 +1,60 @@
+"""`manage.py agent_credential_create NAME`: print a new agent credential (shown once)."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from runs.models import AgentCredential
+from runs.services import (
+    agent_credential_create,
+    agent_credential_register,
+    agent_credential_rotate,
+)
+
+
+class Command(BaseCommand):
+    help = "Create an agent credential (scoped to run jobs) and print its token once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name")
+        parser.add_argument(
+            "--output", help="write the token to this file (mode 600) instead of stdout"
+        )
+        parser.add_argument(
+            "--token-file",
+            help="register the token in this file (made by deploy/scripts/make-secrets.sh) "
+            "instead of making one; NAME gets it whether it exists or not",
+        )
+        parser.add_argument(
+            "--rotate",
+            action="store_true",
+            help="if NAME exists, give it a new token (the old one stops working)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        name = options["name"]
+        if options.get("token_file"):
+            token = Path(options["token_file"]).read_text(encoding="utf-8").strip()
+            if len(token) < 32:
+                raise CommandError("the token file holds fewer than 32 characters")
+            agent_credential_register(name=name, token=token)
+            self.stdout.write(f"agent credential {name!r} registered from {options['token_file']}")
+            return
+        if AgentCredential.objects.filter(name=name).exists():
+            if not options["rotate"]:
+                raise CommandError(
+                    f"an agent credential named {name!r} exists; --rotate gives it a new token"
+                )
+            token = agent_credential_rotate(name=name)
+        else:
+            _, token = agent_credential_create(name=name)
+        if options.get("output"):
+            import os
+
+            descriptor = os.open(options["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(token + "\n")
+            self.stdout.write(f"agent credential {name!r} written to {options['output']}")
+        else:
+            self.stdout.write(token)
