@@ -11,9 +11,10 @@ from audit.models import Provenance
 from audit.storage import predictions_archive_write, predictions_jsonl_bytes, read_jsonl
 from evaluator.validation.errors import PredictionError
 from submissions.models import Status
-from submissions.pipeline import submission_run, submission_score
+from submissions.pipeline import submission_score
 from submissions.selectors import submission_quota_usage
 from submissions.services import SubmissionRejected, submission_create_from_image
+from tests.agents import submission_run_here
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
@@ -36,7 +37,7 @@ def test_carriage_returns_inside_lines_are_read_as_validated_and_counted(
     smoke_track.total_submission_limit = 1
     smoke_track.save()
     sub = _submit(people, smoke_track, test_image("crlf-predictions"))
-    submission_run(submission_id=sub.pk)
+    submission_run_here(submission_id=sub.pk)
     submission_score(submission_id=sub.pk)
     sub.refresh_from_db()
     assert sub.failure_code != "platform_error", sub.failure_reason
