@@ -68,6 +68,23 @@ def result_can_see_numbers(*, result: Result, user: User | AnonymousUser) -> boo
     return user_is_reviewer(user) or result_visible_to(result=result, user=user)
 
 
+def result_can_see_run_detail(*, result: Result, user: User | AnonymousUser) -> bool:
+    """A run's exact exit code and step times: reviewers always; others on public splits
+    only (a hidden run tells the team only the banded summary of submissions.run_disclosure,
+    published or not: an exit code or a duration chosen by the container carries labels)."""
+    return user_is_reviewer(user) or result.split.visibility == result.split.Visibility.PUBLIC
+
+
+def result_can_see_sample_outputs(*, result: Result, user: User | AnonymousUser) -> bool:
+    """Per-sample outputs (the audit tests' moved samples): reviewers, and the owning team
+    once the result's numbers are shown to it; never another team."""
+    if user_is_reviewer(user):
+        return True
+    return _is_member(user, result.submission.team) and result_can_see_numbers(
+        result=result, user=user
+    )
+
+
 def runtime_flags_public(flags: dict[str, Any]) -> dict[str, Any]:
     """The run's flags without the host's folders: each mount shows only where it appears
     inside the container (the data folder's layout is the platform's, not the team's)."""

@@ -39,6 +39,8 @@ from .selectors import (
     result_can_comment,
     result_can_download_predictions,
     result_can_see_numbers,
+    result_can_see_run_detail,
+    result_can_see_sample_outputs,
     result_can_view_audit,
     result_get,
     results_for_moves,
@@ -77,6 +79,7 @@ def result_audit_page(request: HttpRequest, pk: int) -> HttpResponse:
     result = _result_or_404(pk, request)
     audit = result_audit(result=result)
     is_reviewer = user_is_reviewer(request.user)
+    show_numbers = result_can_see_numbers(result=result, user=request.user)
     command = None
     if audit.provenance is not None:
         command = " ".join(
@@ -89,8 +92,12 @@ def result_audit_page(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": audit,
             "result": result,
             "is_reviewer": is_reviewer,
-            # Hidden numbers wait for publication; host paths are for reviewers only.
-            "show_numbers": result_can_see_numbers(result=result, user=request.user),
+            # Hidden numbers wait for publication (the metrics' digest and the audit tests'
+            # values too); a hidden run's exact exit code and times, and per-sample outputs,
+            # are for reviewers only; host paths are for reviewers only.
+            "show_numbers": show_numbers,
+            "show_run_detail": result_can_see_run_detail(result=result, user=request.user),
+            "show_samples": result_can_see_sample_outputs(result=result, user=request.user),
             "runtime_flags": (
                 audit.provenance.runtime_flags
                 if audit.provenance is not None and is_reviewer

@@ -1,0 +1,107 @@
+"""The audit page follows the disclosure policy: before publication the team reads no number
+of its hidden result (no metric, no digest of them, no exact exit code or step time, no audit
+test value), so a container cannot turn the page into a channel for the hidden labels; after
+publication no other team reads the team's per-sample outputs. Reviewers keep everything."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from audit.chain import sha256_json
+from audit.conformance import result_run_audit_tests
+from audit.models import AuditTestReport, Provenance, TrackAuditPolicy
+from benchmarks.services import split_publish_results
+from tests.audit.conftest import results_of
+
+pytestmark = [pytest.mark.docker, pytest.mark.django_db]
+
+ROW = re.compile(r"<tr><th>([^<]+)</th><td class=\"num\">([^<]+)</td>")
+K = 8  # labels the probe image encodes in its Brier score
+
+
+def _page(user, result) -> str:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    response = client.get(f"/audit/results/{result.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _hidden_numbers(result) -> list[str]:  # type: ignore[no-untyped-def]
+    """Strings that would give away the stored numbers or the run's exact timing."""
+    prov = Provenance.objects.get(result=result)
+    shown = [sha256_json(result.metrics), prov.metrics_sha256]
+    shown += [str(at) for at in prov.step_times.values() if at]
+    shown += [f"exit code {prov.exit_code}"]
+    return shown
+
+
+def test_team_reads_no_number_of_its_withheld_hidden_result(
+    score, baseline_image, smoke_track, people, reviewer
+) -> None:
+    TrackAuditPolicy.objects.create(track=smoke_track, subset_size=6, tolerance=1e-6)
+    test = results_of(score(baseline_image("highfreq"))).test
+    result_run_audit_tests(result=test, seed=11)
+    assert not test.split.results_visible
+    report = AuditTestReport.objects.filter(result=test).first()
+    assert report is not None and report.summary
+
+    owner = _page(people.owner, test)
+    assert "metrics-withheld" in owner
+    assert not ROW.findall(owner)
+    for secret in _hidden_numbers(test):
+        assert secret not in owner, secret
+    assert report.summary not in owner
+
+    full = _page(reviewer, test)
+    assert ROW.findall(full)
+    for secret in _hidden_numbers(test):
+        assert secret in full, secret
+    assert report.summary in full
+
+
+def test_brier_probe_decodes_no_label_from_the_teams_page(score, test_image, people) -> None:
+    sub = score(test_image("brier-probe"))
+    test = results_of(sub).test
+    assert not test.split.results_visible
+    body = _page(people.owner, test)
+    assert "brier" not in dict(ROW.findall(body))
+    brier = float(test.metrics["brier"])
+    assert f"{brier:.4f}" not in body and f"{brier:.3f}" not in body
+    # The probe works where the number is shown: the page must be what stops it.
+    n = test.split.sample_count
+    d = [0.25 / 2**j for j in range(K)]
+    rest = brier * n - 0.25 * n - sum(x * x for x in d)
+    guess = []
+    for x in d:
+        sign = 1 if rest >= 0 else -1
+        guess.append(0 if sign == 1 else 1)
+        rest -= sign * x
+    truth = {
+        json.loads(line)["id"]: json.loads(line)["label"]
+        for line in Path(test.split.labels_path).read_text().splitlines()
+    }
+    assert guess == [truth[i] for i in sorted(truth)[:K]]
+
+
+def test_other_teams_read_no_per_sample_output_after_publication(
+    score, baseline_image, smoke_track, people, reviewer
+) -> None:
+    TrackAuditPolicy.objects.create(track=smoke_track, subset_size=6, tolerance=1e-6)
+    test = results_of(score(baseline_image("sanity"))).test
+    result_run_audit_tests(result=test, seed=11)
+    split_publish_results(split=test.split, published=True, actor="organizer")
+    moved = [m for r in AuditTestReport.objects.filter(result=test) for m in r.moved]
+    assert moved, "the sanity baseline moves under the audit tests"
+    sample = re.compile(r"<td><code>([0-9a-f]{12})</code>.*?<td>stored ([0-9.e-]+)</td>")
+
+    outsider = _page(people.outsider, test)
+    assert ROW.findall(outsider), "published: the numbers are shown"
+    assert not sample.findall(outsider)
+    assert all(m["id"] not in outsider for m in moved)
+
+    assert sample.findall(_page(reviewer, test))
+    assert sample.findall(_page(people.owner, test))
