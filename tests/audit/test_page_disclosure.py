@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 
 from audit.chain import sha256_json
-from audit.conformance import result_run_audit_tests
 from audit.models import AuditTestReport, Provenance, TrackAuditPolicy
 from benchmarks.services import split_publish_results
+from tests.agents import audit_tests_here
 from tests.audit.conftest import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
@@ -44,7 +44,7 @@ def test_team_reads_no_number_of_its_withheld_hidden_result(
 ) -> None:
     TrackAuditPolicy.objects.create(track=smoke_track, subset_size=6, tolerance=1e-6)
     test = results_of(score(baseline_image("highfreq"))).test
-    result_run_audit_tests(result=test, seed=11)
+    audit_tests_here(result=test, seed=11)
     assert not test.split.results_visible
     report = AuditTestReport.objects.filter(result=test).first()
     assert report is not None and report.summary
@@ -92,7 +92,7 @@ def test_other_teams_read_no_per_sample_output_after_publication(
 ) -> None:
     TrackAuditPolicy.objects.create(track=smoke_track, subset_size=6, tolerance=1e-6)
     test = results_of(score(baseline_image("sanity"))).test
-    result_run_audit_tests(result=test, seed=11)
+    audit_tests_here(result=test, seed=11)
     split_publish_results(split=test.split, published=True, actor="organizer")
     moved = [m for r in AuditTestReport.objects.filter(result=test) for m in r.moved]
     assert moved, "the sanity baseline moves under the audit tests"
