@@ -100,8 +100,11 @@ def test_incomplete_provenance_is_never_shown(score, baseline_image) -> None:
 def test_publish_hide_and_definition_changes_are_logged(smoke_track) -> None:
     hidden = smoke_track.splits.get(visibility="hidden")
     split_publish_results(split=hidden, published=True, actor="organizer", reason="phase 1 ends")
-    split_publish_results(split=hidden, published=True, actor="organizer")  # no change, no entry
+    # A publication is an event that discloses what was submitted up to it: a second one is a
+    # new event (it reaches later submissions), logged as such.
+    split_publish_results(split=hidden, published=True, actor="organizer", reason="phase 2 ends")
     split_publish_results(split=hidden, published=False, actor="organizer", reason="leak found")
+    split_publish_results(split=hidden, published=False, actor="organizer")  # no change, no entry
     entries = list(
         AuditEntry.objects.filter(target_type="split", target_id=str(hidden.pk)).exclude(
             action=AuditAction.DEFINITION_CHANGED
@@ -109,6 +112,7 @@ def test_publish_hide_and_definition_changes_are_logged(smoke_track) -> None:
     )
     assert [(e.action, e.actor, e.reason) for e in entries] == [
         (AuditAction.RESULTS_PUBLISHED, "organizer", "phase 1 ends"),
+        (AuditAction.RESULTS_PUBLISHED, "organizer", "phase 2 ends"),
         (AuditAction.RESULTS_HIDDEN, "organizer", "leak found"),
     ]
     before = AuditEntry.objects.filter(action=AuditAction.DEFINITION_CHANGED).count()
