@@ -2,7 +2,8 @@
 
 Hidden data must not be recomputable from anything public (definitions, code, public file
 names). Keys derived from this secret stand in where a public value would otherwise decide
-hidden data, such as the ids of imported samples. The key file
+hidden data: the ids of imported samples and the generator seeds of hidden generated splits
+(whose declared seeds are public in the definition files). The key file
 lies in the labels folder (never mounted into a container, never packed into an archive) with
 mode 0600; back it up with the labels: a lost key makes re-imports and rebuilt hidden splits
 differ from the scored ones.
@@ -61,3 +62,9 @@ def import_id_key(explicit: str | None) -> str:
             "leave it out to use this installation's own key"
         )
     return explicit
+
+
+def hidden_seed(*, where: str, seed: int) -> int:
+    """The generator seed of a hidden split ``where`` (benchmark/track/split): its declared
+    seed keyed by the installation's secret, so the public definition cannot rebuild it."""
+    return int(derived(f"hidden-seed/{where}/{seed}")[:15], 16)

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from .keys import hidden_seed
 from .models import Benchmark, Phase, Split, Track
 from .perturb import level_slug, perturb_split
 from .services import benchmark_upsert, split_register, track_upsert
@@ -135,6 +136,10 @@ def _recipe(tdef: TrackDef, sdef: SplitDef, scale: float) -> dict[str, Any] | No
     if sdef.variant:
         # Only when set: recipes of existing splits stay equal, so nothing is rebuilt.
         recipe["variant"] = sdef.variant
+    if sdef.visibility != "public":
+        # A hidden split's generator seed is its declared seed keyed by the installation's
+        # secret (benchmarks.keys): the public definition and code cannot rebuild its bytes.
+        recipe["seed_key"] = "installation"
     return recipe
 
 
@@ -214,12 +219,15 @@ def _build(
         shutil.rmtree(folder, ignore_errors=True)
     track_label = f"{bdef.slug}/{plan.track.slug}"
     if "generator" in plan.recipe:
+        seed = plan.recipe["seed"]
+        if plan.recipe.get("seed_key") == "installation":
+            seed = hidden_seed(where=f"{track_label}/{plan.name}", seed=seed)
         summary = GENERATORS[plan.recipe["generator"]](
             inputs_dir=stage_in,
             labels_dir=stage_lab,
             split=plan.name,
             count=plan.recipe["count"],
-            seed=plan.recipe["seed"],
+            seed=seed,
             track=track_label,
             **({"variant": plan.recipe["variant"]} if "variant" in plan.recipe else {}),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 from pathlib import Path
@@ -33,6 +34,21 @@ benchmarks:
         splits:
           - {name: val, visibility: public, from: val}
           - {name: test, visibility: hidden, from: test}
+"""
+
+GENERATED = """
+benchmarks:
+  - slug: generated
+    name: Generated
+    synthetic: true
+    tracks:
+      - slug: image
+        name: Image
+        task: detection
+        source: {generator: smoke-detect}
+        splits:
+          - {name: val, visibility: public, count: 8, seed: 1}
+          - {name: test, visibility: hidden, count: 8, seed: 2}
 """
 
 
@@ -97,3 +113,54 @@ def test_an_empty_id_key_is_refused_everywhere(tmp_path) -> None:
             id_key="",
         )
     assert not (tmp_path / "in").exists()
+
+
+def _built_by_public_seed(tmp_path: Path, name: str, seed: int) -> tuple[str, str]:
+    from benchmarks.smoke.detect import build_detection_split
+
+    inputs, labels = tmp_path / name / "in", tmp_path / name / "lab"
+    build_detection_split(
+        inputs_dir=inputs,
+        labels_dir=labels,
+        split=name,
+        count=8,
+        seed=seed,
+        track="generated/image",
+    )
+    return (inputs / "manifest.jsonl").read_text(), (labels / "truth.jsonl").read_text()
+
+
+def test_hidden_generated_splits_cannot_be_rebuilt_from_the_public_definition(tmp_path) -> None:
+    from benchmarks.loading import definitions_apply
+
+    definitions_apply(parse_definition(GENERATED, "generated.yaml"))
+    val = Split.objects.get(track__benchmark__slug="generated", name="val")
+    test = Split.objects.get(track__benchmark__slug="generated", name="test")
+    # The public split is what its declared seed gives, byte for byte (docs stay reproducible).
+    manifest, truth = _built_by_public_seed(tmp_path, "val", 1)
+    assert (Path(val.inputs_dir) / "manifest.jsonl").read_text() == manifest
+    assert Path(val.labels_path).read_text() == truth
+    # The hidden one is not: its ids and images come from the installation's key.
+    manifest, truth = _built_by_public_seed(tmp_path, "test", 2)
+    hidden = {json.loads(line)["id"] for line in Path(test.labels_path).read_text().splitlines()}
+    public = {json.loads(line)["id"] for line in truth.splitlines()}
+    assert len(hidden) == 8 and not hidden & public
+    guessed = {
+        hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (tmp_path / "test" / "in" / "images").iterdir()
+    }
+    held = {
+        hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (Path(test.inputs_dir) / "images").iterdir()
+    }
+    assert held and not held & guessed
+    assert test.metadata["recipe"] == {
+        "generator": "smoke-detect",
+        "version": 1,
+        "count": 8,
+        "seed": 2,
+        "seed_key": "installation",
+    }
+    # Loading again rebuilds nothing: the key is the installation's, made once.
+    lines = definitions_apply(parse_definition(GENERATED, "generated.yaml")).lines
+    assert not any(line.endswith(")") and ": built (" in line for line in lines)
