@@ -13,6 +13,26 @@ from audit.selectors import audit_anchor_current
 
 from .selectors import LeaderboardRow
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (OWASP "CSV injection"): such text cells get a leading single quote in CSV exports.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """The frame as CSV in which no text cell (team, method, ...) is read as a formula."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(_inert)
+    safe.columns = [_inert(c) for c in safe.columns]
+    return str(safe.to_csv(index=False))
+
 
 def frame_anchored(frame: pd.DataFrame, anchor: Anchor | None = None) -> pd.DataFrame:
     """The frame with the chain head's columns on every row (the current head by default)."""

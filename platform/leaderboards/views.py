@@ -23,7 +23,7 @@ from benchmarks.terms import terms_current
 from evaluator.metrics.registry import task_spec
 from submissions.selectors import phase_is_open
 
-from .exports import frame_anchored, leaderboard_frame, response_anchored
+from .exports import frame_anchored, frame_csv, leaderboard_frame, response_anchored
 from .selectors import (
     generalization_matrix,
     leaderboard_cache_key,
@@ -219,7 +219,7 @@ def leaderboard_export(
     frame = frame_anchored(leaderboard_frame(rows, columns), anchor)
     filename = f"{benchmark_slug}-{track_slug}-{split_name}.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(frame.to_csv(index=False), content_type="text/csv")
+        response = HttpResponse(frame_csv(frame), content_type="text/csv")
     else:
         response = HttpResponse(
             frame.to_json(orient="records", indent=1), content_type="application/json"

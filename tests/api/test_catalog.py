@@ -17,7 +17,7 @@ from tests.support import finished_result
 pytestmark = pytest.mark.django_db
 
 
-def _score_a_submission(people, track, tmp_path: Path) -> Submission:
+def _score_a_submission(people, track, tmp_path: Path, method: str = "Oracle-ish") -> Submission:
     """A finished submission whose val result comes from really scoring a predictions file."""
     split = track.splits.get(name="val")
     truth = Path(split.labels_path)
@@ -32,7 +32,7 @@ def _score_a_submission(people, track, tmp_path: Path) -> Submission:
         track=track,
         split=split,
         team=people.team,
-        method="Oracle-ish",
+        method=method,
         metrics=report,
         primary_value=report[track.primary_metric],
     )
@@ -75,6 +75,31 @@ def test_leaderboard_json_and_exports(people, smoke_track, tmp_path) -> None:
     assert as_json.json()[0]["team"] == "Team Owl"
     bad = Client().get("/api/v1/tracks/smoke-detect/image/leaderboard/export/?format=xls")
     assert bad.status_code == 400 and bad.json()["code"] == "bad_format"
+
+
+def test_csv_exports_never_start_a_cell_with_a_formula(people, smoke_track, tmp_path) -> None:
+    import csv as csv_module
+
+    from accounts.models import Team
+
+    _score_a_submission(people, smoke_track, tmp_path, method="@SUM(1+1)")
+    Team.objects.filter(pk=people.team.pk).update(name='=HYPERLINK("http://x.test","Owl")')
+    exports = [
+        Client().get("/api/v1/tracks/smoke-detect/image/leaderboard/export/?format=csv"),
+        Client().get("/b/smoke-detect/image/val.csv"),
+    ]
+    for response in exports:
+        assert response.status_code == 200
+        rows = list(csv_module.DictReader(io.StringIO(response.content.decode())))
+        assert rows[0]["team"] == '\'=HYPERLINK("http://x.test","Owl")'
+        assert rows[0]["method"] == "'@SUM(1+1)"
+        cells = [cell for row in rows for cell in row.values()]
+        assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
+    # Numbers stay numbers: a negative value is not text to neutralise.
+    from leaderboards.exports import frame_csv
+
+    text = frame_csv(pd.DataFrame({"team": ["-1+1", "ok"], "delta": [-0.5, 0.25]}))
+    assert text.splitlines() == ["team,delta", "'-1+1,-0.5", "ok,0.25"]
 
 
 def test_the_public_sample_archive_holds_inputs_truth_and_limits(smoke_track) -> None:

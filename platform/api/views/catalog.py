@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.selectors import audit_anchor_current
-from leaderboards.exports import frame_anchored, response_anchored
+from leaderboards.exports import frame_anchored, frame_csv, response_anchored
 
 from ..archives import SplitNotPublic, split_archive_build, split_archive_etag, split_archive_name
 from ..errors import ApiError
@@ -105,7 +105,7 @@ class LeaderboardExportView(APIView):
         )
         name = f"{benchmark}-{track}-leaderboard.{chosen}"
         if chosen == "csv":
-            response = HttpResponse(frame.to_csv(index=False), content_type="text/csv")
+            response = HttpResponse(frame_csv(frame), content_type="text/csv")
         else:
             body = frame.to_json(orient="records", date_format="iso")
             response = HttpResponse(body, content_type="application/json")

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leaderboards.exports import frame_csv
 from submissions.selectors import (
     submission_can_see_logs,
     submission_list_for_user,
@@ -101,7 +102,7 @@ class SubmissionExportView(APIView):
         chosen = export_format(request)
         frame = submission_frame(list(submission_list_for_user(user=request.user)[:10_000]))
         if chosen == "csv":
-            response = HttpResponse(frame.to_csv(index=False), content_type="text/csv")
+            response = HttpResponse(frame_csv(frame), content_type="text/csv")
         else:
             response = HttpResponse(
                 frame.to_json(orient="records"), content_type="application/json"
