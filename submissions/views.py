@@ -153,7 +153,10 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "withheld": withheld,
             "show_logs": show_logs,
             "runs": runs,
-            "place": submission_queue_place(submission=submission, now=timezone.now()),
+            # The queue place (fair-share level, backlog ahead) is the team's own business.
+            "place": submission_queue_place(submission=submission, now=timezone.now())
+            if show_logs
+            else None,
             "can_cancel": not submission.is_done
             and submission.status != "scoring"
             and submission_can_cancel(submission=submission, user=request.user),
@@ -238,13 +241,15 @@ def submission_disqualify_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def queue_status(request: HttpRequest) -> HttpResponse:
-    """Public: queue depths, the workers serving each queue, and the recent median wait."""
+    """Public: queue depths, how many workers serve each queue, and the recent median wait.
+    Worker names (host names) are shown to organizers only."""
     now = timezone.now()
     return render(
         request,
         "submissions/status.html",
         {
             "queues": queue_states(now=now),
+            "show_hosts": getattr(request.user, "is_staff", False),
             "median_wait": median_wait_seconds(now=now),
             "now": now,
         },

@@ -69,11 +69,21 @@ def test_position_follows_the_fair_share_order_and_the_eta_recent_runs(people, s
     api = client.get(f"/api/v1/submissions/{burst[0].pk}/").json()
     assert api["queue"]["position"] == 1 and api["queue"]["queue"] == "cpu"
     assert client.get(f"/api/v1/submissions/{running.pk}/").status_code in (200, 404)
+    # Another team's queue place (level, backlog) is not for outsiders, logged in or not.
+    rival = Client()
+    rival.force_login(people.outsider)
+    for viewer in (Client(), rival):
+        assert viewer.get(f"/api/v1/submissions/{burst[2].pk}/").json()["queue"] is None
+        page = viewer.get(f"/submissions/{burst[2].pk}/").content.decode()
+        assert "queue-position" not in page and "fair-share level" not in page
 
     states = {s.queue: s for s in queue_states(now=now)}
     assert states["cpu"].waiting == 4 and states["cpu"].running == 1
     assert [w.name for w in states["cpu"].workers] == ["node-1:42"]
     assert states["gpu"].health == "idle, no worker seen"
-    status = Client().get("/status/").content.decode()  # public
-    assert 'id="queue-cpu"' in status and "node-1:42 (running)" in status
+    status = Client().get("/status/").content.decode()  # public: counts, no host names
+    assert 'id="queue-cpu"' in status and "1 running" in status and "node-1" not in status
+    organizer = Client()
+    organizer.force_login(people.organizer)
+    assert "node-1:42 (running)" in organizer.get("/status/").content.decode()
     assert "1500 s" in status  # median wait of the two started runs: 600 s and 2400 s

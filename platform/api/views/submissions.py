@@ -122,8 +122,10 @@ class SubmissionDetailView(APIView):
         submission = submission_get(submission_id=submission_id)
         data = SubmissionSerializer(submission).data
         if not submission_can_see_logs(submission=submission, user=request.user):
-            # Anyone else sees the state only: reasons are the team's.
+            # Anyone else sees the state only: reasons and the queue place (fair-share level,
+            # backlog ahead) are the team's.
             data["failure_code"] = data["failure_reason"] = ""
+            data["queue"] = None
         return Response(data)
 
 
