@@ -49,7 +49,8 @@ def disclosure_limits(track: Track, split: Split) -> Limits:
 
 def run_order(split: Split) -> tuple[bool, str]:
     """Public splits (debug, val) run and score first: a crash there is told in full, and a
-    submission that fails there never touches the hidden split."""
+    container that fails to run there never runs on the hidden split (predictions are
+    validated in the score step, after every split ran)."""
     return (split.visibility != Split.Visibility.PUBLIC, split.name)
 
 
