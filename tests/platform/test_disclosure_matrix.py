@@ -189,6 +189,12 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
         "benchmark-detail": [f"/b/{bench}/"],
         "benchmark-terms": [f"/b/{bench}/terms/"],
         "track-leaderboard": [f"/b/{bench}/{track}/"],
+        # The agent API answers an agent credential only; walked as every role all the same.
+        **{
+            name: [f"/api/agent/v1/jobs/{submission_id}/{name}"]
+            for name in ("claim", "heartbeat", "image", "output", "outcome")
+        },
+        "inputs": [f"/api/agent/v1/jobs/{submission_id}/inputs/{'0' * 64}"],
         "leaderboard-export": [
             f"/b/{bench}/{track}/{s}.{f}" for s in ("val", "test") for f in ("csv", "json")
         ],
