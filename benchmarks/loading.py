@@ -88,9 +88,51 @@ def _scaled(count: int, scale: float, even: bool) -> int:
     return n // 2 * 2 if even else n
 
 
+# The debug split's size and the offset of its seed from the track's hidden split's.
+DEBUG_COUNT = 8
+DEBUG_SEED_OFFSET = 7919
+
+
+def _debug_plan(tdef: TrackDef, scale: float) -> PlannedSplit | None:
+    """A track's small public ``debug`` split in its hidden split's format (docs/security.md):
+    generated tracks make a few fresh samples with the same generator; robustness tracks
+    perturb the source track's debug split at the strongest level of their first
+    perturbation. Imported tracks declare theirs in the definition (not made here). None when
+    the definition names a debug split itself or the track has no way to make one."""
+    if any(sdef.name == Split.DEBUG for sdef in tdef.splits):
+        return None
+    if tdef.robustness is not None:
+        rob = tdef.robustness
+        kind, levels = next(iter(rob.perturbations.items()))
+        recipe = {
+            "perturbation": kind,
+            "level": levels[-1],
+            "seed": rob.seed,
+            "sample": None,
+            "of": f"{rob.track}/{Split.DEBUG}",
+        }
+        return PlannedSplit(tdef, Split.DEBUG, "public", recipe)
+    if tdef.generator is None:
+        return None
+    hidden = [sdef for sdef in tdef.splits if sdef.visibility == "hidden"]
+    if not hidden or hidden[0].seed is None:
+        return None
+    even = tdef.generator == "smoke-detect"
+    recipe = {
+        "generator": tdef.generator,
+        "version": GENERATOR_VERSION,
+        "count": _scaled(DEBUG_COUNT, scale, even),
+        "seed": hidden[0].seed + DEBUG_SEED_OFFSET,
+    }
+    return PlannedSplit(tdef, Split.DEBUG, "public", recipe)
+
+
 def plan_splits(bdef: BenchmarkDef, *, scale: float = 1.0) -> list[PlannedSplit]:
     planned: list[PlannedSplit] = []
     for tdef in bdef.tracks:
+        debug = _debug_plan(tdef, scale)
+        if debug is not None:
+            planned.append(debug)
         if tdef.robustness is not None:
             rob = tdef.robustness
             sample = None if rob.sample is None else _scaled(rob.sample, scale, even=True)
@@ -232,10 +274,9 @@ def _build(
             **({"variant": plan.recipe["variant"]} if "variant" in plan.recipe else {}),
         )
     else:
-        rob = plan.track.robustness
-        assert rob is not None
+        source_track, source_split = plan.recipe["of"].split("/", 1)
         source = Split.objects.get(
-            track__benchmark__slug=bdef.slug, track__slug=rob.track, name=rob.split
+            track__benchmark__slug=bdef.slug, track__slug=source_track, name=source_split
         )
         summary = perturb_split(
             task=plan.track.task,
@@ -313,14 +354,13 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
             record = json.loads((labels_dir / IMPORT_RECORD).read_text(encoding="utf-8"))
             metadata = {"import": record}
         else:
-            rob = plan.track.robustness
-            if (
-                rob is not None
-                and not Split.objects.filter(track=tracks[rob.track], name=rob.split).exists()
-            ):
-                report.awaiting_import.append(where)
-                report.add(f"{where}: awaiting its source split {rob.track}/{rob.split}")
-                continue
+            of = plan.recipe.get("of")
+            if of is not None:
+                source_track, source_split = of.split("/", 1)
+                if not Split.objects.filter(track=tracks[source_track], name=source_split).exists():
+                    report.awaiting_import.append(where)
+                    report.add(f"{where}: awaiting its source split {of}")
+                    continue
             if (
                 _recipe_on_disk(labels_dir) != plan.recipe
                 or not (inputs_dir / "manifest.jsonl").is_file()

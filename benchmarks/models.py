@@ -122,6 +122,15 @@ class Split(models.Model):
     def __str__(self) -> str:
         return f"{self.track} / {self.name}"
 
+    # The small public split every track gets (benchmarks.loading): a few samples in the
+    # hidden split's format, run on every submission so a crash is debuggable with full logs.
+    # It is not ranked: leaderboards leave it out.
+    DEBUG = "debug"
+
+    @property
+    def is_debug(self) -> bool:
+        return self.name == self.DEBUG and self.visibility == self.Visibility.PUBLIC
+
     @property
     def results_published(self) -> bool:
         """An organizer has published this split at least once (see ``published_through``)."""

@@ -27,8 +27,10 @@ def track_get(*, benchmark_slug: str, track_slug: str) -> Track:
 
 
 def split_list_for_track(*, track: Track) -> list[Split]:
-    # Public splits first: teams look at val before test.
-    return sorted(track.splits.all(), key=lambda s: (s.visibility != "public", s.name))
+    """The ranked splits: public first (teams look at val before test); the debug split is
+    for debugging, never ranked."""
+    ranked = [s for s in track.splits.all() if not s.is_debug]
+    return sorted(ranked, key=lambda s: (s.visibility != "public", s.name))
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,9 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
     """
     from submissions.models import Result, Status
 
-    splits = [s for s in track.splits.all() if s.results_visible or not visible_only]
+    splits = [
+        s for s in track.splits.all() if (s.results_visible or not visible_only) and not s.is_debug
+    ]
     clean = next((s for s in splits if not s.perturbation), None)
     # Mildest level first: high JPEG quality and large resize factors are the mild ones.
     descending = {"jpeg", "resize"}

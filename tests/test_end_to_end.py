@@ -52,7 +52,7 @@ def test_upload_run_score_and_leaderboard(
     submission = _wait_done(submission.pk)
     assert submission.status == Status.FINISHED, (submission.failure_reason, submission.log_tail)
     assert submission.running_at and submission.scoring_at and submission.finished_at
-    assert Result.objects.filter(submission=submission).count() == 2
+    assert Result.objects.filter(submission=submission).count() == 3  # debug, val, test
 
     board = Client().get(f"/b/smoke-detect/{smoke_track.slug}/").content.decode()
     public_board, hidden = board.split('id="split-test"')

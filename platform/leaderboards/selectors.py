@@ -500,7 +500,7 @@ def generalization_matrix() -> tuple[
         visible = [
             s
             for s in track.splits.all()
-            if s.results_visible and s.visibility != Split.Visibility.OOD
+            if s.results_visible and s.visibility != Split.Visibility.OOD and not s.is_debug
         ]
         if not visible:
             continue

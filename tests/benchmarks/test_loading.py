@@ -82,8 +82,11 @@ def test_load_is_idempotent_and_updates_in_place() -> None:
     assert (track.timeout_seconds, track.memory_mb, float(track.cpus)) == (120, 512, 0.5)
     robust = Track.objects.get(benchmark__slug="tiny", slug="robust")
     assert robust.robustness_of == track
-    splits = {s.name: s for s in robust.splits.all()}
+    splits = {s.name: s for s in robust.splits.exclude(name="debug")}
     assert set(splits) == {"clean", "jpeg-q90", "jpeg-q30", "blur-s2"}
+    # The debug split: the source track's debug split at the first perturbation's last level.
+    debug = robust.splits.get(name="debug")
+    assert debug.visibility == "public" and debug.metadata["recipe"]["level"] == 30
     assert splits["jpeg-q30"].perturbation == "jpeg" and splits["jpeg-q30"].level == 30
     assert splits["jpeg-q30"].metadata["perturbation"]["seed"] == 3
     assert all(s.visibility == "hidden" and s.sample_count == 4 for s in splits.values())

@@ -39,7 +39,7 @@ def test_a_baseline_runs_on_every_split_and_gets_one_result_each(
     submission = _run_and_score(_submit(people, smoke_track, baseline_image("highfreq")))
     assert submission.status == Status.FINISHED, submission.failure_reason
     results = {r.split.name: r for r in Result.objects.filter(submission=submission)}
-    assert set(results) == {"val", "test"}
+    assert set(results) == {"debug", "val", "test"}, "the debug split runs on every submission"
     for result in results.values():
         assert 0.0 <= result.metrics["auc"] <= 1.0
         assert result.primary_value == result.metrics["auc"]
@@ -55,7 +55,7 @@ def test_scoring_twice_writes_no_second_result(people, smoke_track, baseline_ima
     submission = _run_and_score(_submit(people, smoke_track, baseline_image("sanity")))
     Submission.objects.filter(pk=submission.pk).update(status=Status.SCORING)
     submission_score(submission_id=submission.pk)
-    assert Result.objects.filter(submission=submission).count() == 2
+    assert Result.objects.filter(submission=submission).count() == 3
 
 
 def test_a_redelivered_run_of_a_finished_submission_does_nothing(

@@ -93,7 +93,8 @@ def test_a_rerun_is_a_new_submission_of_the_same_identity(original, reviewer, pe
     _scored(rerun)
     assert _metrics(original) == before
     assert _metrics(rerun) == before  # the same image on the same data: the same numbers
-    assert Result.objects.filter(submission__in=[original, rerun]).count() == 4
+    # debug, val and test each
+    assert Result.objects.filter(submission__in=[original, rerun]).count() == 6
     assert audit_verify_chain() is None
 
 
@@ -141,7 +142,7 @@ def test_disqualify_takes_the_entry_off_every_board(original, reviewer, people) 
     original.refresh_from_db()
     assert original.disqualified_at is not None and original.disqualified_by == people.organizer
     assert original.disqualified_reason == "trained on the test split"
-    assert original.results.count() == 2  # kept on record
+    assert original.results.count() == 3  # kept on record (debug, val, test)
     assert "Owl net" not in Client().get(board).content.decode()
     assert "Owl net" not in Client().get("/b/smoke-detect/image/val.csv").content.decode()
     with pytest.raises(AuditActionRefused, match="already disqualified"):
