@@ -45,6 +45,7 @@ def test_benchmarks_and_a_track(smoke_track) -> None:
     track = listing[0]["tracks"][0]
     assert track["id"] == "smoke-detect/image"
     assert {s["name"]: s["visibility"] for s in track["splits"]} == {
+        "debug": "public",
         "val": "public",
         "test": "hidden",
         "ood": "ood",

@@ -47,7 +47,9 @@ def test_a_baseline_runs_on_every_split_and_gets_one_result_each(
     flags = submission.runs.get(split__name="test").runtime_flags
     assert flags["network_mode"] == "none" and flags["read_only"] is True
     page = Client().get(f"/submissions/{submission.pk}/").content.decode()
-    assert page.count("<figcaption>ROC curve") == 1, "only the public split until publication"
+    assert page.count("<figcaption>ROC curve") == 2, (
+        "public splits (debug, val) only until publication"
+    )
     assert "<polyline" in page
 
 
