@@ -8,6 +8,7 @@ another recipe or visibility for a split with results — is refused before anyt
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -97,8 +98,9 @@ def _debug_plan(tdef: TrackDef, scale: float) -> PlannedSplit | None:
     """A track's small public ``debug`` split in its hidden split's format (docs/security.md):
     generated tracks make a few fresh samples with the same generator; robustness tracks
     perturb the source track's debug split at the strongest level of their first
-    perturbation. Imported tracks declare theirs in the definition (not made here). None when
-    the definition names a debug split itself or the track has no way to make one."""
+    perturbation; imported tracks copy a few samples of their public split (never a hidden
+    one) under fresh ids. None when the definition names a debug split itself or the track has
+    no way to make one."""
     if any(sdef.name == Split.DEBUG for sdef in tdef.splits):
         return None
     if tdef.robustness is not None:
@@ -113,7 +115,18 @@ def _debug_plan(tdef: TrackDef, scale: float) -> PlannedSplit | None:
         }
         return PlannedSplit(tdef, Split.DEBUG, "public", recipe)
     if tdef.generator is None:
-        return None
+        public = [sdef for sdef in tdef.splits if sdef.visibility == "public"]
+        if tdef.importer is None or not public:
+            return None
+        source = min(public, key=lambda sdef: (sdef.name != "val", sdef.name))
+        recipe = {
+            "perturbation": "none",
+            "level": None,
+            "seed": DEBUG_SEED_OFFSET,
+            "sample": DEBUG_COUNT,
+            "of": f"{tdef.slug}/{source.name}",
+        }
+        return PlannedSplit(tdef, Split.DEBUG, "public", recipe)
     hidden = [sdef for sdef in tdef.splits if sdef.visibility == "hidden"]
     if not hidden or hidden[0].seed is None:
         return None
@@ -130,9 +143,9 @@ def _debug_plan(tdef: TrackDef, scale: float) -> PlannedSplit | None:
 def plan_splits(bdef: BenchmarkDef, *, scale: float = 1.0) -> list[PlannedSplit]:
     planned: list[PlannedSplit] = []
     for tdef in bdef.tracks:
+        # After the track's own splits: an imported track's debug split is copied from its
+        # public split, which must be registered first.
         debug = _debug_plan(tdef, scale)
-        if debug is not None:
-            planned.append(debug)
         if tdef.robustness is not None:
             rob = tdef.robustness
             sample = None if rob.sample is None else _scaled(rob.sample, scale, even=True)
@@ -156,11 +169,13 @@ def plan_splits(bdef: BenchmarkDef, *, scale: float = 1.0) -> list[PlannedSplit]
                         level,
                     )
                 )
-            continue
-        for sdef in tdef.splits:
-            planned.append(
-                PlannedSplit(tdef, sdef.name, sdef.visibility, _recipe(tdef, sdef, scale))
-            )
+        else:
+            for sdef in tdef.splits:
+                planned.append(
+                    PlannedSplit(tdef, sdef.name, sdef.visibility, _recipe(tdef, sdef, scale))
+                )
+        if debug is not None:
+            planned.append(debug)
     return planned
 
 
@@ -355,14 +370,20 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
             metadata = {"import": record}
         else:
             of = plan.recipe.get("of")
+            stale_copy = False
             if of is not None:
                 source_track, source_split = of.split("/", 1)
-                if not Split.objects.filter(track=tracks[source_track], name=source_split).exists():
+                origin = Split.objects.filter(track=tracks[source_track], name=source_split).first()
+                if origin is None:
                     report.awaiting_import.append(where)
                     report.add(f"{where}: awaiting its source split {of}")
                     continue
+                stale_copy = plan.name == Split.DEBUG and _debug_copy_stale(
+                    plan, tracks[plan.track.slug], Path(origin.inputs_dir), labels_dir
+                )
             if (
-                _recipe_on_disk(labels_dir) != plan.recipe
+                stale_copy
+                or _recipe_on_disk(labels_dir) != plan.recipe
                 or not (inputs_dir / "manifest.jsonl").is_file()
             ):
                 summary = _build(plan, bdef, inputs_dir, labels_dir)
@@ -386,6 +407,22 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
         )
         report.add(f"{where}: {split.sample_count} samples, {split.visibility}")
     return benchmark
+
+
+def _debug_copy_stale(
+    plan: PlannedSplit, track: Track, source_inputs: Path, labels_dir: Path
+) -> bool:
+    """A debug split copied from a split that was imported again since: made again from the new
+    files, unless a submission already ran on it (its results stay on the data they scored)."""
+    try:
+        record = json.loads((labels_dir / "perturbation.json").read_text(encoding="utf-8"))
+        current = hashlib.sha256((source_inputs / "manifest.jsonl").read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        return False
+    if record.get("source_manifest_sha256") == current:
+        return False
+    existing = Split.objects.filter(track=track, name=plan.name).first()
+    return existing is None or not _has_results(existing)
 
 
 def _describe(summary: dict[str, Any]) -> str:

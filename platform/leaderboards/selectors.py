@@ -163,8 +163,11 @@ def _best_per_entry(results: list[Result], track: Track) -> list[Result]:
 
 
 def selection_split(*, track: Track) -> Split | None:
-    """The public split whose numbers choose a team's entry on hidden boards (``val`` first)."""
-    public = [s for s in track.splits.all() if s.visibility == Split.Visibility.PUBLIC]
+    """The public split whose numbers choose a team's entry on hidden boards (``val`` first;
+    never the debug split, a handful of samples that is not ranked)."""
+    public = [
+        s for s in track.splits.all() if s.visibility == Split.Visibility.PUBLIC and not s.is_debug
+    ]
     return min(public, key=lambda s: (s.name != "val", s.name), default=None)
 
 
