@@ -34,11 +34,11 @@ def test_backfill_writes_incomplete_records_that_never_show(score, baseline_imag
     Provenance.objects.filter(result__submission=submission).delete()
     test_run = submission.runs.get(split__name="test")
     shutil.rmtree(Path(test_run.artifacts_dir))
-    assert "would backfill 2 result(s)" in _run("--dry-run")
+    assert "would backfill 3 result(s)" in _run("--dry-run")  # debug, val, test
     assert not Provenance.objects.exists()
 
     out = _run()
-    assert "backfilled 2 result(s)" in out
+    assert "backfilled 3 result(s)" in out
     by_split = {
         p.result.split.name: p
         for p in Provenance.objects.filter(result__submission=submission).select_related(
@@ -65,4 +65,4 @@ def test_backfill_writes_incomplete_records_that_never_show(score, baseline_imag
     assert audit_verify_chain() is None
     # Idempotent: nothing left to do.
     assert "every result has a provenance record" in _run()
-    assert entries.count() == 2
+    assert entries.count() == 3

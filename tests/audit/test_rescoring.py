@@ -41,9 +41,9 @@ def test_rescore_all_is_identical_and_a_candidate_evaluator_shows_what_moves(
     chance = score(baseline_image("sanity"), team=team_create(name="Chance"), method="sanity")
     call_command("rescore", "--all")
     out = capsys.readouterr().out
-    assert "all 4 Results recomputed identically" in out
-    assert RescoreReport.objects.filter(matches=True).count() == 4
-    assert AuditEntry.objects.filter(action=AuditAction.RESCORED).count() == 4
+    assert "all 6 Results recomputed identically" in out  # debug, val, test each
+    assert RescoreReport.objects.filter(matches=True).count() == 6
+    assert AuditEntry.objects.filter(action=AuditAction.RESCORED).count() == 6
 
     # A candidate evaluator that reports 1 - AUC: every AUC cell moves, ranks swap.
     candidate = tmp_path / "candidate"
@@ -64,7 +64,7 @@ def test_rescore_all_is_identical_and_a_candidate_evaluator_shows_what_moves(
     assert "4 leaderboard cells would move" in out
     assert "rank 1 -> 2" in out and "rank 2 -> 1" in out
     # The preview recorded nothing and changed no Result.
-    assert RescoreReport.objects.count() == 4
+    assert RescoreReport.objects.count() == 6
 
 
 def test_an_edited_score_or_changed_predictions_are_found(score, baseline_image, capsys) -> None:
@@ -83,7 +83,7 @@ def test_an_edited_score_or_changed_predictions_are_found(score, baseline_image,
     report = result_rescore(result=result, actor="reviewer")
     assert not report.matches
     assert report.differences == [{"metric": "auc", "stored": 0.999, "recomputed": stored_auc}]
-    with pytest.raises(CommandError, match="1 of 2 Results differ"):
+    with pytest.raises(CommandError, match="1 of 3 Results differ"):
         call_command("rescore", str(submission.pk))
     out = capsys.readouterr().out
     assert f"result {result.pk}" in out and "auc: stored 0.999" in out

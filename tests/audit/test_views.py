@@ -167,7 +167,7 @@ def test_log_browser_filters(scored, reviewer) -> None:
     everything = client.get("/audit/log/").content.decode()
     assert everything.count('class="entry"') == AuditEntry.objects.count()
     filtered = client.get("/audit/log/", {"action": "result_written"}).content.decode()
-    assert filtered.count('class="entry"') == 2
+    assert filtered.count('class="entry"') == 3  # debug, val, test
     one = client.get(
         "/audit/log/", {"target_type": "result", "target_id": scored.val.pk}
     ).content.decode()

@@ -62,7 +62,12 @@ class Command(BaseCommand):
     def _moves(self, candidate: Path, ids: list[int] | None) -> None:
         if not (candidate / "evaluator" / "__init__.py").is_file():
             raise CommandError(f"{candidate} holds no evaluator package")
-        splits = Split.objects.select_related("track").order_by("track_id", "name")
+        # The debug split is no leaderboard: its cells are not listed.
+        splits = (
+            Split.objects.select_related("track")
+            .exclude(name=Split.DEBUG, visibility=Split.Visibility.PUBLIC)
+            .order_by("track_id", "name")
+        )
         if ids is not None:
             splits = splits.filter(results__submission_id__in=ids).distinct()
         moved_total = 0
