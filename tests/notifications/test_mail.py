@@ -86,7 +86,7 @@ def test_a_failed_submission_is_mailed_to_each_member_and_nobody_else(
 def test_a_mail_never_carries_a_hidden_number_before_publication(
     addressed, smoke_track, mail
 ) -> None:
-    val = smoke_track.splits.get(visibility=Split.Visibility.PUBLIC)
+    val = smoke_track.splits.get(visibility=Split.Visibility.PUBLIC, name="val")
     test = smoke_track.splits.get(visibility=Split.Visibility.HIDDEN)
     result = finished_result(
         track=smoke_track,

@@ -61,7 +61,7 @@ def test_preferences_page_saves_frequency_and_kinds(people) -> None:
 def test_only_organizers_broadcast_and_only_participants_hear_it(people, smoke_track, mail) -> None:
     finished_result(
         track=smoke_track,
-        split=smoke_track.splits.get(visibility=Split.Visibility.PUBLIC),
+        split=smoke_track.splits.get(visibility=Split.Visibility.PUBLIC, name="val"),
         team=people.team,
         method="m",
         metrics={"auc": 0.5},
@@ -89,7 +89,7 @@ def test_only_organizers_broadcast_and_only_participants_hear_it(people, smoke_t
 def test_an_objection_is_told_to_the_team_whose_result_it_is(people, smoke_track) -> None:
     result = finished_result(
         track=smoke_track,
-        split=smoke_track.splits.get(visibility=Split.Visibility.PUBLIC),
+        split=smoke_track.splits.get(visibility=Split.Visibility.PUBLIC, name="val"),
         team=people.team,
         method="m",
         metrics={"auc": 0.5},
