@@ -270,7 +270,8 @@ def test_symlinks_in_output_are_rejected(
     assert "/output/masks/passwd.png: symlink" in run.log_tail, "named to organizers"
     artifacts = Path(submission.runs.get().artifacts_dir)
     assert not any(path.is_symlink() for path in artifacts.rglob("*"))
-    assert sorted(p.name for p in artifacts.rglob("*") if p.is_file()) == ["predictions.jsonl"]
+    # The agent carries a refused /output not at all (or, at most, its regular files).
+    assert {p.name for p in artifacts.rglob("*") if p.is_file()} <= {"predictions.jsonl"}
     assert not Result.objects.filter(submission=submission).exists()
     record.held = True
 
@@ -519,7 +520,7 @@ def test_hard_link_amplification_cannot_multiply_the_cap(
         f"{kept / 2**20:.1f} MiB kept"
     )
     assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
-    assert names == ["big.bin", "predictions.jsonl"]
+    assert set(names) <= {"big.bin", "predictions.jsonl"}, "no twin is ever carried"
     assert kept <= (1 << 20) + 4096
     record.held = True
 
@@ -591,7 +592,7 @@ def test_bad_file_names_and_log_bytes_are_the_teams_failure(
     record.observed = f"`{submission.failure_code}`: {submission.failure_reason[:220]}"
     assert (submission.status, submission.failure_code) == (Status.FAILED, "bad_output_file")
     artifacts = Path(run.artifacts_dir)
-    assert sorted(p.name for p in artifacts.rglob("*")) == ["predictions.jsonl"]
+    assert {p.name for p in artifacts.rglob("*")} <= {"predictions.jsonl"}, "no bad name carried"
     assert "BADNAMES-REPORT" in run.log_tail and "\\x00" in run.log_tail
     assert submission.failure_code not in PLATFORM_FAILURE_CODES  # counted against the quota
     record.held = True
