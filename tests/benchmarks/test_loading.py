@@ -177,6 +177,7 @@ def test_robustness_selector_ranks_skill_retained_above_chance() -> None:
 def test_import_dataset_command_registers_and_refuses_to_replace_scored_data() -> None:
     from django.conf import settings
 
+    # Its own slug and folders: other tests import a "listed" benchmark into the same data folder.
     root = Path(settings.DATA_DIR) / "copies" / "lists-copy"
     for n, name in enumerate(("a.mp4", "b.mp4", "c.mp4", "d.mp4")):
         media.mp4(root / "v" / name, frames=2, seed=n)
@@ -186,7 +187,7 @@ def test_import_dataset_command_registers_and_refuses_to_replace_scored_data() -
     definition = _write(
         """
 benchmarks:
-  - slug: listed
+  - slug: listed-loading
     name: Listed
     tracks:
       - slug: frames
@@ -201,20 +202,20 @@ benchmarks:
     )
     out = io.StringIO()
     call_command("load_benchmarks", str(definition), stdout=out)
-    assert "listed/frames/test: awaiting import" in out.getvalue()
+    assert "listed-loading/frames/test: awaiting import" in out.getvalue()
     args = ["import_dataset", "videolist", "--root", str(root), "--definitions", str(definition)]
     call_command(*args, "--quiet", stdout=out)
-    test = Split.objects.get(track__benchmark__slug="listed", name="test")
+    test = Split.objects.get(track__benchmark__slug="listed-loading", name="test")
     assert test.sample_count == 4 and test.metadata["import"]["frames_per_video"] == 2
     # One video a class: the scan runs and its line is in the report.
     assert test.shortcut_scan is not None and test.shortcut_scan["units"] == 2
-    assert "listed/frames/test: shortcut scan: " in out.getvalue()
+    assert "listed-loading/frames/test: shortcut scan: " in out.getvalue()
     assert (
         json.loads(Path(test.labels_path).with_name("import.json").read_text())["split"] == "test"
     )
     out = io.StringIO()
     call_command(*args, "--quiet", stdout=out)
-    assert "listed/frames/test: unchanged" in out.getvalue()
+    assert "listed-loading/frames/test: unchanged" in out.getvalue()
     _score(test, 0.5)
     (root / "lists" / "test.txt").write_text("1 v/c.mp4\n0 v/d.mp4\n")
     with pytest.raises(CommandError, match="refused: results were scored on the current files"):
