@@ -32,7 +32,7 @@ def test_the_worker_mails_the_team_when_its_submission_finishes(
     assert submission.status == Status.FINISHED, submission.failure_reason
     assert f"Submission #{submission.pk} finished" in message["Subject"]
     body = message.get_content()
-    val = Result.objects.get(submission=submission, split__visibility=Split.Visibility.PUBLIC)
+    val = Result.objects.get(submission=submission, split__name="val")
     test = Result.objects.get(submission=submission, split__visibility=Split.Visibility.HIDDEN)
     assert f"val (public): {val.primary_value:.4f}" in body
     assert "test (hidden): scored; its number is shown once" in body
