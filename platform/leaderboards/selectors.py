@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
@@ -32,6 +31,7 @@ from evaluator.metrics.registry import task_spec
 from submissions.artifacts import unit_table_path
 from submissions.disclosure import results_filter_disclosed
 from submissions.models import FinalPick, Result, SplitRun, Status
+from submissions.pipeline import disclosure_limits
 from submissions.run_disclosure import Limits, memory_band, time_band
 
 from .ranking import shared_ranks_for_entries
@@ -84,15 +84,11 @@ def run_cost(run: SplitRun | None, *, samples: int, banded: Limits | None = None
 
 
 def _cost_bands(split: Split, track: Track) -> Limits | None:
-    """The limits to band a run's cost against, or None where the split is public."""
+    """The limits to band a run's cost against (those its team is shown), or None where the
+    split is public."""
     if split.visibility not in (Split.Visibility.HIDDEN, Split.Visibility.OOD):
         return None
-    return Limits(
-        timeout_seconds=track.timeout_seconds,
-        memory_mb=track.memory_mb,
-        output_cap_mb=settings.FORGERYBENCH_OUTPUT_CAP_MB,
-        sample_count=split.sample_count,
-    )
+    return disclosure_limits(track, split)
 
 
 @dataclass(frozen=True)
