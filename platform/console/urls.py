@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import broadcast, merges, phases, reveal, views
+from . import analytics_views, broadcast, merges, phases, reveal, views
 
 urlpatterns = [
     path("phases/new/", phases.console_phase_new, name="console-phase-new"),
@@ -12,6 +12,16 @@ urlpatterns = [
         "benchmarks/<slug:slug>/broadcast/",
         broadcast.console_broadcast,
         name="console-broadcast",
+    ),
+    path(
+        "benchmarks/<slug:slug>/analytics/",
+        analytics_views.console_analytics,
+        name="console-analytics",
+    ),
+    path(
+        "benchmarks/<slug:slug>/analytics/<str:plot>.csv",
+        analytics_views.console_analytics_csv,
+        name="console-analytics-csv",
     ),
     path("reveal/", reveal.console_reveal, name="console-reveal"),
     path("phases/<int:phase_id>/reveal/", reveal.console_phase_reveal, name="console-phase-reveal"),
