@@ -269,6 +269,9 @@ def _show(submission: dict[str, Any]) -> None:
         elif not place["workers"]:
             line += "; no worker is serving this queue right now"
         out.print(line)
+        states = place.get("worker_states") or {}
+        shown = ", ".join(f"{count} {state}" for state, count in states.items()) or "none seen"
+        out.print(f"  workers on {place['queue']}: {shown}")
 
 
 @app.command()

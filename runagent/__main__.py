@@ -19,7 +19,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"runagent: {exc}", file=sys.stderr)
         return 2
     from .celery_app import make_app
+    from .presence import announce_start
+    from .reaper import clean_at_start
 
+    # Before any message is taken: no job of this agent runs, so whatever its name's
+    # containers, mounts and held jobs are, a killed process of it left them.
+    clean_at_start(config)
+    announce_start(config)
     app = make_app(config)
     args = list(sys.argv[1:] if argv is None else argv)
     app.worker_main(

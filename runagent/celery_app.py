@@ -12,12 +12,15 @@ from typing import Any
 
 import docker
 from celery import Celery, Task
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
+from celery.worker import state as worker_state
 from kombu import Queue
 
 from .client import PlatformClient
 from .config import AgentConfig, load_config
-from .job import clean_runs_dir, remove_own_orphans, run_job
+from .job import run_job
+from .presence import PresenceBeat
+from .reaper import Reaper
 
 logger = logging.getLogger("runagent")
 
@@ -62,16 +65,30 @@ def make_app(config: AgentConfig) -> Celery:
     def run(self: Task, job_id: int) -> None:
         run_job(job_id=int(job_id), client=_client(config), engine=_engine(), config=config)
 
-    @worker_ready.connect
-    def _clean(**_: Any) -> None:
-        removed = remove_own_orphans(_engine(), config)
-        if removed:
-            logger.warning("removed %d container(s) a killed agent process left", len(removed))
-        detached = clean_runs_dir(config)
-        if detached:
-            logger.warning(
-                "detached %d /output mount(s) a killed agent process left", len(detached)
-            )
+    # The main process (not the pool's children) says the agent is alive and reaps overdue
+    # containers; leftovers of a killed agent were removed before it started consuming
+    # (runagent.__main__). Each thread has its own HTTP session or engine client.
+    helpers: list[PresenceBeat | Reaper] = []
+
+    @worker_ready.connect(weak=False)
+    def _started(sender: Any = None, **_: Any) -> None:
+        controller = getattr(sender, "controller", None)
+        slots = int(getattr(controller, "concurrency", 0) or 1)
+        beat = PresenceBeat(
+            client=PlatformClient(config.platform_url, config.token, retry_seconds=0),
+            config=config,
+            slots=slots,
+            busy=lambda: len(worker_state.active_requests),
+        )
+        reaper = Reaper(config)
+        beat.start()
+        reaper.start()
+        helpers.extend([beat, reaper])
+
+    @worker_shutdown.connect(weak=False)
+    def _stopping(**_: Any) -> None:
+        while helpers:
+            helpers.pop().stop()
 
     return app
 

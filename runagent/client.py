@@ -183,6 +183,15 @@ class PlatformClient:
             body_factory=lambda: bundle.open("rb"),
         )
 
+    def presence(self, body: dict[str, Any], *, retry_seconds: float = 0) -> dict[str, Any]:
+        """Say this agent is alive (name, queues, slots, busy, GPUs). By default one brief
+        try: the next beat says it again."""
+        response = self._call(
+            "POST", "/presence", json=body, retry_seconds=retry_seconds, timeout=10
+        )
+        answer: dict[str, Any] = response.json()
+        return answer
+
     def report_outcome(self, claim: Claim, outcome: dict[str, Any]) -> dict[str, Any]:
         response = self._call(
             "POST",

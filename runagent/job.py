@@ -34,6 +34,16 @@ logger = logging.getLogger(__name__)
 
 AGENT_LABEL = "org.forgerybench.agent"
 JOB_LABEL = "org.forgerybench.job"
+# When (epoch seconds) the container is overdue: its job's time limit plus REAP_GRACE_SECONDS
+# from its start. The agent's reaper removes an overdue container of its own even when the
+# process that ran it, and the job's record, are gone (runagent.reaper).
+DEADLINE_LABEL = "org.forgerybench.deadline"
+REAP_GRACE_SECONDS = 300
+
+
+def deadline_label(timeout_seconds: int, now: float | None = None) -> str:
+    start = time.time() if now is None else now
+    return str(int(start + timeout_seconds + REAP_GRACE_SECONDS))
 
 
 def agent_identity(config: AgentConfig) -> str:
@@ -192,6 +202,7 @@ def run_job(
             **{str(k): str(v) for k, v in spec.get("container_labels", {}).items()},
             AGENT_LABEL: config.name,
             JOB_LABEL: str(job_id),
+            DEADLINE_LABEL: deadline_label(int(spec["limits"]["timeout_seconds"])),
         }
         with _gpu(spec, config) as gpu_ids:
             outcome = run_submission_container(
@@ -219,7 +230,14 @@ def run_job(
         bundle = work / "out" / BUNDLE
         if outcome.outcome != "cancelled" and bundle.is_file():
             body["bundle_sha256"] = sha256_of(bundle)
-            client.upload_output(claim, bundle, body["bundle_sha256"])
+            try:
+                client.upload_output(claim, bundle, body["bundle_sha256"])
+            except PlatformError as exc:
+                if exc.status != 404:
+                    raise
+                # Cancelled (or taken over) as the container ended: the output is not
+                # wanted, the report still is (a cancelled run's log and measurements).
+                logger.info("job %s: output not taken (%s)", job_id, exc)
         client.report_outcome(claim, body)
         logger.info("job %s: %s %s", job_id, outcome.outcome, outcome.message)
         return outcome.outcome

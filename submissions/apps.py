@@ -16,6 +16,7 @@ class SubmissionsConfig(AppConfig):
             claimed=pipeline.run_job_claimed,
             wanted=pipeline.run_job_wanted,
             finished=pipeline.run_job_finished,
+            cancelled=pipeline.run_job_cancelled,
         )
         register_kind(
             RunJob.Kind.OOD,

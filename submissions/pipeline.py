@@ -182,6 +182,14 @@ def run_job_wanted(job: RunJob) -> bool:
     ).exists()
 
 
+def run_job_cancelled(job: RunJob) -> None:
+    """A run stopped by its submission's cancel: keep its SplitRun (outcome `cancelled`, the
+    log tail and measurements) for the team and reviewers, per the disclosure rules
+    (`submission_run_views`). It is no second Result: nothing is scored, and the submission
+    stays cancelled."""
+    _record_run(job)
+
+
 def run_job_finished(job: RunJob) -> None:
     """Record the split's run; then the next split, the score step, or the failure."""
     _record_run(job)

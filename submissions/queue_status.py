@@ -10,9 +10,12 @@ own answer to a ping, never from the broker's lists:
   than shown; never earlier than a run of a lighter team.
 - **ETA**: the median run time (running → scoring) of the last `RECENT_RUNS` runs on that queue,
   times the waves of runs ahead of it given the workers serving the queue now.
-- **workers**: the Celery workers that consume the queue, asked by a broadcast ping
-  (`inspect().active_queues()`, one second at most, cached for `WORKERS_CACHE_SECONDS`), and the
-  runs on it whose owner's heartbeat is fresh (a live runner, whatever process it is).
+- **workers**: the run agents serving the queue as their presence beats show them
+  (`runs.selectors.agents_seen`: idle or busy when seen within the presence window, else
+  stale or down), the Celery workers that consume it and answer a broadcast ping
+  (`inspect().active_queues()`, one second at most, cached for `WORKERS_CACHE_SECONDS`; the
+  score workers), and the runs on it whose owner's heartbeat is fresh (a live runner,
+  whatever process it is, not already listed).
 """
 
 import math
@@ -23,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
+from runs.selectors import agents_seen
 
 from benchmarks.models import Track
 
@@ -36,11 +40,24 @@ WAIT_WINDOW = timedelta(days=1)
 _RESOURCE = {CPU_QUEUE: Track.ResourceClass.CPU, GPU_QUEUE: Track.ResourceClass.GPU}
 
 
+# Worker states that serve a queue now; "stale" and "down" agents are shown, not counted.
+LIVE_STATES = ("online", "running", "idle", "busy")
+
+
 @dataclass(frozen=True)
 class WorkerState:
     name: str
     queues: tuple[str, ...]
-    state: str  # "online" (answered the ping) or "running" (a run's heartbeat is fresh)
+    # "online" (answered the ping), "running" (a run's heartbeat is fresh), or an agent's
+    # presence: "idle", "busy", "stale", "down"
+    state: str
+    slots: int = 1
+    busy: int = 0
+    last_seen_at: datetime | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_STATES
 
 
 @dataclass
@@ -53,10 +70,18 @@ class QueueState:
     median_wait_seconds: float | None = None
 
     @property
+    def live_workers(self) -> list[WorkerState]:
+        return [w for w in self.workers if w.live]
+
+    @property
     def health(self) -> str:
-        if self.workers:
+        if self.live_workers:
             return "serving"
         return "no worker" if self.waiting or self.running else "idle, no worker seen"
+
+    @property
+    def state_counts(self) -> dict[str, int]:
+        return worker_state_counts(self.workers)
 
 
 @dataclass(frozen=True)
@@ -65,10 +90,18 @@ class QueuePlace:
     position: int  # 1: served next
     ahead: int
     level: int
-    workers: int
+    workers: int  # live workers serving the queue
     median_run_seconds: float | None
     eta_start: datetime | None
     eta_finish: datetime | None
+    worker_states: dict[str, int] = field(default_factory=dict)  # every worker seen, by state
+
+
+def worker_state_counts(workers: list[WorkerState]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for worker in workers:
+        counts[worker.state] = counts.get(worker.state, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _ping_workers() -> dict[str, list[str]]:
@@ -89,10 +122,28 @@ def workers_by_queue(*, now: datetime) -> dict[str, list[WorkerState]]:
         pinged = _ping_workers()
         cache.set(key, pinged, WORKERS_CACHE_SECONDS)
     found: dict[str, list[WorkerState]] = {queue: [] for queue in ALL_QUEUES}
+    agents = agents_seen(now=now)
+    for agent in agents:
+        for queue in agent.queues:
+            if queue in found:
+                found[queue].append(
+                    WorkerState(
+                        name=agent.name,
+                        queues=agent.queues,
+                        state=agent.state,
+                        slots=agent.slots,
+                        busy=agent.busy,
+                        last_seen_at=agent.last_seen_at,
+                    )
+                )
     for name, queues in sorted(pinged.items()):
         for queue in queues:
             if queue in found:
                 found[queue].append(WorkerState(name=name, queues=tuple(queues), state="online"))
+    # A fresh run heartbeat of an agent that is not beating its presence (or a process of
+    # no agent) still shows someone serving the queue; a live agent's own runs do not count
+    # twice.
+    present = {a.name.split(" ", 1)[0] for a in agents if a.up}
     lease = timedelta(seconds=settings.FORGERYBENCH_RUN_LEASE_SECONDS)
     running = Submission.objects.filter(
         status=Status.RUNNING, heartbeat_at__gte=now - lease
@@ -101,7 +152,7 @@ def workers_by_queue(*, now: datetime) -> dict[str, list[WorkerState]]:
         queue = GPU_QUEUE if resource == Track.ResourceClass.GPU else CPU_QUEUE
         names = {w.name.rpartition("@")[2] for w in found[queue]} | {w.name for w in found[queue]}
         host = owner.rpartition(":")[0]
-        if owner and host not in names and owner not in names:
+        if owner and host not in names and owner not in names and host not in present:
             found[queue].append(WorkerState(name=owner, queues=(queue,), state="running"))
     return found
 
@@ -165,14 +216,18 @@ def submission_queue_place(*, submission: Submission, now: datetime) -> QueuePla
     index = next((i for i, item in enumerate(order) if item[1] == submission.pk), None)
     if index is None:
         return None
-    workers = len(workers_by_queue(now=now)[queue])
+    serving = workers_by_queue(now=now)[queue]
+    live = [w for w in serving if w.live]
+    workers = len(live)
+    # Runs at once: an agent's slots (its processes), one for any other worker.
+    capacity = sum(max(w.slots, 1) for w in live)
     median = median_run_seconds(queue=queue)
     eta_start = eta_finish = None
-    if median is not None and workers:
+    if median is not None and capacity:
         busy = Submission.objects.filter(
             status=Status.RUNNING, track__resource_class=submission.track.resource_class
         ).count()
-        waves = math.floor((index + min(busy, workers)) / workers)
+        waves = math.floor((index + min(busy, capacity)) / capacity)
         eta_start = now + timedelta(seconds=waves * median)
         eta_finish = eta_start + timedelta(seconds=median)
     return QueuePlace(
@@ -184,6 +239,7 @@ def submission_queue_place(*, submission: Submission, now: datetime) -> QueuePla
         median_run_seconds=median,
         eta_start=eta_start,
         eta_finish=eta_finish,
+        worker_states=worker_state_counts(serving),
     )
 
 

@@ -14,6 +14,8 @@ from .artifacts import unit_table_path
 from .models import PLATFORM_FAILURE_CODES, FinalPick, Result, SplitRun, Status, Submission
 from .run_disclosure import HiddenRunView, Limits, hidden_view
 
+CANCELLED_RUN = "cancelled"  # the runner's outcome for a container stopped by a cancel
+
 
 def submission_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Submission]:
     queryset = Submission.objects.select_related("team", "track", "track__benchmark")
@@ -88,12 +90,15 @@ def submission_run_views(
             output_cap_mb=settings_cap_mb,
             sample_count=split.sample_count,
         )
+        # A hidden run stopped by the team's own cancel shows only that: its measurements
+        # would come free (a cancelled submission does not count against a quota).
+        stopped = run.outcome == CANCELLED_RUN
         banded = hidden_view(
             outcome=run.outcome,
-            exit_code=run.exit_code,
-            wall_seconds=_wall_seconds(run),
-            peak_memory_bytes=run.peak_memory_bytes,
-            output_bytes=run.output_bytes,
+            exit_code=None if stopped else run.exit_code,
+            wall_seconds=None if stopped else _wall_seconds(run),
+            peak_memory_bytes=None if stopped else run.peak_memory_bytes,
+            output_bytes=None if stopped else run.output_bytes,
             limits=limits,
         )
         views.append(
@@ -148,9 +153,11 @@ def submissions_counted(*, teams: list[Team], track: Track) -> QuerySet[Submissi
     hand the team that run's measurements for free). Reruns are made by organizers and
     reviewers, not by the team.
     """
-    hidden_run_ended = SplitRun.objects.filter(
-        submission=OuterRef("pk"), ended_at__isnull=False
-    ).exclude(split__visibility=Split.Visibility.PUBLIC)
+    hidden_run_ended = (
+        SplitRun.objects.filter(submission=OuterRef("pk"), ended_at__isnull=False)
+        .exclude(split__visibility=Split.Visibility.PUBLIC)
+        .exclude(outcome=CANCELLED_RUN)  # stopped by the cancel itself: shown as that only
+    )
     return (
         Submission.objects.filter(team__in=teams, track=track)
         .exclude(Q(status=Status.CANCELLED) & ~Exists(hidden_run_ended))

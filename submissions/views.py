@@ -250,6 +250,7 @@ def queue_status(request: HttpRequest) -> HttpResponse:
         {
             "queues": queue_states(now=now),
             "show_hosts": getattr(request.user, "is_staff", False),
+            "presence_window": settings.FORGERYBENCH_AGENT_PRESENCE_WINDOW_SECONDS,
             "median_wait": median_wait_seconds(now=now),
             "now": now,
         },

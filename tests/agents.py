@@ -320,9 +320,10 @@ class AgentStack:
         name: str,
         concurrency: int = 1,
         env: dict[str, str] | None = None,
+        log_name: str = "",
     ) -> SimpleNamespace:
         """A run agent process: no DATABASE_URL, no SECRET_KEY, no data folder."""
-        log = self.data_dir / f"agent-{name}.log"
+        log = self.data_dir / f"agent-{log_name or name}.log"
         keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "DOCKER_HOST")}
         process_env = {
             **keep,

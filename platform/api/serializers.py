@@ -153,6 +153,11 @@ class QueuePlaceSerializer(serializers.Serializer):
     ahead = serializers.IntegerField()
     level = serializers.IntegerField(help_text="fair-share level (0 first)")
     workers = serializers.IntegerField(help_text="workers serving the queue now")
+    worker_states = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="every worker or run agent seen on the queue, counted by state "
+        "(idle, busy, stale, down, online, running)",
+    )
     median_run_seconds = serializers.FloatField(allow_null=True)
     eta_start = serializers.DateTimeField(allow_null=True)
     eta_finish = serializers.DateTimeField(allow_null=True)

@@ -235,6 +235,13 @@ FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT = env_bool("FORGERYBENCH_ALLOW_UNCAPPED_OUTPU
 # a redelivered run takes over from an owner whose beat is older than the LEASE.
 FORGERYBENCH_HEARTBEAT_SECONDS = env_int("FORGERYBENCH_HEARTBEAT_SECONDS", 2, minimum=1)
 FORGERYBENCH_RUN_LEASE_SECONDS = env_int("FORGERYBENCH_RUN_LEASE_SECONDS", 60, minimum=2)
+# Agent presence: each run agent says it is alive every PRESENCE seconds (idle or busy; the
+# platform's answer sets the pace); one seen within PRESENCE_WINDOW is up, within a day stale
+# or down, older not shown.
+FORGERYBENCH_AGENT_PRESENCE_SECONDS = env_int("FORGERYBENCH_AGENT_PRESENCE_SECONDS", 15, minimum=1)
+FORGERYBENCH_AGENT_PRESENCE_WINDOW_SECONDS = env_int(
+    "FORGERYBENCH_AGENT_PRESENCE_WINDOW_SECONDS", 45, minimum=2
+)
 # The sweeper (submissions.sweeper, every SWEEP_INTERVAL by celery beat): per state, resend
 # the message after a deadline without progress (queued: REQUEUE_QUEUED; running: a heartbeat
 # older than the lease; scoring: REQUEUE_SCORING), and fail the submission (platform_timeout,

@@ -81,3 +81,30 @@ class RunJob(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.pk} ({self.kind} of submission {self.submission_id} on {self.split_id})"
+
+
+class AgentPresence(models.Model):
+    """What an agent last said of itself (`POST /api/agent/v1/presence`, every ~15 s, idle or
+    busy): alive, serving these queues with so many slots, so many busy. One row per
+    credential and agent name; a credential writes only its own rows."""
+
+    credential = models.ForeignKey(
+        AgentCredential, on_delete=models.CASCADE, related_name="presences"
+    )
+    name = models.CharField(max_length=80)
+    queues = models.JSONField(default=list)
+    slots = models.PositiveSmallIntegerField(default=0)
+    busy = models.PositiveSmallIntegerField(default=0)
+    gpu_devices = models.JSONField(default=list)
+    started_at = models.DateTimeField(null=True, blank=True)  # the agent's own start
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    stopped = models.BooleanField(default=False)  # it said goodbye (a clean shutdown)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["credential", "name"], name="one_presence_per_agent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential.name}/{self.name}"

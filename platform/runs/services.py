@@ -51,6 +51,9 @@ WANTED_CHECKS: dict[str, Callable[[RunJob], bool]] = {}
 # kind -> called inside the claim's transaction (e.g. the submission moves to running);
 # False refuses the claim (the job is cancelled).
 CLAIM_HOOKS: dict[str, Callable[[RunJob], bool]] = {}
+# kind -> what to keep of a job cancelled while it ran, once its agent reports how the
+# stopped run ended (its log and measurements); nothing follows from it.
+CANCELLED_HANDLERS: dict[str, Callable[[RunJob], None]] = {}
 
 
 def register_kind(
@@ -59,11 +62,14 @@ def register_kind(
     claimed: Callable[[RunJob], bool],
     wanted: Callable[[RunJob], bool],
     finished: Callable[[RunJob], None],
+    cancelled: Callable[[RunJob], None] | None = None,
 ) -> None:
     """What a kind of job means to the app that owns it (called from AppConfig.ready)."""
     CLAIM_HOOKS[kind] = claimed
     WANTED_CHECKS[kind] = wanted
     OUTCOME_HANDLERS[kind] = finished
+    if cancelled is not None:
+        CANCELLED_HANDLERS[kind] = cancelled
 
 
 # -- credentials ------------------------------------------------------------------------
@@ -375,6 +381,8 @@ def runjob_finish(
         pk=job_id, credential=credential, attempt_token=attempt, state__in=["done", "cancelled"]
     ).first()
     if done is not None:
+        if done.state == RunJob.State.CANCELLED and not done.outcome:
+            _record_cancelled(done, attempt, body)
         return FinishAnswer(True, already=True)
     job = runjob_held(job_id=job_id, credential=credential, attempt=attempt)
     if job is None:
@@ -413,10 +421,31 @@ def runjob_finish(
         if not moved:
             return FinishAnswer(False, "the job moved on meanwhile")
         job.refresh_from_db()
-        handler = OUTCOME_HANDLERS.get(job.kind)
-        if handler is not None and outcome != "cancelled":
+        handler = (CANCELLED_HANDLERS if outcome == "cancelled" else OUTCOME_HANDLERS).get(job.kind)
+        if handler is not None:
             handler(job)
     return FinishAnswer(True)
+
+
+def _record_cancelled(job: RunJob, attempt: str, body: dict[str, Any]) -> None:
+    """Keep what the agent reports of a run stopped by a cancel (its log tail and the
+    platform's measurements), once: the job stays cancelled, its output is not taken and
+    nothing is scored. The outcome recorded is `cancelled` whatever the stopped container
+    did; the agent's own word for it goes into the message."""
+    said = body.get("outcome")
+    message = "stopped: the run was cancelled"
+    if said != "cancelled":
+        message += f" (the container had ended: {said})"
+    with transaction.atomic():
+        moved = RunJob.objects.filter(
+            pk=job.pk, attempt_token=attempt, state=RunJob.State.CANCELLED, outcome=""
+        ).update(outcome="cancelled", message=message, report=_report(body))
+        if not moved:
+            return
+        job.refresh_from_db()
+        handler = CANCELLED_HANDLERS.get(job.kind)
+        if handler is not None:
+            handler(job)
 
 
 # -- platform-side moves ----------------------------------------------------------------
@@ -444,13 +473,7 @@ def runjob_sweep(*, now: datetime) -> JobSweep:
         Q(heartbeat_at__lt=now - lease) | Q(heartbeat_at__isnull=True)
     )
     for job in stale:
-        if RunJob.objects.filter(
-            pk=job.pk, state="running", attempt_token=job.attempt_token
-        ).update(state=RunJob.State.QUEUED, attempt_token="", lease_owner="", heartbeat_at=None):
-            logger.warning(
-                "job %s: agent %s stopped beating; queued again", job.pk, job.lease_owner
-            )
-            runjob_send(job=job)
+        if _requeue(job, "stopped beating"):
             report.requeued.append(job.pk)
     cutoff = now - timedelta(seconds=settings.FORGERYBENCH_REQUEUE_QUEUED_SECONDS)
     queued = RunJob.objects.filter(state=RunJob.State.QUEUED).filter(
@@ -465,6 +488,28 @@ def runjob_sweep(*, now: datetime) -> JobSweep:
         runjob_send(job=job, priority=_priority(job))
         report.resent.append(job.pk)
     return report
+
+
+def _requeue(job: RunJob, why: str) -> bool:
+    """running → queued under no attempt (a spent lease), sent again; False if it moved."""
+    if RunJob.objects.filter(pk=job.pk, state="running", attempt_token=job.attempt_token).update(
+        state=RunJob.State.QUEUED, attempt_token="", lease_owner="", heartbeat_at=None
+    ):
+        logger.warning("job %s: agent %s %s; queued again", job.pk, job.lease_owner, why)
+        runjob_send(job=job)
+        return True
+    return False
+
+
+def runjob_release_restarted(*, credential: AgentCredential, name: str) -> list[int]:
+    """An agent named `name` starts afresh, before it takes any message: the jobs this
+    credential holds under that name (owners `name:<pid>`) were its killed processes'.
+    Each goes back to its queue now instead of when its lease runs out. A credential
+    releases only jobs it holds itself."""
+    held = RunJob.objects.filter(
+        state=RunJob.State.RUNNING, credential=credential, lease_owner__startswith=f"{name}:"
+    )
+    return [job.pk for job in held if _requeue(job, "restarted")]
 
 
 def _priority(job: RunJob) -> int:

@@ -5,6 +5,7 @@ from . import views
 app_name = "agent_api"
 
 urlpatterns = [
+    path("presence", views.presence, name="presence"),
     path("jobs/<int:job_id>/claim", views.claim, name="claim"),
     path("jobs/<int:job_id>/heartbeat", views.heartbeat, name="heartbeat"),
     path("jobs/<int:job_id>/inputs/<str:sha256>", views.inputs, name="inputs"),

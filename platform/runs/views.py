@@ -25,6 +25,7 @@ from ops.logs import submission_context
 from .bundles import BundleError, bundle_path, bundle_store
 from .inputs import inputs_archive_path
 from .models import AgentCredential, RunJob
+from .presence import PresenceError, agent_presence_record
 from .selectors import image_tarball_for
 from .services import (
     agent_authenticate,
@@ -58,10 +59,13 @@ def agent_view(methods: list[str]) -> Callable[[View], View]:
             if credential is None:
                 return _error(401, "unknown or revoked agent credential")
             # The platform's log lines about a job name its submission.
+            job_id = kwargs.get("job_id")
             submission_id = (
-                RunJob.objects.filter(pk=int(kwargs.get("job_id") or 0))
+                RunJob.objects.filter(pk=int(job_id))
                 .values_list("submission_id", flat=True)
                 .first()
+                if job_id
+                else None
             )
             with submission_context(submission_id or "-"):
                 return view(request, credential, *args, **kwargs)
@@ -163,3 +167,15 @@ def outcome(request: HttpRequest, credential: AgentCredential, job_id: int) -> H
     if not answer.ok:
         return _error(409, answer.detail)
     return JsonResponse({"recorded": True, "already": answer.already})
+
+
+@agent_view(["POST"])
+def presence(request: HttpRequest, credential: AgentCredential) -> HttpResponseBase:
+    """The agent is alive: its name, queues, slots, busy slots and GPUs (nothing else)."""
+    try:
+        answer = agent_presence_record(credential=credential, body=_json(request))
+    except PresenceError as exc:
+        return _error(400, str(exc), code=exc.code)
+    return JsonResponse(
+        {"recorded": True, "every_seconds": answer.every_seconds, "released": answer.released}
+    )

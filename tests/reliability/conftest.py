@@ -230,13 +230,25 @@ class Workers:
         worker = self.stack.score_worker(
             database_url=database_url, broker_url=broker_url, name=name, beat=beat, env=django_env
         )
+        agent_broker = agent_broker_url(broker_url, name)
         agent = self.stack.agent(
             platform_url=web.url,
-            broker_url=agent_broker_url(broker_url, name),
+            broker_url=agent_broker,
             token=token,
             name=f"agent-{name}",
             concurrency=concurrency,
         )
+
+        def agent_again(log: str) -> SimpleNamespace:
+            """The same agent (name, credential, scratch folder) started afresh."""
+            return self.stack.agent(
+                platform_url=web.url,
+                broker_url=agent_broker,
+                token=token,
+                name=f"agent-{name}",
+                concurrency=concurrency,
+                log_name=log,
+            )
 
         def text() -> str:
             return "\n".join(
@@ -244,7 +256,13 @@ class Workers:
             )
 
         return SimpleNamespace(
-            process=agent.process, agent=agent, worker=worker, web=web, log=agent.log, text=text
+            process=agent.process,
+            agent=agent,
+            worker=worker,
+            web=web,
+            log=agent.log,
+            text=text,
+            agent_again=agent_again,
         )
 
     def stop_all(self) -> None:

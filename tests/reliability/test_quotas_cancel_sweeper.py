@@ -128,9 +128,33 @@ def test_cancelling_a_running_submission_stops_its_container(
     assert not RunJob.objects.filter(submission=submission, state__in=["queued", "running"])
     submission.refresh_from_db()
     assert submission.status == Status.CANCELLED
+    # The agent's late report of the stopped run is kept: one SplitRun, outcome cancelled,
+    # with the container's log and the platform's measurements; no Result.
+    wait_for(lambda: SplitRun.objects.filter(submission=submission).exists(), 10, "the run record")
+    run = SplitRun.objects.get(submission=submission)
+    assert run.outcome == "cancelled" and run.ended_at is not None
+    assert "warming up" in run.log_tail and "[platform] stopped" in run.log_tail
+    assert run.peak_memory_bytes is not None
+    job = RunJob.objects.get(submission=submission)
+    assert (job.state, job.outcome) == ("cancelled", "cancelled")
     assert not Result.objects.filter(submission=submission).exists()
     page = client.get(f"/submissions/{submission.pk}/").content.decode()
     assert "cancelled by organizer" in page
+    assert 'id="runs"' in page and "<code>cancelled</code>" in page
+    (everything,) = client.get(f"/api/v1/submissions/{submission.pk}/logs/").json()["runs"]
+    assert "warming up" in everything["log_tail"]  # organizers: all of it
+    assert everything["peak_memory_bytes"] is not None
+    # The team sees the hidden run as cancelled, without measurements (they would come free:
+    # the cancelled submission does not count against its quota).
+    team = Client()
+    team.force_login(rig.people.owner)
+    logs = team.get(f"/api/v1/submissions/{submission.pk}/logs/").json()
+    (shown,) = logs["runs"]
+    assert shown["outcome"] == "cancelled" and shown["log_tail"] == ""
+    assert shown["measured"]["peak_memory"] == "not measured"
+    assert shown["measured"]["wall_time"] == "not measured"
+    usage = submission_quota_usage(team=rig.people.team, track=rig.track, now=timezone.now())
+    assert usage.total == 0
 
 
 def test_sweeper_resends_and_fails_by_state(rig) -> None:

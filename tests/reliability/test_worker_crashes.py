@@ -7,12 +7,15 @@ docs/operations.md come from these tests (FORGERYBENCH_KILLS sets how many kills
 import os
 import signal
 import threading
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import docker
 import docker.errors
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from submissions.models import Result, SplitRun, Status, Submission
 from submissions.services import submission_create_from_image
@@ -223,3 +226,83 @@ def test_the_platform_restarted_mid_run_loses_nothing_and_scores_once(
     log = worker.agent.log.read_text()
     assert "ConnectionError" in log and "retrying" in log, log[-3000:]
     assert back.process.poll() is None
+
+
+def _mounts_under(folder: Path) -> list[str]:
+    root = str(folder.resolve()) + "/"
+    lines = Path("/proc/mounts").read_text().splitlines()
+    return [line.split()[1] for line in lines if line.split()[1].startswith(root)]
+
+
+def test_agent_sigkilled_whole_is_cleaned_up_at_restart_and_finishes_once(
+    rig, test_image, docker_client
+) -> None:
+    """The whole agent (its process group) is SIGKILLed mid-run: its container runs on and
+    its capped /output stays mounted. Started again under the same name, it removes both
+    within seconds, gives the job it held back to its queue at once, and the run ends once.
+    Its presence shows it idle, busy, then down after a clean stop."""
+    from runs.models import AgentPresence
+    from runs.selectors import agents_seen
+
+    image = test_image("reliability-slow")
+    # The platform sets the presence pace in its answer: 1 s here.
+    worker = rig.workers.start(
+        broker_url=rig.redis.url,
+        database_url=rig.database_url,
+        name="whole",
+        env={"FORGERYBENCH_AGENT_PRESENCE_SECONDS": "1"},
+    )
+
+    def state() -> str:
+        found = [a for a in agents_seen(now=timezone.now()) if a.name == "agent-whole"]
+        return found[0].state if found else ""
+
+    wait_for(lambda: state() == "idle", 20, "the idle agent's presence")
+    since = datetime.now(UTC)
+    with client_broker(rig.redis.url):
+        submission = _submit(rig, image)
+    wait_for(
+        lambda: [c for c in _containers(docker_client, submission.pk) if c.status == "running"],
+        60,
+        "the container to run",
+    )
+    wait_for(lambda: state() == "busy", 10, "the busy agent's presence")
+    (container,) = _containers(docker_client, submission.pk)
+    runs_dir = Path(settings.DATA_DIR) / "agent-agent-whole" / "runs"
+    assert _mounts_under(runs_dir), "the run's capped /output is mounted"
+    os.killpg(worker.process.pid, signal.SIGKILL)
+    worker.process.wait(timeout=10)
+    time.sleep(1)
+    container.reload()
+    assert container.status == "running", "no agent: nothing stops it"
+    assert _mounts_under(runs_dir)
+    assert Submission.objects.get(pk=submission.pk).status == Status.RUNNING
+
+    restarted = time.monotonic()
+    again = worker.agent_again("whole-again")
+    wait_for(
+        lambda: container.id not in [c.id for c in _containers(docker_client, submission.pk)],
+        10,
+        "the killed agent's container to go",
+    )
+    assert time.monotonic() - restarted < 70  # the agent's start included
+    assert not _mounts_under(runs_dir) or all(
+        # the new run's own mount, once the job is running again
+        "job-" in mount
+        for mount in _mounts_under(runs_dir)
+    )
+    log = again.text()
+    assert "removed 1 container(s) a killed agent process left" in log, log[-3000:]
+    assert "detached" in log and "queued again" in log, log[-3000:]
+    finished = _done(submission.pk)
+    assert finished.status == Status.FINISHED, (finished.failure_code, finished.failure_reason)
+    assert Result.objects.filter(submission=submission).count() == 1
+    assert SplitRun.objects.filter(submission=submission).count() == 1
+    assert _starts(docker_client, submission.pk, since) == 2
+    assert _containers(docker_client, submission.pk) == []
+    wait_for(lambda: not _mounts_under(runs_dir), 10, "the runs folder to be clean")
+    assert list(runs_dir.iterdir()) == []
+    # A clean stop says goodbye: down at once.
+    rig.workers.stack.stop(again.process)
+    assert state() == "down"
+    assert AgentPresence.objects.get(name="agent-whole").stopped

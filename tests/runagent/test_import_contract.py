@@ -39,7 +39,7 @@ class NoDjango(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, NoDjango())
 import runagent, runagent.celery_app, runagent.job, runagent.client, runagent.inputs
-import runagent.output, runagent.config, runagent.__main__
+import runagent.output, runagent.config, runagent.__main__, runagent.presence, runagent.reaper
 platform = ("submissions", "benchmarks", "runs", "audit", "accounts", "api", "console",
             "leaderboards", "ops", "forgerybench_site", "rest_framework", "django")
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in platform)

@@ -196,6 +196,63 @@ def test_a_cancelled_submissions_job_is_refused_and_its_agent_told_to_stop(
     assert runjob_heartbeat(job_id=job.pk, credential=mine, attempt=claim.attempt)
     Submission.objects.filter(pk=submission.pk).update(status=Status.CANCELLED)
     assert not runjob_heartbeat(job_id=job.pk, credential=mine, attempt=claim.attempt)
+    # The stopped run's report is kept (log, measurements), as a cancelled run, not scored.
+    body = {"outcome": "cancelled", "log_tail": "step 1 of 9\n", "peak_memory_bytes": 7}
+    assert runjob_finish(job_id=job.pk, credential=mine, attempt=claim.attempt, body=body).ok
+    run = SplitRun.objects.get(submission=submission, split=split)
+    assert run.outcome == "cancelled" and run.peak_memory_bytes == 7
+    assert run.log_tail.startswith("step 1 of 9")
+    assert not Result.objects.filter(submission=submission).exists()
+
+
+@pytest.mark.django_db
+def test_a_run_cancelled_while_running_keeps_its_late_report_once(people, smoke_track) -> None:
+    from runs.services import runjob_cancel
+
+    submission = Submission.objects.create(
+        team=people.team,
+        track=smoke_track,
+        method_name="m",
+        training_data="x",
+        image_id="sha256:x",
+        status=Status.QUEUED,
+        queued_at=timezone.now(),
+    )
+    split = smoke_track.splits.get(name="test")
+    job = runjob_create(
+        kind="run",
+        submission=submission,
+        split=split,
+        inputs_dir=Path(split.inputs_dir),
+        artifacts_dir=Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / "x",
+    )
+    mine, _ = agent_credential_create(name="a")
+    other, _ = agent_credential_create(name="b")
+    claim = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:1")
+    Submission.objects.filter(pk=submission.pk).update(status=Status.CANCELLED)
+    assert runjob_cancel(submission_id=submission.pk) == 1  # the job is cancelled at once
+    # Another credential, or a guessed attempt, cannot write the cancelled run's record.
+    late = {"outcome": "completed", "log_tail": "done early\n", "exit_code": 0}
+    assert not runjob_finish(job_id=job.pk, credential=other, attempt=claim.attempt, body=late).ok
+    assert not runjob_finish(job_id=job.pk, credential=mine, attempt="guess", body=late).ok
+    assert not SplitRun.objects.filter(submission=submission).exists()
+    # Its holder's late report (here: the container had just ended) is kept as cancelled.
+    answer = runjob_finish(job_id=job.pk, credential=mine, attempt=claim.attempt, body=late)
+    assert answer.ok and answer.already
+    job.refresh_from_db()
+    assert (job.state, job.outcome) == ("cancelled", "cancelled")
+    assert "the container had ended: completed" in job.message
+    run = SplitRun.objects.get(submission=submission, split=split)
+    assert run.outcome == "cancelled" and run.exit_code == 0
+    assert "done early" in run.log_tail and "[platform] stopped" in run.log_tail
+    # A repeat changes nothing; no Result, and the submission stays cancelled.
+    again = {"outcome": "cancelled", "log_tail": "other\n"}
+    assert runjob_finish(job_id=job.pk, credential=mine, attempt=claim.attempt, body=again).ok
+    assert SplitRun.objects.get(pk=run.pk).log_tail == run.log_tail
+    assert SplitRun.objects.filter(submission=submission).count() == 1
+    assert not Result.objects.filter(submission=submission).exists()
+    submission.refresh_from_db()
+    assert submission.status == Status.CANCELLED
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ on the submission page, the API and the public status page."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -87,3 +88,72 @@ def test_position_follows_the_fair_share_order_and_the_eta_recent_runs(people, s
     organizer.force_login(people.organizer)
     assert "node-1:42 (running)" in organizer.get("/status/").content.decode()
     assert "1500 s" in status  # median wait of the two started runs: 600 s and 2400 s
+
+
+def test_run_agents_show_by_their_presence_idle_or_not(people, smoke_track) -> None:
+    from runs.models import AgentPresence
+    from runs.services import agent_credential_create
+
+    now = timezone.now()
+    gpu_box, _ = agent_credential_create(name="gpu-box")
+    local, _ = agent_credential_create(name="local")
+    window = timedelta(seconds=settings.FORGERYBENCH_AGENT_PRESENCE_WINDOW_SECONDS)
+
+    def presence(credential, name, queues, slots, busy, seen) -> None:  # type: ignore[no-untyped-def]
+        AgentPresence.objects.create(
+            credential=credential,
+            name=name,
+            queues=queues,
+            slots=slots,
+            busy=busy,
+            first_seen_at=seen,
+            last_seen_at=seen,
+        )
+
+    presence(local, "local", ["cpu", "gpu"], 2, 0, now)  # idle: still serving
+    presence(gpu_box, "gpu-box", ["gpu"], 4, 1, now)
+    presence(gpu_box, "old-box", ["cpu"], 1, 0, now - window * 2)  # missed its beats
+    late = _queued(people.team, smoke_track, now - timedelta(minutes=1))
+    Submission.objects.create(
+        team=people.team,
+        track=smoke_track,
+        method_name="done",
+        training_data="other: x",
+        image_id="sha256:" + "e" * 64,
+        status=Status.FINISHED,
+        running_at=now - timedelta(minutes=20),
+        scoring_at=now - timedelta(minutes=19),
+    )
+    states = {s.queue: s for s in queue_states(now=now)}
+    assert [(w.name, w.state) for w in states["cpu"].workers] == [
+        ("local", "idle"),
+        ("old-box (gpu-box)", "stale"),
+    ]
+    assert states["cpu"].health == "serving" and states["cpu"].state_counts == {
+        "idle": 1,
+        "stale": 1,
+    }
+    assert {w.state for w in states["gpu"].workers} == {"idle", "busy"}
+    # The queue place counts the live agent, and its two slots for the ETA.
+    place = submission_queue_place(submission=late, now=now)
+    assert place is not None and place.workers == 1
+    assert place.worker_states == {"idle": 1, "stale": 1}
+    assert place.eta_start == now  # two slots, nothing running, first in line
+    client = Client()
+    client.force_login(people.owner)
+    api = client.get(f"/api/v1/submissions/{late.pk}/").json()
+    assert api["queue"]["worker_states"] == {"idle": 1, "stale": 1}
+    page = client.get(f"/submissions/{late.pk}/").content.decode()
+    assert "Workers on this queue: 1 idle, 1 stale." in page
+    # Public: counts by state, no names; organizers: names, load and age.
+    status = Client().get("/status/").content.decode()
+    assert "1 idle" in status and "1 stale" in status and "1 busy" in status
+    assert "gpu-box" not in status and "local" not in status
+    organizer = Client()
+    organizer.force_login(people.organizer)
+    page = organizer.get("/status/").content.decode()
+    assert "local (idle, 0/2 busy, seen" in page and "gpu-box (busy, 1/4 busy" in page
+    # Gone quiet for good: the queue has no worker.
+    AgentPresence.objects.update(last_seen_at=now - window * 11)
+    states = {s.queue: s for s in queue_states(now=now)}
+    assert states["cpu"].health == "no worker" and states["cpu"].state_counts == {"down": 2}
