@@ -274,6 +274,16 @@ def _show(submission: dict[str, Any]) -> None:
         out.print(f"  workers on {place['queue']}: {shown}")
 
 
+def _show_queues(status: dict[str, Any]) -> None:
+    """Each queue's depth and the state of the workers and run agents serving it."""
+    for queue in status.get("queues", []):
+        workers = ", ".join(f"{n} {state}" for state, n in queue["workers"].items())
+        out.print(
+            f"queue {queue['queue']}: {queue['waiting']} waiting, {queue['running']} running; "
+            f"workers: {workers or 'none seen'} ({queue['health']})"
+        )
+
+
 @app.command()
 def status(
     submission_id: Annotated[int | None, typer.Argument(help="a submission id")] = None,
@@ -295,6 +305,7 @@ def status(
                     item["created_at"][:19],
                 )
             out.print(table)
+            _show_queues(api.get("/api/v1/status/"))
             return
         path = f"/api/v1/submissions/{submission_id}/"
         submission = api.get(path)

@@ -151,6 +151,32 @@ def _ensure_image(
     return ""
 
 
+class _Phases:
+    """Seconds spent per step of a job, for the agent's log (where the time goes)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.spent: dict[str, float] = {}
+
+    def mark(self, name: str, *, less: tuple[str, ...] = ()) -> None:
+        now = time.monotonic()
+        self.spent[name] = now - self.last - sum(self.spent.get(other, 0.0) for other in less)
+        self.last = now
+
+    def timed(self, name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            start = time.monotonic()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.spent[name] = self.spent.get(name, 0.0) + time.monotonic() - start
+
+        return wrapped
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.spent.items())
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -179,7 +205,9 @@ def run_job(
     config: AgentConfig,
 ) -> str:
     """Carry out job `job_id`; returns the outcome reported ('' when there was nothing to do)."""
+    phases = _Phases()
     claim = claim_job(client, job_id, config)
+    phases.mark("claim")
     if claim is None:
         return ""
     spec = claim.spec
@@ -198,6 +226,7 @@ def run_job(
         except InputsError as exc:
             client.report_outcome(claim, {"outcome": "platform_error", "message": str(exc)})
             return "platform_error"
+        phases.mark("image and inputs")
         labels = {
             **{str(k): str(v) for k, v in spec.get("container_labels", {}).items()},
             AGENT_LABEL: config.name,
@@ -215,8 +244,9 @@ def run_job(
                 run_key=spec["run_key"],
                 labels=labels,
                 should_stop=_heartbeat(client, claim, float(spec.get("heartbeat_seconds", 2))),
-                collect=bundle_output,
+                collect=phases.timed("pack", bundle_output),
             )
+        phases.mark("container", less=("pack",))
         body = _outcome_body(outcome)
         digest, engine_host = engine_facts(engine, spec["image_id"])
         gpu_model, gpu_driver = gpu_info() if spec["limits"].get("gpu") else ("", "")
@@ -227,6 +257,7 @@ def run_job(
             "gpu_model": gpu_model,
             "gpu_driver": gpu_driver,
         }
+        phases.mark("host facts")
         bundle = work / "out" / BUNDLE
         if outcome.outcome != "cancelled" and bundle.is_file():
             body["bundle_sha256"] = sha256_of(bundle)
@@ -238,8 +269,10 @@ def run_job(
                 # Cancelled (or taken over) as the container ended: the output is not
                 # wanted, the report still is (a cancelled run's log and measurements).
                 logger.info("job %s: output not taken (%s)", job_id, exc)
+        phases.mark("upload")
         client.report_outcome(claim, body)
-        logger.info("job %s: %s %s", job_id, outcome.outcome, outcome.message)
+        phases.mark("report")
+        logger.info("job %s: %s %s (%s)", job_id, outcome.outcome, outcome.message, phases)
         return outcome.outcome
     finally:
         shutil.rmtree(work, ignore_errors=True)

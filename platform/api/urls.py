@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from .views import catalog, docs, picks, submissions, uploads
+from .views import catalog, docs, picks, status, submissions, uploads
 
 TRACK = "tracks/<slug:benchmark>/<slug:track>/"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.api_docs, name="api-docs"),
     path("v1/me/", catalog.MeView.as_view(), name="api-me"),
+    path("v1/status/", status.PlatformStatusView.as_view(), name="api-status"),
     path("v1/benchmarks/", catalog.BenchmarkListView.as_view(), name="api-benchmarks"),
     path(
         "v1/benchmarks/<slug:benchmark>/",

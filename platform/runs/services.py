@@ -110,12 +110,20 @@ def agent_credential_revoke(*, name: str) -> bool:
     )
 
 
+# last_used_at is a hint for people: written at most once a minute, not on every call (an
+# agent makes several a second while it runs jobs).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def agent_authenticate(*, token: str) -> AgentCredential | None:
     credential = AgentCredential.objects.filter(
         token_hash=token_hash(token), revoked_at__isnull=True
     ).first()
-    if credential is not None:
-        AgentCredential.objects.filter(pk=credential.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if credential is not None and (
+        credential.last_used_at is None or credential.last_used_at < now - LAST_USED_RESOLUTION
+    ):
+        AgentCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
     return credential
 
 

@@ -69,3 +69,42 @@ def test_status_and_logs_respect_teams(cli, live_server, people, smoke_track, to
     refused = cli("logs", str(submission.pk), **outsider)
     assert refused.exit_code == 2 and "not_your_team" in refused.output
     assert "boom" not in refused.output
+
+
+def test_status_shows_the_queues_and_the_agents_serving_them(
+    cli, live_server, people, smoke_track, token_for
+):
+    from django.utils import timezone
+    from runs.models import AgentPresence
+    from runs.services import agent_credential_create
+
+    credential, _ = agent_credential_create(name="gpu-box-1")
+    now = timezone.now()
+    AgentPresence.objects.create(
+        credential=credential,
+        name="gpu-box-1",
+        queues=["cpu"],
+        slots=2,
+        busy=1,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    queued = Submission.objects.create(
+        team=people.team,
+        track=smoke_track,
+        submitted_by=people.owner,
+        method_name="Waiting",
+        training_data="other: none",
+        image_id="sha256:" + "3" * 64,
+        status=Status.QUEUED,
+        queued_at=now,
+    )
+    owner = {"FORGERYBENCH_SERVER": live_server.url, "FORGERYBENCH_TOKEN": token_for(people.owner)}
+    listed = cli("status", **owner)
+    assert listed.exit_code == 0, listed.output
+    assert "queue cpu: 1 waiting, 0 running; workers: 1 busy (serving)" in listed.output
+    assert "queue gpu: 0 waiting, 0 running; workers: none seen" in listed.output
+    assert "gpu-box-1" not in listed.output  # names are for organizers, on the site
+    one = cli("status", str(queued.pk), **owner)
+    assert one.exit_code == 0, one.output
+    assert "position 1" in one.output and "workers on cpu: 1 busy" in one.output
