@@ -80,7 +80,7 @@ def make_app(config: AgentConfig) -> Celery:
             slots=slots,
             busy=lambda: len(worker_state.active_requests),
         )
-        reaper = Reaper(config)
+        reaper = Reaper()
         beat.start()
         reaper.start()
         helpers.extend([beat, reaper])

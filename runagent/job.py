@@ -35,8 +35,8 @@ logger = logging.getLogger(__name__)
 AGENT_LABEL = "org.forgerybench.agent"
 JOB_LABEL = "org.forgerybench.job"
 # When (epoch seconds) the container is overdue: its job's time limit plus REAP_GRACE_SECONDS
-# from its start. The agent's reaper removes an overdue container of its own even when the
-# process that ran it, and the job's record, are gone (runagent.reaper).
+# from its start. Agents' reapers remove an overdue container even when the process or agent
+# that ran it, and the job's record, are gone (runagent.reaper).
 DEADLINE_LABEL = "org.forgerybench.deadline"
 REAP_GRACE_SECONDS = 300
 

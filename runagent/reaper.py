@@ -5,10 +5,12 @@ container labelled with its name is a leftover of a killed process: each is remo
 volumes, and each capped /output still mounted under its runs folder is detached and the
 folder emptied (`runagent.job.remove_own_orphans`, `clean_runs_dir`).
 
-While it runs, a reaper thread in the agent's main process removes any container of this
-agent past its deadline label (its job's time limit plus a grace, set when it was started),
-whatever happened to the process that started it or to the job's record: without its agent
-no one else enforces the time limit.
+While it runs, a reaper thread in the agent's main process removes any run container on its
+engine past its deadline label (its job's time limit plus a grace, set when it was started),
+whatever happened to the process or agent that started it or to the job's record: without
+its agent no one else enforces the time limit. That includes containers of an agent that
+never comes back under its old name (a recreated agent container gets a new host name); no
+run that is still wanted is ever past its deadline.
 """
 
 from __future__ import annotations
@@ -44,14 +46,12 @@ def clean_at_start(config: AgentConfig) -> tuple[list[str], list[str]]:
     return removed, detached
 
 
-def reap_overdue(
-    engine: docker.DockerClient, config: AgentConfig, *, now: float | None = None
-) -> list[str]:
-    """Remove (with volumes) this agent's containers whose deadline has passed."""
+def reap_overdue(engine: docker.DockerClient, *, now: float | None = None) -> list[str]:
+    """Remove (with volumes) every agent-started container whose deadline has passed."""
     moment = time.time() if now is None else now
     removed = []
     for container in engine.containers.list(
-        all=True, sparse=True, filters={"label": f"{AGENT_LABEL}={config.name}"}
+        all=True, sparse=True, filters={"label": [AGENT_LABEL, DEADLINE_LABEL]}
     ):
         labels = container.attrs.get("Labels") or {}
         deadline = str(labels.get(DEADLINE_LABEL, ""))
@@ -61,8 +61,9 @@ def reap_overdue(
             container.remove(force=True, v=True)
             removed.append(container.id or "")
             logger.warning(
-                "removed container %s: past its job's time limit and grace (%s)",
+                "removed container %s of agent %s: past its job's time limit and grace (job %s)",
                 (container.id or "")[:12],
+                labels.get(AGENT_LABEL, "?"),
                 labels.get("org.forgerybench.job", "?"),
             )
     return removed
@@ -71,8 +72,7 @@ def reap_overdue(
 class Reaper:
     """A daemon thread: `reap_overdue` every `every` seconds, with its own engine client."""
 
-    def __init__(self, config: AgentConfig, every: float = REAP_EVERY_SECONDS):
-        self.config = config
+    def __init__(self, every: float = REAP_EVERY_SECONDS):
         self.every = every
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
@@ -82,7 +82,7 @@ class Reaper:
         try:
             while not self.stopping.wait(self.every):
                 try:
-                    reap_overdue(engine, self.config)
+                    reap_overdue(engine)
                 except Exception:  # an engine hiccup: the next round tries again
                     logger.exception("reaper round failed")
         finally:
