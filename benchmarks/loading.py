@@ -76,6 +76,11 @@ class PlannedSplit:
     level: float | None = None
 
 
+def console_definition_files() -> list[Path]:
+    """The definition files applied from the organizer console (``<slug>.yaml`` each)."""
+    return sorted(Path(settings.FORGERYBENCH_DEFINITIONS_DIR).glob("*.yaml"))
+
+
 def split_dirs(benchmark: str, track: str, split: str) -> tuple[Path, Path]:
     """Where a split's inputs and its sealed labels live."""
     return (

@@ -547,26 +547,46 @@ def parse_definition(text: str, file: str) -> list[BenchmarkDef]:
     return benchmarks
 
 
-def load_definitions(paths: list[Path] | None = None) -> list[BenchmarkDef]:
-    """All definitions (default: every *.yaml under benchmarks/definitions), checked together."""
+def load_definitions(
+    paths: list[Path] | None = None, *, overrides: list[Path] | None = None
+) -> list[BenchmarkDef]:
+    """All definitions (default: every *.yaml under benchmarks/definitions), checked together.
+
+    ``overrides``: definition files applied from the organizer console (one benchmark each,
+    labelled ``console/<name>``); a benchmark one of them declares replaces the one of the
+    same slug in ``paths``. Every problem of every file is reported at once.
+    """
     files = sorted(paths) if paths is not None else sorted(DEFINITIONS_DIR.glob("*.yaml"))
     problems: list[str] = []
+    found = _read_files(files, "", problems)
+    console = _read_files(sorted(overrides or []), CONSOLE_LABEL, problems)
+    for group in (found, console):
+        first_file: dict[str, str] = {}
+        for b in group:
+            if b.slug in first_file:
+                problems.append(
+                    f"{b.file}: benchmark {b.slug!r} is already defined in {first_file[b.slug]}"
+                )
+            first_file.setdefault(b.slug, b.file)
+    if problems:
+        raise DefinitionError(problems)
+    replaced = {b.slug for b in console}
+    return [b for b in found if b.slug not in replaced] + console
+
+
+# How a definition file applied from the organizer console is named in problems and records.
+CONSOLE_LABEL = "console/"
+
+
+def _read_files(files: list[Path], label: str, problems: list[str]) -> list[BenchmarkDef]:
     found: list[BenchmarkDef] = []
-    first_file: dict[str, str] = {}
     for path in files:
+        name = label + Path(path).name
         try:
             text = Path(path).read_text(encoding="utf-8")
-            found.extend(parse_definition(text, Path(path).name))
+            found.extend(parse_definition(text, name))
         except DefinitionError as exc:
             problems.extend(exc.problems)
         except OSError as exc:
-            problems.append(f"{Path(path).name}: cannot be read: {exc.strerror}")
-    for b in found:
-        if b.slug in first_file:
-            problems.append(
-                f"{b.file}: benchmark {b.slug!r} is already defined in {first_file[b.slug]}"
-            )
-        first_file.setdefault(b.slug, b.file)
-    if problems:
-        raise DefinitionError(problems)
+            problems.append(f"{name}: cannot be read: {exc.strerror}")
     return found

@@ -24,14 +24,21 @@ UPLOAD_ERROR_ATTR = "forgerybench_upload_errors"
 # The views (URL names) that take a file part, and the field each takes it in. The API's
 # resumable upload writes its chunks itself, from the raw request body.
 UPLOAD_VIEWS = {"submission-new": "image"}
+# Views that take a file part from organizers (staff) only: a benchmark definition (YAML).
+STAFF_UPLOAD_VIEWS = {"console-definition-new": "upload", "console-definition-edit": "upload"}
 
 
 def upload_allowed(request: HttpRequest | None, field_name: str) -> bool:
-    """True only for the upload form's image field, from a signed-in user."""
+    """True only for the upload form's image field, from a signed-in user, and for the
+    console's definition upload, from an organizer."""
     match = getattr(request, "resolver_match", None)
-    if match is None or UPLOAD_VIEWS.get(match.url_name or "") != field_name:
+    if match is None:
         return False
     user = getattr(request, "user", None)
+    if STAFF_UPLOAD_VIEWS.get(match.url_name or "") == field_name:
+        return bool(user is not None and user.is_authenticated and user.is_staff)
+    if UPLOAD_VIEWS.get(match.url_name or "") != field_name:
+        return False
     return bool(user is not None and user.is_authenticated)
 
 

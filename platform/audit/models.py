@@ -108,6 +108,8 @@ class AuditAction(models.TextChoices):
     OOD_REVEALED = "ood_revealed"
     TEAMS_MERGED = "teams_merged"
     TERMS_ACCEPTED = "terms_accepted"
+    # A benchmark definition (YAML) applied from the organizer console: who, which file, digest.
+    DEFINITION_APPLIED = "definition_applied"
 
 
 class AuditEntry(models.Model):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.loading import console_definition_files
 from benchmarks.models import Benchmark, Phase, Track
 from benchmarks.spec import DefinitionError, load_definitions
 
@@ -50,9 +51,12 @@ def _same(stored: Any, in_file: Any) -> bool:
 
 
 def definition_drift(*, files: list[Path] | None = None) -> DriftReport:
-    """Compare every benchmark loaded from a definition file with that file."""
+    """Compare every benchmark loaded from a definition file with that file (by default the
+    shipped files and those applied from the console, as ``load_benchmarks`` reads them)."""
     try:
-        definitions = load_definitions(files)
+        definitions = load_definitions(
+            files, overrides=console_definition_files() if files is None else None
+        )
     except DefinitionError as exc:
         return DriftReport([], [], error=str(exc))
     drifts: list[Drift] = []

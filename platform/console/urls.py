@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import analytics_views, broadcast, merges, phases, reveal, views
+from . import analytics_views, broadcast, definition_views, merges, phases, reveal, views
 
 urlpatterns = [
     path("phases/new/", phases.console_phase_new, name="console-phase-new"),
@@ -22,6 +22,12 @@ urlpatterns = [
         "benchmarks/<slug:slug>/analytics/<str:plot>.csv",
         analytics_views.console_analytics_csv,
         name="console-analytics-csv",
+    ),
+    path("definitions/new/", definition_views.console_definition, name="console-definition-new"),
+    path(
+        "benchmarks/<slug:slug>/definition/",
+        definition_views.console_definition,
+        name="console-definition-edit",
     ),
     path("reveal/", reveal.console_reveal, name="console-reveal"),
     path("phases/<int:phase_id>/reveal/", reveal.console_phase_reveal, name="console-phase-reveal"),

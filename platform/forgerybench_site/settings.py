@@ -199,6 +199,9 @@ FORGERYBENCH_MAX_UPLOAD_BYTES = env_int("FORGERYBENCH_MAX_UPLOAD_BYTES", 8 * 102
 # into a container.
 FORGERYBENCH_SPLITS_DIR = DATA_DIR / "splits"
 FORGERYBENCH_LABELS_DIR = DATA_DIR / "labels"
+# Benchmark definitions applied from the organizer console (one <slug>.yaml each); read by
+# `load_benchmarks` after benchmarks/definitions/, a benchmark here replacing the one there.
+FORGERYBENCH_DEFINITIONS_DIR = DATA_DIR / "definitions"
 # What containers wrote (unpacked from their output bundles): data, never a place the
 # platform writes its own files into.
 FORGERYBENCH_ARTIFACTS_DIR = DATA_DIR / "artifacts"

@@ -207,3 +207,24 @@ def test_a_bad_disclosure_policy_is_named_key_by_key() -> None:
     )
     with pytest.raises(DefinitionError, match=r"at_end needs the phase to declare 'ends'"):
         parse_definition(no_end, "tiny.yaml")
+
+
+def test_a_console_definition_replaces_the_shipped_one_of_its_slug(tmp_path: Path) -> None:
+    shipped, console = tmp_path / "shipped", tmp_path / "console"
+    shipped.mkdir()
+    console.mkdir()
+    (shipped / "one.yaml").write_text(GOOD)
+    (shipped / "other.yaml").write_text(GOOD.replace("slug: tiny", "slug: other"))
+    (console / "tiny.yaml").write_text(GOOD.replace("name: Tiny", "name: Tiny, edited"))
+    defs = load_definitions(sorted(shipped.glob("*.yaml")), overrides=[console / "tiny.yaml"])
+    by_slug = {b.slug: b for b in defs}
+    assert by_slug["tiny"].name == "Tiny, edited" and by_slug["tiny"].file == "console/tiny.yaml"
+    assert by_slug["other"].file == "other.yaml"
+    # Two console files of one slug, and every problem of a broken one, are refused together.
+    (console / "again.yaml").write_text(GOOD)
+    (console / "broken.yaml").write_text(GOOD.replace("task: detection", "task: cooking"))
+    with pytest.raises(DefinitionError) as caught:
+        load_definitions([shipped / "one.yaml"], overrides=sorted(console.glob("*.yaml")))
+    text = str(caught.value)
+    assert "console/tiny.yaml: benchmark 'tiny' is already defined in console/again.yaml" in text
+    assert "console/broken.yaml: benchmarks[0].tracks[0].task: 'cooking'" in text

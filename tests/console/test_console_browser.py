@@ -52,3 +52,21 @@ def test_analytics_page_in_a_browser(history, page, live_server) -> None:
     page.locator("section", has=page.locator("#chart-waits")).locator("summary").click()
     assert "Seconds" in page.inner_text("#plot-3 table")
     _shot(page, "console-analytics")
+
+
+def test_definition_page_in_a_browser(page, live_server, settings, tmp_path) -> None:
+    from tests.console.test_definitions import DEMO
+
+    settings.FORGERYBENCH_DEFINITIONS_DIR = tmp_path / "definitions"
+    page.goto(f"{live_server.url}/organize/")
+    page.click("#definition-new-link")
+    page.fill("textarea[name=definition]", DEMO.replace("task: detection", "task: cooking"))
+    page.click("button[value=check]")
+    problems = page.locator("#definition-problems li")
+    assert problems.count() >= 1
+    assert "tracks[0].task: 'cooking' is not one of" in page.inner_text("#definition-problems")
+    _shot(page, "console-definition-problems")
+    page.fill("textarea[name=definition]", DEMO)
+    page.click("button[value=check]")
+    assert "creates benchmark 'console-demo'" in page.inner_text("#definition-ok")
+    _shot(page, "console-definition-checked")

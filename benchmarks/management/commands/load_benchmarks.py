@@ -3,15 +3,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from benchmarks.loading import DefinitionConflict, definitions_apply
+from benchmarks.loading import DefinitionConflict, console_definition_files, definitions_apply
 from benchmarks.spec import DEFINITIONS_DIR, DefinitionError, load_definitions
 
 
 class Command(BaseCommand):
     help = (
         "Create or update benchmarks, tracks, splits and phases from the definition files "
-        f"(default: every *.yaml in {DEFINITIONS_DIR.name}/). Idempotent; refuses changes that "
-        "would invalidate existing results."
+        f"(default: every *.yaml in {DEFINITIONS_DIR.name}/, then the definitions applied from "
+        "the organizer console, which replace a benchmark of the same slug). Idempotent; "
+        "refuses changes that would invalidate existing results."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,7 +37,9 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         try:
-            definitions = load_definitions(files or None)
+            definitions = load_definitions(
+                files or None, overrides=None if files else console_definition_files()
+            )
         except DefinitionError as exc:
             raise CommandError(str(exc)) from exc
         if check:
