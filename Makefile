@@ -22,7 +22,8 @@ TEST_DATA := $(VAR)/$(TEST_NAME)
 TEST_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(TEST_DATA) SECRET_KEY=test-only-not-secret \
 	DATABASE_URL=postgres://forgerybench:forgerybench@127.0.0.1:5432/forgerybench_$(TEST_NAME) \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) FORGERYBENCH_INSTANCE=$(TEST_NAME) \
-	FORGERYBENCH_DB_APP_ROLE=forgerybench_app FORGERYBENCH_REQUIRE_SERVICES=1
+	FORGERYBENCH_DB_APP_ROLE=forgerybench_app FORGERYBENCH_REQUIRE_SERVICES=1 \
+	FORGERYBENCH_STORE_REFERENCED_IMAGES=0
 
 .PHONY: help venv services images demo stop test security-report lint bench clean
 
@@ -60,7 +61,8 @@ demo: venv images $(VAR)/secret_key
 	@$(MAKE) --no-print-directory stop >/dev/null
 	@# -B runs the periodic sweeper (celery beat) inside the one demo worker. The Django worker
 	@# consumes only the score queue; runs (cpu, gpu) go to the run agent below.
-	$(DEMO_ENV) nohup $(PY) -m celery -A forgerybench_site worker -B -Q score -c 1 \
+	$(DEMO_ENV) DOCKER_HOST=unix:///nonexistent/docker.sock nohup $(PY) -m celery \
+		-A forgerybench_site worker -B -Q score -c 1 \
 		--schedule=$(RUN)/celerybeat-schedule \
 		--pidfile=$(RUN)/worker.pid --logfile=$(LOGS)/worker.log -l INFO >/dev/null 2>&1 &
 	@# One local run agent: the only process that starts containers. Its environment is its
@@ -74,11 +76,14 @@ demo: venv images $(VAR)/secret_key
 		FORGERYBENCH_AGENT_DIR=$(CURDIR)/$(VAR)/agent FORGERYBENCH_AGENT_NAME=local \
 		nohup $(PY) -m runagent -c 1 --pidfile=$(CURDIR)/$(RUN)/agent.pid \
 		--logfile=$(CURDIR)/$(LOGS)/agent.log >/dev/null 2>&1 &
-	@# The web server first: the agent reaches the platform through its agent API.
-	$(DEMO_ENV) nohup $(VENV)/bin/gunicorn forgerybench_site.wsgi --bind $(HOST):$(PORT) \
-		--workers 2 --timeout 600 --pid $(RUN)/web.pid --access-logfile $(LOGS)/web-access.log \
+	@# The web server first: the agent reaches the platform through its agent API. It holds
+	@# no engine (DOCKER_HOST points nowhere): uploads go into the image store, not an engine.
+	$(DEMO_ENV) DOCKER_HOST=unix:///nonexistent/docker.sock nohup $(VENV)/bin/gunicorn \
+		forgerybench_site.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 600 --pid $(RUN)/web.pid --access-logfile $(LOGS)/web-access.log \
 		--error-logfile $(LOGS)/web.log >/dev/null 2>&1 &
-	$(DEMO_ENV) $(PY) manage.py demo_setup
+	@# The operator submits the baselines by reference from this engine; the one local agent
+	@# shares it, so they need no copy in the image store.
+	$(DEMO_ENV) FORGERYBENCH_STORE_REFERENCED_IMAGES=0 $(PY) manage.py demo_setup
 	@for i in $$(seq 30); do curl -fsS -o /dev/null http://$(HOST):$(PORT)/ && break; sleep 1; done
 	@curl -fsS -o /dev/null http://$(HOST):$(PORT)/b/smoke-detect/image/
 	@echo "ForgeryBench is serving on http://$(HOST):$(PORT)/  (logins: $(VAR)/demo-credentials.txt; 'make stop' stops it)"

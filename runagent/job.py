@@ -23,10 +23,12 @@ import docker.errors
 
 from evaluator.gpu_slots import gpu_slot
 from evaluator.hostfacts import engine_facts, gpu_info
+from evaluator.image_tarball import ImageIntakeError
 from evaluator.runner import RunLimits, RunOutcome, run_submission_container
 
 from .client import Claim, PlatformClient, PlatformError, Refusal
 from .config import AgentConfig
+from .images import image_load_checked
 from .inputs import InputsError, inputs_folder
 from .output import BUNDLE, bundle_output, sha256_of
 
@@ -126,11 +128,14 @@ def _gpu(spec: dict[str, Any], config: AgentConfig) -> Iterator[tuple[str, ...]]
 
 def _ensure_image(
     engine: docker.DockerClient, client: PlatformClient, claim: Claim, image_id: str, work: Path
-) -> str:
-    """'' when the engine has `image_id` (fetched from the platform if needed), else why not."""
+) -> tuple[str, str]:
+    """('', '') when the engine has `image_id` (fetched from the platform and checked if
+    needed), else the outcome and why. A copy that is not exactly that image is never loaded:
+    the platform's store was damaged or tampered with, which is no fault of the team's
+    (`platform_error`, uncounted)."""
     try:
         engine.images.get(image_id)
-        return ""
+        return "", ""
     except docker.errors.ImageNotFound:
         pass
     tarball = work / "image.tar"
@@ -138,17 +143,24 @@ def _ensure_image(
         client.download(claim, "image", tarball)
     except PlatformError as exc:
         if exc.status == 404:
-            return f"image {image_id} is not in this agent's engine and the platform has no copy"
+            return (
+                "image_missing",
+                f"image {image_id} is not in this agent's engine and the platform has no copy",
+            )
         raise
     try:
-        with tarball.open("rb") as handle:
-            engine.images.load(handle)
-        engine.images.get(image_id)
+        image_load_checked(engine, path=tarball, image_id=image_id)
+    except ImageIntakeError as exc:
+        logger.error("job %s: the platform's copy of %s refused: %s", claim.job_id, image_id, exc)
+        return (
+            "platform_error",
+            f"the platform's copy of image {image_id} was refused ({exc.code}): {exc}",
+        )
     except docker.errors.DockerException as exc:
-        return f"image {image_id} could not be loaded: {exc}"
+        return "platform_error", f"image {image_id} could not be loaded: {exc}"
     finally:
         tarball.unlink(missing_ok=True)
-    return ""
+    return "", ""
 
 
 class _Phases:
@@ -217,10 +229,10 @@ def run_job(
     work = config.runs_dir / f"job-{job_id}"
     work.mkdir(exist_ok=True)
     try:
-        missing = _ensure_image(engine, client, claim, spec["image_id"], work)
-        if missing:
-            client.report_outcome(claim, {"outcome": "image_missing", "message": missing})
-            return "image_missing"
+        failed, why = _ensure_image(engine, client, claim, spec["image_id"], work)
+        if failed:
+            client.report_outcome(claim, {"outcome": failed, "message": why})
+            return failed
         try:
             inputs = inputs_folder(client, claim, spec["inputs_sha256"], config.cache_dir)
         except InputsError as exc:

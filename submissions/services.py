@@ -16,7 +16,7 @@ from accounts.team_rule import team_submission_refusal
 from benchmarks.models import Track
 from benchmarks.terms import terms_refusal
 
-from .images import ImageIntakeError, image_load_tarball_tracked, image_remove, image_resolve
+from .images import ImageIntakeError, StagedImage, image_tarball_stage, submission_image_name
 from .models import Status, Submission
 from .selectors import (
     submission_can_cancel,
@@ -150,6 +150,7 @@ def _create(
     tarball_size: int | None = None,
     model_card: str = "",
     license: str = "",
+    staged: StagedImage | None = None,
 ) -> Submission:
     model_card, license = submission_check_identity(model_card=model_card, license=license)
     with transaction.atomic():
@@ -165,6 +166,10 @@ def _create(
         _check_one_team(team=team, track=track, user=user)
         _check_terms(team=team, track=track)
         _check_quota(team=team, track=track)
+        if staged is not None:
+            # Accepted: the image goes into the store before the row commits (a crash in
+            # between leaves a copy no row names, reused by the next upload of that image).
+            staged.publish()
         now = timezone.now()
         submission = Submission.objects.create(
             team=team,
@@ -200,7 +205,8 @@ def submission_create_from_tarball(
     model_card: str = "",
     license: str = "",
 ) -> Submission:
-    """Load an uploaded `docker save` tarball and queue it. No row exists unless it loaded."""
+    """Check an uploaded `docker save` tarball, keep its untagged copy in the image store and
+    queue it. No row exists, and nothing stays in the store, unless it is accepted."""
     _check_fields(
         team=team,
         track=track,
@@ -214,30 +220,25 @@ def submission_create_from_tarball(
         tarball_path.unlink(missing_ok=True)
         raise
     try:
-        image, added = image_load_tarball_tracked(path=tarball_path)
+        with image_tarball_stage(path=tarball_path) as staged:
+            return _create(
+                team=team,
+                track=track,
+                user=user,
+                image_id=staged.image_id,
+                image_reference=submission_image_name(staged.image_id),
+                method_name=method_name,
+                training_data=training_data,
+                tarball_sha256=tarball_sha256,
+                tarball_size=tarball_size,
+                model_card=model_card,
+                license=license,
+                staged=staged,
+            )  # refused (phase, quota, terms): the staged copy is discarded with the block
     except ImageIntakeError as exc:
         raise SubmissionRejected(f"{exc} ({exc.code})", code=exc.code) from None
     finally:
         tarball_path.unlink(missing_ok=True)
-    try:
-        return _create(
-            team=team,
-            track=track,
-            user=user,
-            image_id=image.id or "",
-            image_reference=", ".join(image.tags),
-            method_name=method_name,
-            training_data=training_data,
-            tarball_sha256=tarball_sha256,
-            tarball_size=tarball_size,
-            model_card=model_card,
-            license=license,
-        )
-    except SubmissionRejected:
-        # Refused after the load (phase, quota, terms): the image this upload added goes.
-        if added and image.id and not Submission.objects.filter(image_id=image.id).exists():
-            image_remove(image_id=image.id)
-        raise
 
 
 def submission_create_from_image(
@@ -251,7 +252,11 @@ def submission_create_from_image(
     model_card: str = "",
     license: str = "",
 ) -> Submission:
-    """Queue an image that is already in the engine (baselines, organizer-run references)."""
+    """Queue an image already in the operator's engine (baselines, organizer-run references).
+    An operator's path (management commands, benchmarks): it asks the engine, which no
+    request-serving process holds (submissions.engine_images)."""
+    from .engine_images import image_resolve
+
     _check_fields(
         team=team,
         track=track,
@@ -261,14 +266,14 @@ def submission_create_from_image(
     )
     submission_check_identity(model_card=model_card, license=license)
     try:
-        image = image_resolve(reference=image_reference)
+        image_id = image_resolve(reference=image_reference)
     except ImageIntakeError as exc:
         raise SubmissionRejected(f"{exc} ({exc.code})", code=exc.code) from None
     return _create(
         team=team,
         track=track,
         user=user,
-        image_id=image.id or "",
+        image_id=image_id,
         image_reference=image_reference,
         method_name=method_name,
         training_data=training_data,

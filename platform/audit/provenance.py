@@ -15,14 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import docker.errors
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 import evaluator
 from benchmarks.models import Track
-from evaluator.hostfacts import gpu_info
 from submissions.models import Result, SplitRun
 
 from .chain import sha256_json, text_sha256, timestamp
@@ -72,30 +70,6 @@ def evaluator_commit() -> str:
         return ""
     commit = done.stdout.strip()
     return commit if done.returncode == 0 and len(commit) == 40 else ""
-
-
-@functools.cache
-def _engine_host() -> str:
-    """The engine's host name, asked once per process: `docker info` is slow on a busy host."""
-    from submissions.images import docker_client
-
-    return str(docker_client().info().get("Name", ""))
-
-
-def _engine_facts(image_id: str) -> tuple[str, str]:
-    """(image digest, engine host). A registry digest when the image has one, else the
-    content-addressed image id itself once the engine confirms it holds that image."""
-    from submissions.images import docker_client
-
-    try:
-        image = docker_client().images.get(image_id)
-        engine_host = _engine_host()
-    except (RuntimeError, docker.errors.DockerException) as exc:
-        logger.warning("image %s could not be inspected for provenance: %s", image_id, exc)
-        return "", ""
-    repo_digests = image.attrs.get("RepoDigests") or []
-    digest = repo_digests[0] if repo_digests else (image.id if image.id == image_id else "")
-    return str(digest or ""), engine_host
 
 
 def _agent_facts(*, submission_id: int, split_id: int) -> dict[str, str] | None:
@@ -212,8 +186,10 @@ def result_record_provenance(
         )
         worker_host = ran.get("agent", "")
     else:
-        image_digest, engine_host = _engine_facts(submission.image_id)
-        gpu_model, gpu_driver = gpu_info() if gpu else ("", "")
+        # No agent reported on this run: the platform holds no engine to ask, so the facts
+        # only an engine knows stay empty (and the record says which are missing).
+        image_digest, engine_host = "", ""
+        gpu_model, gpu_driver = "", ""
         worker_host = socket.gethostname()
     stored = Result.objects.values_list("metrics", flat=True).get(pk=result.pk)
     metrics = result.metrics

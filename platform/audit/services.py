@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Team
 from benchmarks.services import track_results_changed
-from submissions.images import ImageIntakeError, image_resolve
+from submissions.images import image_stored
 from submissions.models import Result, Status, Submission
 from submissions.services import submission_enqueue_run
 
@@ -366,13 +366,13 @@ def submission_rerun(*, submission: Submission, user: User, reason: str) -> Subm
             f"submission #{submission.pk} is {submission.status}; only a finished or failed "
             "submission can be rerun"
         )
-    try:
-        image = image_resolve(reference=submission.image_id)
-    except (ImageIntakeError, RuntimeError) as exc:
-        raise AuditActionRefused(f"cannot rerun submission #{submission.pk}: {exc}") from None
-    if image.id != submission.image_id:
+    if submission.tarball_sha256 and image_stored(image_id=submission.image_id) is None:
+        # An upload's image lives in the platform's store; without it no agent can fetch it.
+        # (An image submitted by reference may be in the agents' engines only: the agent
+        # that takes the rerun says so, as `image_missing`, if it is not.)
         raise AuditActionRefused(
-            f"the engine resolves {submission.image_id} to another image ({image.id})"
+            f"cannot rerun submission #{submission.pk}: the platform keeps no image "
+            f"{submission.image_id} (its store copy is gone or damaged)"
         )
     now = timezone.now()
     with transaction.atomic():

@@ -216,8 +216,12 @@ FORGERYBENCH_AUDIT_DIR = DATA_DIR / "audit"
 FORGERYBENCH_AUDIT_HMAC_KEY = env_str("FORGERYBENCH_AUDIT_HMAC_KEY", "")
 # The platform's side of the agent API: inputs archives by hash, uploaded output bundles.
 FORGERYBENCH_AGENT_CACHE_DIR = DATA_DIR / "agent-cache"
-# `docker save` copies of submitted images by digest, served to agents whose engine lacks one.
-FORGERYBENCH_IMAGE_STORE_DIR = DATA_DIR / "images"
+# Untagged `docker save` copies of submitted images, `<hex of the image id>.tar`: written by
+# intake (web), served to agents whose engine lacks one (submissions.images).
+FORGERYBENCH_IMAGE_STORE_DIR = env_path("FORGERYBENCH_IMAGE_STORE_DIR", DATA_DIR / "images")
+# Images submitted by reference (operator commands) are saved into the store too, so remote
+# agents can fetch them; off only where every agent shares the operator's engine.
+FORGERYBENCH_STORE_REFERENCED_IMAGES = env_bool("FORGERYBENCH_STORE_REFERENCED_IMAGES", True)
 # The code's commit, recorded in every provenance; read from git when this is empty.
 FORGERYBENCH_GIT_COMMIT = env_str("FORGERYBENCH_GIT_COMMIT", "")
 

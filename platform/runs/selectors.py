@@ -8,17 +8,19 @@ from pathlib import Path
 
 from django.conf import settings
 
+from evaluator.image_tarball import image_id_valid, store_path
+
 from .models import AgentPresence, RunJob
 
 SHOWN_FOR = timedelta(days=1)  # presence rows older than this are not shown
 
 
 def image_tarball_for(*, image_id: str) -> Path | None:
-    """The platform's stored `docker save` copy of an image, by its digest, if it keeps one."""
-    digest = image_id.removeprefix("sha256:")
-    if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+    """The image store's untagged `docker save` copy of an image, by its ID, if it keeps one.
+    Served as it is: the agent checks that it holds exactly that image before loading it."""
+    if not image_id_valid(image_id):
         return None
-    path = Path(settings.FORGERYBENCH_IMAGE_STORE_DIR) / f"{digest}.tar"
+    path = store_path(Path(settings.FORGERYBENCH_IMAGE_STORE_DIR), image_id)
     return path if path.is_file() else None
 
 

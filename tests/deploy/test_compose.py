@@ -160,7 +160,7 @@ def test_agents_hold_no_database_url_no_secret_key_and_no_data_folder(resolved: 
         assert env["FORGERYBENCH_AGENT_BROKER_URL_FILE"] == "/run/secrets/agent_broker_url"
 
 
-def test_only_agents_start_containers_and_the_score_worker_has_no_engine(resolved) -> None:
+def test_only_agents_hold_the_engine_web_and_the_score_worker_do_not(resolved) -> None:
     for name in AGENTS:
         service = resolved["services"][name]
         assert service["privileged"] is True  # loop mounts for the capped /output
@@ -169,9 +169,12 @@ def test_only_agents_start_containers_and_the_score_worker_has_no_engine(resolve
         assert scratch["source"] == scratch["target"], "the engine is given agent paths"
         assert scratch["bind"]["propagation"] == "rshared"
         assert mounts["/var/run/docker.sock"]["source"] == "/var/run/docker.sock"
-    for name in ("worker-score", "beat", "migrate"):
+    for name in ("web", "worker-score", "beat", "migrate"):
         service = resolved["services"][name]
         assert "/var/run/docker.sock" not in _mounts(service), f"{name} has the engine"
+        assert "docker" not in (service.get("environment") or {}).get(
+            "FORGERYBENCH_HEALTH_CHECKS", ""
+        ), name
         assert not service.get("privileged"), name
 
 

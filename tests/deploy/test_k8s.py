@@ -106,7 +106,8 @@ def test_agents_mount_the_node_engine_and_a_scratch_folder_at_its_node_path() ->
         assert any(m["mountPath"] == "/var/run/docker.sock" for m in container["volumeMounts"])
 
 
-def test_no_platform_pod_but_web_has_the_engine() -> None:
+def test_no_platform_pod_has_the_engine() -> None:
+    """Only the run agents mount the engine's socket: web and the score worker hold none."""
     for doc in DOCS:
         if doc["kind"] not in ("Deployment", "StatefulSet", "Job", "CronJob"):
             continue
@@ -116,7 +117,7 @@ def test_no_platform_pod_but_web_has_the_engine() -> None:
             for v in _pod(doc).get("volumes", [])
             if v.get("hostPath", {}).get("path") == "/var/run/docker.sock"
         ]
-        if name in (*AGENTS, "web"):
+        if name in AGENTS:
             continue
         assert not sockets, f"{name} mounts the engine's socket"
 

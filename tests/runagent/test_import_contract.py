@@ -24,6 +24,7 @@ def test_the_import_contracts_hold() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "The run agent imports no Django and no platform app KEPT" in done.stdout
+    assert "The platform's Django apps talk to no Docker engine" in done.stdout
 
 
 # An agent host need not have Django at all: block it, then import every agent module.

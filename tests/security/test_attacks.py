@@ -418,7 +418,8 @@ def test_tag_planting_for_every_platform_image_name_moves_nothing(
 ) -> None:
     import docker.errors
 
-    from submissions.images import SUBMISSION_REPOSITORY, image_load_tarball
+    from runagent.images import image_load_checked
+    from submissions.images import SUBMISSION_REPOSITORY, image_tarball_stage
     from tests.support import image_tarball, platform_image_names
 
     names = platform_image_names(docker_client)
@@ -426,7 +427,8 @@ def test_tag_planting_for_every_platform_image_name_moves_nothing(
         16,
         f"tag planting: a tarball tagged as each platform image name ({len(names)} names: "
         "base, base-torch, every baseline-*, the platform image, every tag they carry)",
-        "every tag the tarball carries is discarded; the image is named by the platform",
+        "every tag the tarball carries is discarded by intake (the image store's copy) and "
+        "again by the agent's loader; the image is named by the platform",
     )
 
     def target(name: str) -> str | None:
@@ -441,15 +443,18 @@ def test_tag_planting_for_every_platform_image_name_moves_nothing(
         for number, name in enumerate(names):
             path = tmp_path / f"plant-{number}.tar"
             image_tarball(path, tags=[name])
-            loaded.append(image_load_tarball(path=path))
+            with image_tarball_stage(path=path) as staged:
+                staged.publish()
+            image_load_checked(docker_client, path=staged.target, image_id=staged.image_id)
+            loaded.append(docker_client.images.get(staged.image_id))
         after = {name: target(name) for name in names}
         moved = [name for name in names if after[name] != before[name]]
         named = all(
             image.tags == [f"{SUBMISSION_REPOSITORY}:{(image.id or '')[7:]}"] for image in loaded
         )
         record.observed = (
-            f"{len(loaded)} tarballs loaded; tags moved or added: {moved or 'none'}; each image "
-            f"named only `{SUBMISSION_REPOSITORY}:<id>`: {named}"
+            f"{len(loaded)} tarballs stored and loaded by the agent; tags moved or added: "
+            f"{moved or 'none'}; each image named only `{SUBMISSION_REPOSITORY}:<id>`: {named}"
         )
         assert not moved and named
     finally:
@@ -463,7 +468,7 @@ def test_a_declared_volume_is_refused_and_never_outlives_a_run(
     arena, submit, test_image, record_attack, no_leftovers, docker_client, tmp_path
 ) -> None:
     from evaluator.runner import RunLimits, run_submission_container
-    from submissions.images import ImageIntakeError, image_load_tarball
+    from submissions.images import ImageIntakeError, image_tarball_stage
     from submissions.services import SubmissionRejected
     from tests.support import image_tarball
 
@@ -479,8 +484,8 @@ def test_a_declared_volume_is_refused_and_never_outlives_a_run(
         submit(image)
     path = tmp_path / "volume.tar"
     image_tarball(path, config={"Volumes": {"/scratch": {}}})
-    with pytest.raises(ImageIntakeError) as by_upload:
-        image_load_tarball(path=path)
+    with pytest.raises(ImageIntakeError) as by_upload, image_tarball_stage(path=path):
+        pass
     # Defence in depth: even run directly, the container goes with its anonymous volume.
     volumes_before = {v.name for v in docker_client.volumes.list()}
     outcome = run_submission_container(
@@ -496,7 +501,8 @@ def test_a_declared_volume_is_refused_and_never_outlives_a_run(
     left = {v.name for v in docker_client.volumes.list()} - volumes_before
     record.observed = (
         f"by reference: `{by_reference.value.code}`; by upload: `{by_upload.value.code}` "
-        f"(before any load); run directly: {outcome.outcome}, volumes left: {len(left)}"
+        f"(before the store or any engine); run directly: {outcome.outcome}, "
+        f"volumes left: {len(left)}"
     )
     assert by_reference.value.code == by_upload.value.code == "declared_volume"
     assert left == set()

@@ -1,4 +1,5 @@
-"""Image intake: the tarball is read before loading, and no upload can touch a platform tag."""
+"""Image intake: the tarball is checked without an engine and kept, untagged, in the image
+store; the agent's loader strips tags again, so no upload can touch a platform tag."""
 
 import contextlib
 import gzip
@@ -14,11 +15,13 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from api.tokens import token_create
+from runagent.images import image_load_checked
 from submissions.images import (
     SUBMISSION_REPOSITORY,
     ImageIntakeError,
-    image_load_tarball,
+    image_store_dir,
     image_tarball_inspect,
+    image_tarball_stage,
 )
 from submissions.models import Submission
 from tests.support import image_tarball, platform_image_names
@@ -31,6 +34,21 @@ def _tag_target(client: docker.DockerClient, name: str) -> str | None:
         return client.images.get(name).id
     except docker.errors.ImageNotFound:
         return None
+
+
+def store_files() -> set[str]:
+    """Every name in the image store (temporary files included)."""
+    folder = image_store_dir()
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def intake_then_load(client: docker.DockerClient, path: Path) -> docker.models.images.Image:
+    """What an upload goes through: intake into the store, then the agent's checked load of
+    the store's copy. Returns the image in the engine."""
+    with image_tarball_stage(path=path) as staged:
+        staged.publish()
+    image_load_checked(client, path=staged.target, image_id=staged.image_id)
+    return client.images.get(staged.image_id)
 
 
 @pytest.fixture
@@ -53,7 +71,7 @@ def test_a_tarball_tagged_as_any_platform_image_moves_no_tag(
     for number, name in enumerate(names):
         path = tmp_path / f"plant-{number}.tar"
         (image_id,) = image_tarball(path, tags=[name])
-        image = image_load_tarball(path=path)
+        image = intake_then_load(docker_client, path)
         loaded.append(image_id)
         assert image.id == image_id
         assert image.tags == [f"{SUBMISSION_REPOSITORY}:{image_id.removeprefix('sha256:')}"]
@@ -63,9 +81,18 @@ def test_a_tarball_tagged_as_any_platform_image_moves_no_tag(
     (image_id,) = image_tarball(path, tags=names)
     with path.open("rb") as raw, gzip.open(tmp_path / "all.tar.gz", "wb") as packed:
         shutil.copyfileobj(raw, packed)
-    image = image_load_tarball(path=tmp_path / "all.tar.gz")
+    image = intake_then_load(docker_client, tmp_path / "all.tar.gz")
     loaded.append(image_id)
     assert image.id == image_id
+    assert {name: _tag_target(docker_client, name) for name in names} == before
+    # The agent strips tags itself: the team's own tarball, never through intake, moves none.
+    path = tmp_path / "direct.tar"
+    (image_id,) = image_tarball(path, tags=names)
+    image_load_checked(docker_client, path=path, image_id=image_id)
+    loaded.append(image_id)
+    assert docker_client.images.get(image_id).tags == [
+        f"{SUBMISSION_REPOSITORY}:{image_id.removeprefix('sha256:')}"
+    ]
     assert {name: _tag_target(docker_client, name) for name in names} == before
 
 
@@ -86,9 +113,14 @@ def test_configs_the_runner_cannot_neutralise_are_refused_before_loading(
         path, tags=["forgerybench/baseline-sanity:latest"], config=config, images=images
     )
     sanity = _tag_target(docker_client, "forgerybench/baseline-sanity:latest")
-    with pytest.raises(ImageIntakeError) as refused:
-        image_load_tarball(path=path)
+    stored = store_files()
+    with pytest.raises(ImageIntakeError) as refused, image_tarball_stage(path=path):
+        pass
     assert refused.value.code == code
+    assert store_files() == stored  # nothing reached the store
+    with pytest.raises(ImageIntakeError) as refused_by_agent:
+        image_load_checked(docker_client, path=path, image_id=ids[0])
+    assert refused_by_agent.value.code == code
     for image_id in ids:  # nothing reached the engine
         with pytest.raises(docker.errors.ImageNotFound):
             docker_client.images.get(image_id)
@@ -113,6 +145,7 @@ def test_the_api_upload_names_the_refusal_and_keeps_tags(
     path = tmp_path / "volume.tar"
     image_tarball(path, tags=["forgerybench/base:latest"], config={"Volumes": {"/scratch": {}}})
     base = _tag_target(docker_client, "forgerybench/base:latest")
+    stored = store_files()
     data = path.read_bytes()
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=people.owner, name='t')[1]}")
@@ -140,6 +173,7 @@ def test_the_api_upload_names_the_refusal_and_keeps_tags(
     assert refused.status_code == 422 and body["code"] == "image_rejected"
     assert body["reason"] == "declared_volume" and "VOLUME /scratch" in body["message"]
     assert Submission.objects.count() == 0
+    assert store_files() == stored
     assert _tag_target(docker_client, "forgerybench/base:latest") == base
 
 
@@ -238,14 +272,23 @@ def _config_swapping_tarball(path: Path) -> tuple[str, str]:
     return f"sha256:{shown_hex}", f"sha256:{hashlib.sha256(loaded).hexdigest()}"
 
 
-def test_a_refusal_after_the_load_leaves_no_image_in_the_engine(docker_client, tmp_path) -> None:
+def test_a_member_written_over_another_is_refused_by_intake_and_agent(
+    docker_client, tmp_path
+) -> None:
+    """`x/../A.json` would land on A.json in an engine while a reader sees the first A.json:
+    refused by name, before any store or engine sees it."""
     path = tmp_path / "swap.tar"
     shown, loaded = _config_swapping_tarball(path)
     before = {image.id for image in docker_client.images.list(all=True)}
+    stored = store_files()
     try:
-        with pytest.raises(ImageIntakeError) as refused:
-            image_load_tarball(path=path)
-        assert refused.value.code == "image_mismatch"
+        with pytest.raises(ImageIntakeError) as refused, image_tarball_stage(path=path):
+            pass
+        assert refused.value.code == "bad_member_name"
+        assert store_files() == stored
+        with pytest.raises(ImageIntakeError) as refused_by_agent:
+            image_load_checked(docker_client, path=path, image_id=shown)
+        assert refused_by_agent.value.code == "bad_member_name"
         for image_id in (shown, loaded):
             with pytest.raises(docker.errors.ImageNotFound):
                 docker_client.images.get(image_id)

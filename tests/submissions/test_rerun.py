@@ -121,6 +121,7 @@ def test_rerun_needs_a_reason_a_role_and_an_ended_submission(
         method_name="m",
         training_data="x",
         image_id="sha256:" + "0" * 64,
+        tarball_sha256="ab" * 32,  # an upload, whose image the store no longer holds
         status=Status.FINISHED,
     )
     with pytest.raises(AuditActionRefused, match="no image"):
