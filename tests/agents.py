@@ -135,17 +135,19 @@ def run_jobs_here(
     client = PlatformClient(
         config.platform_url, config.token, transport=DjangoClientTransport(), retry_seconds=0
     )
-    engine = docker.from_env(timeout=120)
     done: list[int] = []
-    for _ in range(limit):
-        jobs = RunJob.objects.filter(state="queued", kind__in=kinds).exclude(pk__in=done)
-        if submission_id is not None:
-            jobs = jobs.filter(submission_id=submission_id)
-        job = jobs.order_by("pk").first()
-        if job is None:
-            break
-        run_job(job_id=job.pk, client=client, engine=engine, config=config)
-        done.append(job.pk)
+    # Closed at the end: an engine client keeps a pool of connections to the socket, and one
+    # left open per call adds up to more descriptors than select() can watch in a long session.
+    with contextlib.closing(docker.from_env(timeout=120)) as engine:
+        for _ in range(limit):
+            jobs = RunJob.objects.filter(state="queued", kind__in=kinds).exclude(pk__in=done)
+            if submission_id is not None:
+                jobs = jobs.filter(submission_id=submission_id)
+            job = jobs.order_by("pk").first()
+            if job is None:
+                break
+            run_job(job_id=job.pk, client=client, engine=engine, config=config)
+            done.append(job.pk)
     return done
 
 

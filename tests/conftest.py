@@ -25,6 +25,8 @@ import pytest
 
 from tests.support import APP_PASSWORD, APP_ROLE, unavailable
 
+pytest_plugins = ["tests.session_leaks"]
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_IMAGES = ROOT / "tests" / "fixtures" / "images"
 BASE_IMAGE = "forgerybench/base:latest"

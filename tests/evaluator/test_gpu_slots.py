@@ -1,10 +1,12 @@
 """One GPU per container: device requests, and exclusive claims across worker processes."""
 
+import contextlib
 import itertools
 import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -34,46 +36,69 @@ def test_device_settings_are_parsed_strictly() -> None:
         parse_devices(["0", "0"])
 
 
-def _hold(devices: list[str], lock_dir: str, seconds: float, log: "multiprocessing.Queue") -> None:
+def _hold(
+    devices: list[str],
+    lock_dir: str,
+    seconds: float,
+    log: "multiprocessing.Queue",
+    held: "multiprocessing.Queue | None" = None,
+) -> None:
     with gpu_slot(devices, Path(lock_dir), wait_seconds=30, poll=0.02) as device:
         start = time.monotonic()
+        if held is not None:
+            held.put(device)
         time.sleep(seconds)
         log.put((device, start, time.monotonic()))
 
 
+# Worker processes are spawned, never forked: a fork of this many-threaded test process can
+# deadlock in the child, and a child that never ends holds the interpreter at exit.
+CTX = multiprocessing.get_context("spawn")
+
+
+@contextlib.contextmanager
+def _processes(targets: list[tuple]) -> Iterator[list]:
+    processes = [CTX.Process(target=_hold, args=args, daemon=True) for args in targets]
+    try:
+        for process in processes:
+            process.start()
+        yield processes
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+            process.join(10)
+
+
 def test_concurrent_runs_never_share_a_gpu_and_use_every_gpu(tmp_path: Path) -> None:
-    ctx = multiprocessing.get_context("fork")
-    log = ctx.Queue()
+    log = CTX.Queue()
     devices = ["0", "1"]
-    workers = [ctx.Process(target=_hold, args=(devices, str(tmp_path), 0.4, log)) for _ in range(6)]
-    started = time.monotonic()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
-        assert worker.exitcode == 0
-    spans = [log.get(timeout=5) for _ in workers]
-    elapsed = time.monotonic() - started
+    with _processes([(devices, str(tmp_path), 0.4, log)] * 6) as workers:
+        for worker in workers:
+            worker.join(60)
+            assert worker.exitcode == 0
+        spans = [log.get(timeout=5) for _ in workers]
     assert {device for device, _, _ in spans} == {"0", "1"}
     for device in devices:
         own = sorted((s, e) for d, s, e in spans if d == device)
         assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(own)), own
-    # Six 0.4 s runs on two GPUs: three rounds, not six.
+    # Six 0.4 s runs on two GPUs: three rounds, not six (timed from the first hold, so that
+    # process start-up does not count). Monotonic time is one clock across processes here.
+    elapsed = max(e for _, _, e in spans) - min(s for _, s, _ in spans)
     assert elapsed < 6 * 0.4
 
 
 def test_a_killed_holder_frees_its_gpu(tmp_path: Path) -> None:
-    ctx = multiprocessing.get_context("fork")
-    holder = ctx.Process(target=_hold, args=(["0"], str(tmp_path), 60, ctx.Queue()))
-    holder.start()
-    time.sleep(0.5)
-    with (
-        pytest.raises(GpuUnavailable, match="stayed busy"),
-        gpu_slot(["0"], tmp_path, wait_seconds=0.3, poll=0.05),
-    ):
-        pass
-    os.kill(holder.pid or 0, signal.SIGKILL)
-    holder.join(10)
+    held = CTX.Queue()
+    with _processes([(["0"], str(tmp_path), 60, CTX.Queue(), held)]) as (holder,):
+        assert held.get(timeout=60) == "0"
+        with (
+            pytest.raises(GpuUnavailable, match="stayed busy"),
+            gpu_slot(["0"], tmp_path, wait_seconds=0.3, poll=0.05),
+        ):
+            pass
+        os.kill(holder.pid or 0, signal.SIGKILL)
+        holder.join(10)
     with gpu_slot(["0"], tmp_path, wait_seconds=2) as device:
         assert device == "0"
 

@@ -9,7 +9,7 @@ is pointed at that Redis while the test runs.
 import contextlib
 import json
 import secrets
-import select
+import selectors
 import socket
 import subprocess
 import threading
@@ -137,17 +137,22 @@ class DbProxy:
 
     def _pump(self, client: socket.socket, server: socket.socket) -> None:
         sockets = [client, server]
+        # A selector (epoll), not select(): select() fails on descriptors above 1023.
+        watch = selectors.DefaultSelector()
         try:
+            for sock in sockets:
+                watch.register(sock, selectors.EVENT_READ)
             while not self.down.is_set():
-                readable, _, _ = select.select(sockets, [], [], 0.2)
-                for sock in readable:
-                    data = sock.recv(65536)
+                for key, _ in watch.select(0.2):
+                    source, sink = (client, server) if key.fileobj is client else (server, client)
+                    data = source.recv(65536)
                     if not data:
                         return
-                    (server if sock is client else client).sendall(data)
-        except OSError:
+                    sink.sendall(data)
+        except (OSError, ValueError):
             return
         finally:
+            watch.close()
             for sock in sockets:
                 with contextlib.suppress(OSError):
                     sock.close()
