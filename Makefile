@@ -115,6 +115,7 @@ bench: venv
 	FORGERYBENCH_BENCH_DIR=$(VAR) $(PY) perf/bench_outbundle.py
 	deploy/scripts/ensure-services.sh wrk
 	$(PY) perf/bench_leaderboard.py
+	$(PY) perf/bench_analytics.py
 	deploy/scripts/ensure-services.sh docker postgres redis
 	$(PY) perf/bench_scale.py $(BENCH_SCALE_ARGS)
 

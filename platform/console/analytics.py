@@ -17,9 +17,6 @@ reruns included; best scores leave out disqualified submissions and the debug sp
 
 from __future__ import annotations
 
-import math
-from datetime import UTC
-
 import numpy as np
 import pandas as pd
 from django.db.models import QuerySet
@@ -99,17 +96,19 @@ def runtimes_frame(*, benchmark: Benchmark) -> pd.DataFrame:
 
 
 def _iso(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Moments as ISO 8601 in UTC with microseconds (one format for every row)."""
     for column in columns:
-        frame[column] = [value.isoformat() for value in frame[column]]
+        moments = pd.to_datetime(frame[column], utc=True)
+        frame[column] = moments.dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
     return frame
 
 
+BEST_COLUMNS = ["track", "split", "visibility", "metric", "day", "best", "submission", "team"]
+
+
 def best_scores_frame(*, benchmark: Benchmark) -> pd.DataFrame:
-    columns = ["track", "split", "visibility", "metric", "day", "best", "submission", "team"]
-    records = []
-    tracks = Track.objects.filter(benchmark=benchmark).order_by("name")
-    for track in tracks:
-        higher = higher_is_better(track, track.primary_metric)
+    parts = []
+    for track in Track.objects.filter(benchmark=benchmark).order_by("name"):
         rows = list(
             Result.objects.filter(
                 split__track=track,
@@ -127,29 +126,42 @@ def best_scores_frame(*, benchmark: Benchmark) -> pd.DataFrame:
                 "submission__team__name",
             )
         )
-        best: dict[str, tuple[float, int, str]] = {}
-        for split, visibility, created_at, value, submission, team in rows:
-            if value is None or not math.isfinite(value):
-                continue
-            held = best.get(split)
-            if held is None or (value > held[0] if higher else value < held[0]):
-                held = (value, submission, team)
-                best[split] = held
-            records.append(
-                {
-                    "track": track.slug,
-                    "split": split,
-                    "visibility": visibility,
-                    "metric": track.primary_metric,
-                    "day": created_at.astimezone(UTC).strftime("%Y-%m-%d"),
-                    "best": held[0],
-                    "submission": held[1],
-                    "team": held[2],
-                }
-            )
-    frame = pd.DataFrame.from_records(records, columns=columns)
+        frame = pd.DataFrame(
+            rows, columns=["split", "visibility", "created_at", "value", "submission", "team"]
+        )
+        frame = frame[np.isfinite(frame["value"].astype(float))]
+        if frame.empty:
+            continue
+        parts.append(_running_best(frame, track))
+    if not parts:
+        return pd.DataFrame({column: [] for column in BEST_COLUMNS})
+    frame = pd.concat(parts, ignore_index=True)
     # The standing at the end of each day: the last running best written that day.
     return frame.groupby(["track", "split", "day"], sort=True).tail(1).reset_index(drop=True)
+
+
+def _running_best(frame: pd.DataFrame, track: Track) -> pd.DataFrame:
+    """Per split, in the order results were written: the best value so far and the result
+    that first reached it (a later equal value does not take it over)."""
+    higher = higher_is_better(track, track.primary_metric)
+    by_split = frame.groupby("split", sort=False)["value"]
+    best = by_split.cummax() if higher else by_split.cummin()
+    before = best.groupby(frame["split"], sort=False).shift()
+    record = before.isna() | (frame["value"] > before if higher else frame["value"] < before)
+    holder = frame[["submission", "team"]].where(record)
+    holder = holder.groupby(frame["split"], sort=False).ffill()
+    return pd.DataFrame(
+        {
+            "track": track.slug,
+            "split": frame["split"],
+            "visibility": frame["visibility"],
+            "metric": track.primary_metric,
+            "day": _day(frame["created_at"]),
+            "best": best,
+            "submission": holder["submission"].astype(int),
+            "team": holder["team"],
+        }
+    )
 
 
 def histogram(values: pd.Series, *, bins: int = 10) -> tuple[list[str], list[int]]:

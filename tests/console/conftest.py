@@ -62,6 +62,6 @@ def history(smoke_track, people):  # type: ignore[no-untyped-def]
     _submission(smoke_track, other, at=DAY3 + timedelta(hours=1), status=Status.QUEUED)
     _result(a, test, 0.61, DAY1 + timedelta(minutes=10))
     _result(b, test, 0.72, DAY1 + timedelta(hours=3))
-    _result(c, test, 0.70, DAY3 + timedelta(minutes=10))  # not better: the best stays 0.72
+    _result(c, test, 0.72, DAY3 + timedelta(minutes=10))  # equal: the first to reach it keeps it
     _result(a, val, 0.8, DAY1 + timedelta(minutes=10))
     return smoke_track

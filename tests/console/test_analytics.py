@@ -79,7 +79,7 @@ def test_failure_wait_and_runtime_csvs_match_the_database(history, organizer) ->
         s = started.get(pk=int(row["submission"]))
         assert s.running_at is not None and s.queued_at is not None
         assert float(row["wait_seconds"]) == (s.running_at - s.queued_at).total_seconds()
-        assert row["running_at"] == s.running_at.isoformat()
+        assert datetime.fromisoformat(row["running_at"]) == s.running_at
     runtimes = _csv(organizer, "runtimes")
     assert sorted(float(r["run_seconds"]) for r in runtimes) == [40.0, 60.0, 100.0]
 
