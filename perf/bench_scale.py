@@ -53,6 +53,9 @@ ENV = {
     "FORGERYBENCH_INSTANCE": os.environ.get("BENCH_INSTANCE", "bench-scale"),
     "DJANGO_SETTINGS_MODULE": "forgerybench_site.settings",
     "LOG_LEVEL": "WARNING",
+    # One host: the agents share the engine the sleeper image is built in, so submitting it
+    # by reference needs no copy in the image store (docs/operations.md, *The image store*).
+    "FORGERYBENCH_STORE_REFERENCED_IMAGES": "0",
 }
 os.environ.update(ENV)
 sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
