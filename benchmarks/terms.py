@@ -8,6 +8,7 @@ import hashlib
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from accounts.models import Team
 
@@ -59,10 +60,15 @@ def terms_refusal(*, team: Team, benchmark: Benchmark) -> str | None:
     terms = terms_current(benchmark=benchmark)
     if terms is None or terms_accepted(team=team, terms=terms):
         return None
-    return (
-        f"{team} has not accepted the terms of {benchmark.name} (version {terms.version}): "
-        f"read and accept them at /b/{benchmark.slug}/terms/"
-    )
+    return gettext(
+        "%(team)s has not accepted the terms of %(benchmark)s (version %(version)s): "
+        "read and accept them at /b/%(slug)s/terms/"
+    ) % {
+        "team": team,
+        "benchmark": benchmark.name,
+        "version": terms.version,
+        "slug": benchmark.slug,
+    }
 
 
 def terms_accept(*, terms: Terms, team: Team, user: User) -> TermsAcceptance:

@@ -2,18 +2,19 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from benchmarks.models import Phase, Split, Track
 
 
 class Status(models.TextChoices):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SCORING = "scoring"
-    FINISHED = "finished"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SCORING = "scoring", _("Scoring")
+    FINISHED = "finished", _("Finished")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # Failure codes of faults that are the platform's, not the team's: they never use up a quota.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Team
 from accounts.selectors import team_is_member
@@ -55,17 +56,26 @@ def _when(phase: Phase) -> str:
 
 def _check_can_change(*, phase: Phase, team: Team, user: User) -> None:
     if not team_is_member(team=team, user=user):
-        raise PickForbidden(f"not your team: only members of {team.name} choose its final picks")
+        raise PickForbidden(
+            gettext("not your team: only members of %(team)s choose its final picks")
+            % {"team": team.name}
+        )
     if phase.revealed_at is not None:
         raise PickRefused(
             "phase_closed",
-            f"phase '{phase.slug}' is closed: its out-of-distribution results were revealed",
+            gettext("phase '%(phase)s' is closed: its out-of-distribution results were revealed")
+            % {"phase": phase.slug},
         )
     if not phase_is_open(phase=phase, now=timezone.now()):
         if phase.starts_at > timezone.now():
-            raise PickRefused("phase_not_open", f"phase '{phase.slug}' is not open yet")
+            raise PickRefused(
+                "phase_not_open",
+                gettext("phase '%(phase)s' is not open yet") % {"phase": phase.slug},
+            )
         raise PickRefused(
-            "phase_closed", f"phase '{phase.slug}' is closed: it ended at {_when(phase)}"
+            "phase_closed",
+            gettext("phase '%(phase)s' is closed: it ended at %(when)s")
+            % {"phase": phase.slug, "when": _when(phase)},
         )
 
 
@@ -75,28 +85,44 @@ def final_pick_add(*, phase: Phase, submission: Submission, user: User) -> Final
     _check_can_change(phase=phase, team=team, user=user)
     if submission.track.benchmark_id != phase.benchmark_id:
         raise PickRefused(
-            "wrong_benchmark", f"submission #{submission.pk} is not on {phase.benchmark.name}"
+            "wrong_benchmark",
+            gettext("submission #%(number)s is not on %(benchmark)s")
+            % {"number": submission.pk, "benchmark": phase.benchmark.name},
         )
     if submission.disqualified_at is not None:
-        raise PickRefused("disqualified", f"submission #{submission.pk} is disqualified")
+        raise PickRefused(
+            "disqualified",
+            gettext("submission #%(number)s is disqualified") % {"number": submission.pk},
+        )
     if submission.status != Status.FINISHED:
         raise PickRefused(
             "not_finished",
-            f"submission #{submission.pk} is {submission.status}: only finished ones can be picked",
+            gettext("submission #%(number)s is %(status)s: only finished ones can be picked")
+            % {"number": submission.pk, "status": submission.status},
         )
     with transaction.atomic():
         # One pick at a time per team, so two clicks cannot both slip under the limit.
         Team.objects.select_for_update().filter(pk=team.pk).first()
         if FinalPick.objects.filter(phase=phase, submission=submission).exists():
             raise PickRefused(
-                "already_picked", f"submission #{submission.pk} is already a final pick"
+                "already_picked",
+                gettext("submission #%(number)s is already a final pick")
+                % {"number": submission.pk},
             )
         count = FinalPick.objects.filter(phase=phase, team=team).count()
         if count >= phase.final_picks:
             raise PickRefused(
                 "too_many_picks",
-                f"too many picks: {team.name} has picked {count} of {phase.final_picks} for "
-                f"phase '{phase.slug}'; unpick one first",
+                gettext(
+                    "too many picks: %(team)s has picked %(count)s of %(limit)s for phase "
+                    "'%(phase)s'; unpick one first"
+                )
+                % {
+                    "team": team.name,
+                    "count": count,
+                    "limit": phase.final_picks,
+                    "phase": phase.slug,
+                },
             )
         try:
             with transaction.atomic():
@@ -105,7 +131,9 @@ def final_pick_add(*, phase: Phase, submission: Submission, user: User) -> Final
                 )
         except IntegrityError:
             raise PickRefused(
-                "already_picked", f"submission #{submission.pk} is already a final pick"
+                "already_picked",
+                gettext("submission #%(number)s is already a final pick")
+                % {"number": submission.pk},
             ) from None
         _log(AuditAction.FINAL_PICKED, pick, actor=actor_name(user))
     # Picks choose what stands for the team on hidden boards.
@@ -118,7 +146,10 @@ def final_pick_remove(*, phase: Phase, submission: Submission, user: User) -> No
     with transaction.atomic():
         pick = FinalPick.objects.filter(phase=phase, submission=submission).first()
         if pick is None:
-            raise PickRefused("not_picked", f"submission #{submission.pk} is not a final pick")
+            raise PickRefused(
+                "not_picked",
+                gettext("submission #%(number)s is not a final pick") % {"number": submission.pk},
+            )
         _log(AuditAction.FINAL_UNPICKED, pick, actor=actor_name(user))
         pick.delete()
     track_results_changed(track=submission.track)

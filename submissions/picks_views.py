@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
@@ -64,16 +65,23 @@ def pick_change(request: HttpRequest, phase_id: int, submission_id: int) -> Http
     try:
         if action == "pick":
             final_pick_add(phase=phase, submission=submission, user=user)
-            messages.success(request, f"Submission #{submission.pk} is a final pick.")
+            messages.success(
+                request,
+                gettext("Submission #%(number)s is a final pick.") % {"number": submission.pk},
+            )
         elif action == "unpick":
             final_pick_remove(phase=phase, submission=submission, user=user)
-            messages.success(request, f"Submission #{submission.pk} is no longer a final pick.")
+            messages.success(
+                request,
+                gettext("Submission #%(number)s is no longer a final pick.")
+                % {"number": submission.pk},
+            )
         else:
-            messages.error(request, "Unknown action: choose pick or unpick.")
+            messages.error(request, gettext("Unknown action: choose pick or unpick."))
     except PickForbidden:
         raise Http404("no such submission") from None  # outsiders learn nothing
     except PickRefused as exc:
-        messages.error(request, f"Not changed: {exc}.")
+        messages.error(request, gettext("Not changed: %(why)s.") % {"why": exc})
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from accounts.models import Team
 from accounts.team_rule import team_and_merged
@@ -251,11 +252,17 @@ def phase_refusal(*, track: Track, now: datetime) -> str | None:
     parts = []
     if ended:
         last = max(ended, key=lambda p: p.ends_at or now)
-        parts.append(f"phase '{last.slug}' ended at {_when(last.ends_at or now)}")
-    parts.append("no phase open")
+        parts.append(
+            gettext("phase '%(phase)s' ended at %(when)s")
+            % {"phase": last.slug, "when": _when(last.ends_at or now)}
+        )
+    parts.append(gettext("no phase open"))
     if upcoming:
         first = min(upcoming, key=lambda p: p.starts_at)
-        parts.append(f"phase '{first.slug}' opens at {_when(first.starts_at)}")
+        parts.append(
+            gettext("phase '%(phase)s' opens at %(when)s")
+            % {"phase": first.slug, "when": _when(first.starts_at)}
+        )
     return "; ".join(parts)
 
 

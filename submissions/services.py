@@ -10,6 +10,7 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Team
 from accounts.team_rule import team_submission_refusal
@@ -33,9 +34,10 @@ class SubmissionRejected(ValueError):
     """The submission cannot be accepted; the message is shown to the team, `code` names why
     (an image intake code such as `declared_volume`, or `rejected`)."""
 
-    def __init__(self, message: str, code: str = "rejected"):
+    def __init__(self, message: str, code: str = "rejected", field: str = ""):
         super().__init__(message)
         self.code = code
+        self.field = field  # the form field it is about ("model_card", "license"), if one
 
 
 # The declared identity: a model card (markdown or plain text, shown escaped) and a license
@@ -50,19 +52,31 @@ def submission_check_identity(*, model_card: str, license: str) -> tuple[str, st
     size = len(card.encode("utf-8"))
     if size > MODEL_CARD_MAX_BYTES:
         raise SubmissionRejected(
-            f"the model card is {size:,} bytes; the limit is {MODEL_CARD_MAX_BYTES:,} "
-            "(link to a longer document from it)"
+            gettext(
+                "the model card is %(size)s bytes; the limit is %(limit)s "
+                "(link to a longer document from it)"
+            )
+            % {"size": f"{size:,}", "limit": f"{MODEL_CARD_MAX_BYTES:,}"},
+            field="model_card",
         )
     if "\x00" in card:
-        raise SubmissionRejected("the model card contains a NUL byte: send plain text")
+        raise SubmissionRejected(
+            gettext("the model card contains a NUL byte: send plain text"), field="model_card"
+        )
     text = license.strip()
     if len(text) > LICENSE_MAX_CHARS:
         raise SubmissionRejected(
-            f"the license is {len(text)} characters; the limit is {LICENSE_MAX_CHARS} "
-            "(an SPDX identifier such as 'MIT' or 'CC-BY-4.0', or a short text)"
+            gettext(
+                "the license is %(length)d characters; the limit is %(limit)d "
+                "(an SPDX identifier such as 'MIT' or 'CC-BY-4.0', or a short text)"
+            )
+            % {"length": len(text), "limit": LICENSE_MAX_CHARS},
+            field="license",
         )
     if any(not ch.isprintable() for ch in text):
-        raise SubmissionRejected("the license must be one line of printable text")
+        raise SubmissionRejected(
+            gettext("the license must be one line of printable text"), field="license"
+        )
     return card, text
 
 
@@ -70,13 +84,15 @@ def _check_fields(
     *, team: Team, track: Track, user: User | None, method_name: str, training_data: str
 ) -> None:
     if not method_name.strip():
-        raise SubmissionRejected("a method name is required")
+        raise SubmissionRejected(gettext("a method name is required"))
     if not training_data.strip():
         raise SubmissionRejected(
-            "declare the training data: a benchmark slug, or 'other: DESCRIPTION'"
+            gettext("declare the training data: a benchmark slug, or 'other: DESCRIPTION'")
         )
     if track.splits.count() == 0:
-        raise SubmissionRejected(f"track {track} has no data splits yet")
+        raise SubmissionRejected(
+            gettext("track %(track)s has no data splits yet") % {"track": track}
+        )
     _check_phase(team=team, track=track)
     _check_one_team(team=team, track=track, user=user)
     _check_terms(team=team, track=track)
@@ -117,16 +133,26 @@ def _check_quota(*, team: Team, track: Track) -> None:
     usage = submission_quota_usage(team=team, track=track, now=timezone.now())
     if track.total_submission_limit is not None and usage.total >= track.total_submission_limit:
         raise SubmissionRejected(
-            f"quota reached: {team} has used all {track.total_submission_limit} submissions "
-            f"of track {track} (failures caused by the platform, and submissions cancelled "
-            "before a hidden run ended, do not count)"
+            gettext(
+                "quota reached: %(team)s has used all %(limit)s submissions of track %(track)s "
+                "(failures caused by the platform, and submissions cancelled before a hidden "
+                "run ended, do not count)"
+            )
+            % {"team": team, "limit": track.total_submission_limit, "track": track}
         )
     if track.daily_submission_limit is not None and usage.today >= track.daily_submission_limit:
         raise SubmissionRejected(
-            f"daily quota reached: {team} has used {usage.today} of "
-            f"{track.daily_submission_limit} submissions on track {track} today; it resets at "
-            "00:00 UTC (failures caused by the platform, and submissions cancelled before a "
-            "hidden run ended, do not count)"
+            gettext(
+                "daily quota reached: %(team)s has used %(used)s of %(limit)s submissions on "
+                "track %(track)s today; it resets at 00:00 UTC (failures caused by the "
+                "platform, and submissions cancelled before a hidden run ended, do not count)"
+            )
+            % {
+                "team": team,
+                "used": usage.today,
+                "limit": track.daily_submission_limit,
+                "track": track,
+            }
         )
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
@@ -113,7 +114,9 @@ def submission_new(request: HttpRequest) -> HttpResponse:
         return render(
             request, "submissions/new.html", {"form": form, "quotas": _quotas(user)}, status=400
         )
-    messages.success(request, f"Submission #{submission.pk} is queued.")
+    messages.success(
+        request, gettext("Submission #%(number)s is queued.") % {"number": submission.pk}
+    )
     return redirect("submission-detail", pk=submission.pk)
 
 
@@ -192,11 +195,15 @@ def submission_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not submission_can_cancel(submission=submission, user=user):
         raise Http404("no such submission")  # outsiders learn nothing
     if submission_cancel(submission=submission, user=user):
-        messages.success(request, f"Submission #{submission.pk} is cancelled.")
+        messages.success(
+            request, gettext("Submission #%(number)s is cancelled.") % {"number": submission.pk}
+        )
     else:
         submission.refresh_from_db(fields=["status"])
         messages.error(
-            request, f"Submission #{submission.pk} is {submission.status} and cannot be cancelled."
+            request,
+            gettext("Submission #%(number)s is %(status)s and cannot be cancelled.")
+            % {"number": submission.pk, "status": submission.get_status_display()},
         )
     return redirect("submission-detail", pk=submission.pk)
 
@@ -208,7 +215,12 @@ def _reason_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     submission = get_object_or_404(Submission.objects.select_related("team", "track"), pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Say why: to {action} a submission needs a reason.")
+        messages.error(
+            request,
+            gettext("Say why: to rerun a submission needs a reason.")
+            if action == "rerun"
+            else gettext("Say why: to disqualify a submission needs a reason."),
+        )
         return redirect("submission-detail", pk=pk)
     reason = form.cleaned_data["reason"]
     try:
@@ -222,9 +234,17 @@ def _reason_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("submission-detail", pk=pk)
     if action == "rerun":
-        messages.success(request, f"Submission #{rerun.pk} reruns #{pk}; it is queued.")
+        messages.success(
+            request,
+            gettext("Submission #%(number)s reruns #%(original)s; it is queued.")
+            % {"number": rerun.pk, "original": pk},
+        )
         return redirect("submission-detail", pk=rerun.pk)
-    messages.success(request, f"Submission #{pk} is disqualified: it leaves every leaderboard.")
+    messages.success(
+        request,
+        gettext("Submission #%(number)s is disqualified: it leaves every leaderboard.")
+        % {"number": pk},
+    )
     return redirect("submission-detail", pk=pk)
 
 

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.utils.translation import gettext
 
 from .models import Invitation, Team
 
@@ -25,13 +26,13 @@ def team_is_member(*, team: Team, user: User | AnonymousUser) -> bool:
 def invitation_refusal(*, invitation: Invitation, now: datetime) -> str | None:
     """Why this invitation can no longer be used, or None."""
     if invitation.revoked_at is not None:
-        return "this invitation was withdrawn"
+        return gettext("this invitation was withdrawn")
     if invitation.accepted_at is not None and not invitation.is_link:
-        return "this invitation was used already"
+        return gettext("this invitation was used already")
     if invitation.declined_at is not None:
-        return "this invitation was declined"
+        return gettext("this invitation was declined")
     if invitation.expires_at <= now:
-        return "this invitation has expired; ask the team's owner for a new one"
+        return gettext("this invitation has expired; ask the team's owner for a new one")
     return None
 
 

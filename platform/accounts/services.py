@@ -7,7 +7,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.functional import Promise
+from django.utils.text import format_lazy, slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Membership, Team
 from .selectors import invitation_refusal, team_role
@@ -75,10 +78,12 @@ class TeamPermissionDenied(PermissionError):
 
 def _require_owner(*, team: Team, user: User) -> None:
     if team_role(team=team, user=user) != Membership.Role.OWNER:
-        raise TeamPermissionDenied(f"only an owner of {team} can do this")
+        raise TeamPermissionDenied(
+            gettext("only an owner of %(team)s can do this") % {"team": team}
+        )
 
 
-def _notify(*, users: list[User], subject: str, body: str, link: str) -> None:
+def _notify(*, users: list[User], subject: str | Promise, body: str | Promise, link: str) -> None:
     from notifications.events import notify_team_change  # the layer above
 
     notify_team_change(users=users, subject=subject, body=body, link=link)
@@ -106,9 +111,14 @@ def invitation_create(*, team: Team, user: User, email: str = "") -> Invitation:
         try:
             validate_email(address)
         except ValidationError:
-            raise TeamActionRefused(f"{address!r} is not an e-mail address") from None
+            raise TeamActionRefused(
+                gettext("%(address)r is not an e-mail address") % {"address": address}
+            ) from None
         if Membership.objects.filter(team=team, user__email__iexact=address).exists():
-            raise TeamActionRefused(f"{address} already belongs to a member of {team}")
+            raise TeamActionRefused(
+                gettext("%(address)s already belongs to a member of %(team)s")
+                % {"address": address, "team": team}
+            )
     invitation = Invitation.objects.create(
         team=team,
         created_by=user,
@@ -123,9 +133,17 @@ def invitation_create(*, team: Team, user: User, email: str = "") -> Invitation:
         if invited:
             _notify(
                 users=invited,
-                subject=f"{user.get_username()} invites you to join {team}",
-                body=f"{user.get_username()} invites you to join the team {team}. The "
-                "invitation was mailed to you; open its link to accept or decline.",
+                subject=format_lazy(
+                    _("{name} invites you to join {team}"), name=user.get_username(), team=team
+                ),
+                body=format_lazy(
+                    _(
+                        "{name} invites you to join the team {team}. The invitation was mailed "
+                        "to you; open its link to accept or decline."
+                    ),
+                    name=user.get_username(),
+                    team=team,
+                ),
                 link=f"/teams/{team.slug}/",
             )
     return invitation
@@ -142,7 +160,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
             raise TeamActionRefused(refusal)
         team = invitation.team
         if Membership.objects.filter(team=team, user=user).exists():
-            raise TeamActionRefused(f"you are a member of {team} already")
+            raise TeamActionRefused(
+                gettext("you are a member of %(team)s already") % {"team": team}
+            )
         team_membership_check(team=team, user=user)
         membership = Membership.objects.create(team=team, user=user, role=Membership.Role.MEMBER)
         Invitation.objects.filter(pk=invitation.pk).update(
@@ -153,8 +173,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         owners = list(User.objects.filter(memberships__team=team, memberships__role="owner"))
         _notify(
             users=owners,
-            subject=f"{user.get_username()} joined {team}",
-            body=f"{user.get_username()} accepted an invitation and joined {team}.",
+            subject=format_lazy(_("{name} joined {team}"), name=user.get_username(), team=team),
+            body=format_lazy(
+                _("{name} accepted an invitation and joined {team}."),
+                name=user.get_username(),
+                team=team,
+            ),
             link=f"/teams/{team.slug}/",
         )
     logger.info("%s joined %s by invitation %s", user, team, invitation.pk)
@@ -178,8 +202,11 @@ def invitation_decline(*, invitation: Invitation, user: User | None) -> None:
             )
             _notify(
                 users=owners,
-                subject=f"Invitation to {invitation.team} declined",
-                body=f"The invitation mailed to {invitation.email} was declined.",
+                subject=format_lazy(_("Invitation to {team} declined"), team=invitation.team),
+                body=format_lazy(
+                    _("The invitation mailed to {address} was declined."),
+                    address=invitation.email,
+                ),
                 link=f"/teams/{invitation.team.slug}/",
             )
 
@@ -197,17 +224,20 @@ def team_leave(*, team: Team, user: User) -> None:
         Team.objects.select_for_update().filter(pk=team.pk).first()
         role = team_role(team=team, user=user)
         if role is None:
-            raise TeamActionRefused(f"you are not a member of {team}")
+            raise TeamActionRefused(gettext("you are not a member of %(team)s") % {"team": team})
         if role == Membership.Role.OWNER:
             raise TeamActionRefused(
-                f"you own {team}: transfer the ownership to another member before leaving"
+                gettext("you own %(team)s: transfer the ownership to another member before leaving")
+                % {"team": team}
             )
         Membership.objects.filter(team=team, user=user).delete()
         owners = list(User.objects.filter(memberships__team=team, memberships__role="owner"))
         _notify(
             users=owners,
-            subject=f"{user.get_username()} left {team}",
-            body=f"{user.get_username()} left the team {team}.",
+            subject=format_lazy(_("{name} left {team}"), name=user.get_username(), team=team),
+            body=format_lazy(
+                _("{name} left the team {team}."), name=user.get_username(), team=team
+            ),
             link=f"/teams/{team.slug}/",
         )
 
@@ -218,13 +248,22 @@ def team_remove_member(*, team: Team, user: User, member: User) -> None:
         Team.objects.select_for_update().filter(pk=team.pk).first()
         _require_owner(team=team, user=user)
         if member.pk == user.pk:
-            raise TeamActionRefused("you cannot remove yourself; transfer the ownership first")
+            raise TeamActionRefused(
+                gettext("you cannot remove yourself; transfer the ownership first")
+            )
         if not Membership.objects.filter(team=team, user=member).delete()[0]:
-            raise TeamActionRefused(f"{member.get_username()} is not a member of {team}")
+            raise TeamActionRefused(
+                gettext("%(name)s is not a member of %(team)s")
+                % {"name": member.get_username(), "team": team}
+            )
         _notify(
             users=[member],
-            subject=f"You were removed from {team}",
-            body=f"{user.get_username()}, an owner of {team}, removed you from the team.",
+            subject=format_lazy(_("You were removed from {team}"), team=team),
+            body=format_lazy(
+                _("{name}, an owner of {team}, removed you from the team."),
+                name=user.get_username(),
+                team=team,
+            ),
             link=f"/teams/{team.slug}/",
         )
 
@@ -235,15 +274,20 @@ def team_transfer_ownership(*, team: Team, user: User, new_owner: User) -> None:
         Team.objects.select_for_update().filter(pk=team.pk).first()
         _require_owner(team=team, user=user)
         if new_owner.pk == user.pk:
-            raise TeamActionRefused("you own the team already")
+            raise TeamActionRefused(gettext("you own the team already"))
         if not Membership.objects.filter(team=team, user=new_owner).update(
             role=Membership.Role.OWNER
         ):
-            raise TeamActionRefused(f"{new_owner.get_username()} is not a member of {team}")
+            raise TeamActionRefused(
+                gettext("%(name)s is not a member of %(team)s")
+                % {"name": new_owner.get_username(), "team": team}
+            )
         Membership.objects.filter(team=team, user=user).update(role=Membership.Role.MEMBER)
         _notify(
             users=[new_owner],
-            subject=f"You now own {team}",
-            body=f"{user.get_username()} made you the owner of {team}.",
+            subject=format_lazy(_("You now own {team}"), team=team),
+            body=format_lazy(
+                _("{name} made you the owner of {team}."), name=user.get_username(), team=team
+            ),
             link=f"/teams/{team.slug}/",
         )

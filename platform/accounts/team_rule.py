@@ -20,6 +20,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from benchmarks.models import Phase
 
@@ -88,7 +89,12 @@ def person_teams_in_phase(*, user: User, benchmark_id: int, phase: Phase | None)
 
 
 def _where(benchmark_name: str, phase: Phase | None) -> str:
-    return f"phase '{phase.name}' of {benchmark_name}" if phase else benchmark_name
+    if phase is None:
+        return benchmark_name
+    return gettext("phase '%(phase)s' of %(benchmark)s") % {
+        "phase": phase.name,
+        "benchmark": benchmark_name,
+    }
 
 
 def team_submission_refusal(
@@ -101,10 +107,10 @@ def team_submission_refusal(
     if team.is_baseline:
         return None
     if team.merged_into_id:
-        return (
-            f"team {team.name} was merged into {team_effective(team).name}: submit as "
-            f"{team_effective(team).name}"
-        )
+        return gettext("team %(team)s was merged into %(into)s: submit as %(into)s") % {
+            "team": team.name,
+            "into": team_effective(team).name,
+        }
     applies, phase = _period(benchmark_id, now)
     if not applies:
         return None
@@ -118,12 +124,15 @@ def team_submission_refusal(
             if t.pk != team.pk
         ]
         if others:
-            return (
-                f"one person, one team per benchmark phase: {person.get_username()} takes part "
-                f"in {_where(benchmark_name, phase)} with {others[0].name}; a person submits "
-                "through one team per phase (leave one team, or ask an organizer to merge the "
-                "teams)"
-            )
+            return gettext(
+                "one person, one team per benchmark phase: %(person)s takes part in %(where)s "
+                "with %(other)s; a person submits through one team per phase (leave one team, "
+                "or ask an organizer to merge the teams)"
+            ) % {
+                "person": person.get_username(),
+                "where": _where(benchmark_name, phase),
+                "other": others[0].name,
+            }
     return None
 
 
@@ -134,7 +143,10 @@ def team_join_refusal(*, team: Team, user: User, now: datetime) -> str | None:
     if team.is_baseline:
         return None
     if team.merged_into_id:
-        return f"team {team.name} was merged into {team_effective(team).name}: join that team"
+        return gettext("team %(team)s was merged into %(into)s: join that team") % {
+            "team": team.name,
+            "into": team_effective(team).name,
+        }
     from benchmarks.models import Benchmark
 
     teams = team_and_merged(team)
@@ -152,9 +164,13 @@ def team_join_refusal(*, team: Team, user: User, now: datetime) -> str | None:
             if t.pk != team.pk
         ]
         if others:
-            return (
-                f"one person, one team per benchmark phase: {user.get_username()} takes part "
-                f"in {_where(benchmark.name, phase)} with {others[0].name}, and {team.name} "
-                "takes part in it too"
-            )
+            return gettext(
+                "one person, one team per benchmark phase: %(person)s takes part in %(where)s "
+                "with %(other)s, and %(team)s takes part in it too"
+            ) % {
+                "person": user.get_username(),
+                "where": _where(benchmark.name, phase),
+                "other": others[0].name,
+                "team": team.name,
+            }
     return None

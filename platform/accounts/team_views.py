@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from .forms import InvitationForm
@@ -52,10 +53,16 @@ def _team_action(
 def team_invite(request: HttpRequest, slug: str) -> HttpResponse:
     form = InvitationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter a valid e-mail address, or leave it empty for a link.")
+        messages.error(
+            request, gettext("Enter a valid e-mail address, or leave it empty for a link.")
+        )
         return redirect("team-detail", slug=slug)
     email = form.cleaned_data["email"]
-    success = f"An invitation is on its way to {email}." if email else "A new invitation link."
+    success = (
+        gettext("An invitation is on its way to %(address)s.") % {"address": email}
+        if email
+        else gettext("A new invitation link.")
+    )
     return _team_action(
         request,
         slug,
@@ -85,7 +92,7 @@ def team_leave_view(request: HttpRequest, slug: str) -> HttpResponse:
     except TeamActionRefused as exc:
         messages.error(request, str(exc))
         return redirect("team-detail", slug=team.slug)
-    messages.success(request, f"You left {team}.")
+    messages.success(request, gettext("You left %(team)s.") % {"team": team})
     return redirect("home")
 
 
@@ -131,7 +138,10 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
                 invitation=invitation,
                 user=request.user if isinstance(request.user, User) else None,
             )
-            messages.info(request, f"You declined the invitation to {invitation.team}.")
+            messages.info(
+                request,
+                gettext("You declined the invitation to %(team)s.") % {"team": invitation.team},
+            )
             return redirect("home")
         if not request.user.is_authenticated:
             return redirect(f"/login/?next={request.path}")
@@ -140,7 +150,7 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
         except TeamActionRefused as exc:
             refusal = str(exc)
         else:
-            messages.success(request, f"Welcome to {invitation.team}!")
+            messages.success(request, gettext("Welcome to %(team)s!") % {"team": invitation.team})
             return redirect("team-detail", slug=invitation.team.slug)
     return render(
         request,

@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from submissions.selectors import submission_list_for_team, team_quota_lines
 
@@ -33,7 +34,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
-            "Welcome! Create a team, or open the invitation link a team's owner sent you.",
+            gettext("Welcome! Create a team, or open the invitation link a team's owner sent you."),
         )
         return redirect("team-new")
     return render(request, "accounts/signup.html", {"form": form})
@@ -46,7 +47,7 @@ def team_new(request: HttpRequest) -> HttpResponse:
     form = TeamCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         team = team_create(name=form.cleaned_data["name"], owner=user)
-        messages.success(request, f"Team {team.name} created.")
+        messages.success(request, gettext("Team %(team)s created.") % {"team": team.name})
         return redirect("team-detail", slug=team.slug)
     return render(request, "accounts/team_new.html", {"form": form})
 

@@ -20,6 +20,7 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
@@ -134,10 +135,12 @@ def result_rescore_view(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseForbidden("only reviewers and organizers may rescore")
     report = result_rescore(result=result, actor=actor_name(request.user))
     if report.matches:
-        messages.success(request, "Rescored: every number is identical.")
+        messages.success(request, gettext("Rescored: every number is identical."))
     else:
         messages.error(
-            request, report.error or f"Rescored: {len(report.differences)} numbers differ."
+            request,
+            report.error
+            or gettext("Rescored: %(count)d numbers differ.") % {"count": len(report.differences)},
         )
     return redirect("audit-result", pk=pk)
 
@@ -201,7 +204,7 @@ def result_object_view(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseForbidden(str(exc))
     except AuditActionRefused as exc:
         return _refused(request, pk, exc)
-    messages.success(request, "Objection raised; reviewers will resolve it here.")
+    messages.success(request, gettext("Objection raised; reviewers will resolve it here."))
     return redirect("audit-result", pk=pk)
 
 
@@ -238,7 +241,9 @@ def result_audit_tests_view(request: HttpRequest, pk: int) -> HttpResponse:
         audit_tests_request(result=result, user=_user(request))
     except AuditPermissionDenied as exc:
         return HttpResponseForbidden(str(exc))
-    messages.success(request, "Audit tests queued; their reports appear here when they finish.")
+    messages.success(
+        request, gettext("Audit tests queued; their reports appear here when they finish.")
+    )
     return redirect("audit-result", pk=pk)
 
 

@@ -6,6 +6,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 
 from benchmarks.models import Benchmark
 from benchmarks.terms import terms_acceptances, terms_current
@@ -33,7 +34,9 @@ def console_broadcast(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(
-                request, f"Your message went to {broadcast.recipients} participant(s)."
+                request,
+                gettext("Your message went to %(count)d participant(s).")
+                % {"count": broadcast.recipients},
             )
             return redirect("console-broadcast", slug=benchmark.slug)
     return render(

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from benchmarks.models import Benchmark, Track
 
 from .services import MAX_FINAL_PICKS, ConsoleEditRefused
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 
 
-def _when(required: bool, help_text: str) -> forms.DateTimeField:
+def _when(required: bool, label: StrOrPromise, help_text: StrOrPromise) -> forms.DateTimeField:
     return forms.DateTimeField(
         required=required,
+        label=label,
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=help_text,
@@ -26,7 +31,8 @@ class ReasonMixin(forms.Form):
     reason = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Written to the audit log with your name",
+        label=_("Reason"),
+        help_text=_("Written to the audit log with your name"),
     )
 
     def refuse(self, exc: ConsoleEditRefused) -> None:
@@ -35,19 +41,21 @@ class ReasonMixin(forms.Form):
 
 
 class PhaseForm(ReasonMixin):
-    name = forms.CharField(max_length=120)
-    starts_at = _when(True, "UTC")
-    ends_at = _when(False, "UTC; empty for an open-ended phase")
+    name = forms.CharField(max_length=120, label=_("Name"))
+    starts_at = _when(True, _("Starts at"), "UTC")
+    ends_at = _when(False, _("Ends at"), _("UTC; empty for an open-ended phase"))
     final_picks = forms.IntegerField(
         min_value=0,
         max_value=MAX_FINAL_PICKS,
         initial=2,
-        help_text="Submissions each team may pick to count on the out-of-distribution tier",
+        label=_("Final picks"),
+        help_text=_("Submissions each team may pick to count on the out-of-distribution tier"),
     )
     one_team_per_person = forms.BooleanField(
         required=False,
         initial=True,
-        help_text="A person takes part through at most one team in this phase (untick to relax)",
+        label=_("One team per person"),
+        help_text=_("A person takes part through at most one team in this phase (untick to relax)"),
     )
     field_order = ["name", "starts_at", "ends_at", "final_picks", "one_team_per_person", "reason"]
 
@@ -55,25 +63,34 @@ class PhaseForm(ReasonMixin):
         data = super().clean() or {}
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
-            self.add_error("ends_at", "The phase must end after it starts.")
+            self.add_error("ends_at", _("The phase must end after it starts."))
         return data
 
 
 class PhaseCreateForm(PhaseForm):
-    benchmark = forms.ModelChoiceField(queryset=Benchmark.objects.order_by("name"))
-    slug = forms.SlugField(max_length=40, help_text="Short id, e.g. phase-2")
+    benchmark = forms.ModelChoiceField(
+        queryset=Benchmark.objects.order_by("name"), label=_("Benchmark")
+    )
+    slug = forms.SlugField(max_length=40, label=_("Slug"), help_text=_("Short id, e.g. phase-2"))
     field_order = ["benchmark", "slug", *PhaseForm.field_order]
 
 
 class TrackRulesForm(ReasonMixin):
     daily_submission_limit = forms.IntegerField(
-        min_value=0, required=False, help_text="Per team per UTC day; empty for no limit"
+        min_value=0,
+        required=False,
+        label=_("Daily submission limit"),
+        help_text=_("Per team per UTC day; empty for no limit"),
     )
     total_submission_limit = forms.IntegerField(
-        min_value=0, required=False, help_text="Per team over the track's life; empty for no limit"
+        min_value=0,
+        required=False,
+        label=_("Total submission limit"),
+        help_text=_("Per team over the track's life; empty for no limit"),
     )
     entry_rule = forms.ChoiceField(
         choices=Track.EntryRule.choices,
-        help_text="The submission a team's leaderboard row shows: its best or its latest",
+        label=_("Entry rule"),
+        help_text=_("The submission a team's leaderboard row shows: its best or its latest"),
     )
     field_order = ["daily_submission_limit", "total_submission_limit", "entry_rule", "reason"]

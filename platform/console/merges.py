@@ -6,6 +6,8 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from submissions.merges import TeamMergeRefused, team_merge
@@ -23,16 +25,17 @@ class TeamMergeForm(forms.Form):
     reason = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Written to the audit log with your name",
+        label=_("Reason"),
+        help_text=_("Written to the audit log with your name"),
     )
     field_order = ["other", "into", "reason"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["other"].label = "Merge team"
-        self.fields["other"].help_text = "Its members and picks move; it takes no new submission"
-        self.fields["into"].label = "Into team"
-        self.fields["into"].help_text = (
+        self.fields["other"].label = _("Merge team")
+        self.fields["other"].help_text = _("Its members and picks move; it takes no new submission")
+        self.fields["into"].label = _("Into team")
+        self.fields["into"].help_text = _(
             "Allowed only if both teams' past submissions, counted as one team's, fit every "
             "quota, and their picks fit each phase"
         )
@@ -55,9 +58,16 @@ def console_team_merge(request: HttpRequest) -> HttpResponse:
             for problem in exc.problems:
                 form.add_error(None, problem)
         else:
-            messages.success(request, f"{form.cleaned_data['other']} is merged into {into}.")
+            messages.success(
+                request,
+                gettext("%(other)s is merged into %(into)s.")
+                % {"other": form.cleaned_data["other"], "into": into},
+            )
             return redirect("console-home")
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "console/edit.html", {"form": form, "title": "Merge two teams"}, status=status
+        request,
+        "console/edit.html",
+        {"form": form, "title": gettext("Merge two teams")},
+        status=status,
     )

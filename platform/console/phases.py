@@ -12,6 +12,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 
 from benchmarks.models import Benchmark, Phase, Track
 
@@ -62,15 +63,15 @@ def console_phase_new(request: HttpRequest) -> HttpResponse:
         except ConsoleEditRefused as exc:
             form.refuse(exc)
         else:
-            messages.success(request, f"Phase {phase} is created.")
+            messages.success(request, gettext("Phase %(phase)s is created.") % {"phase": phase})
             return redirect("console-home")
-    return _page(request, form, "New phase", status=400)
+    return _page(request, form, gettext("New phase"), status=400)
 
 
 @staff_member_required
 def console_phase_edit(request: HttpRequest, phase_id: int) -> HttpResponse:
     phase = get_object_or_404(Phase.objects.select_related("benchmark"), pk=phase_id)
-    title = f"Phase {phase}"
+    title = gettext("Phase %(phase)s") % {"phase": phase}
     if request.method != "POST":
         initial = {
             "name": phase.name,
@@ -92,7 +93,7 @@ def console_phase_edit(request: HttpRequest, phase_id: int) -> HttpResponse:
         except ConsoleEditRefused as exc:
             form.refuse(exc)
         else:
-            messages.success(request, f"Phase {phase} is updated.")
+            messages.success(request, gettext("Phase %(phase)s is updated.") % {"phase": phase})
             return redirect("console-home")
     return _page(request, form, title, status=400)
 
@@ -100,7 +101,7 @@ def console_phase_edit(request: HttpRequest, phase_id: int) -> HttpResponse:
 @staff_member_required
 def console_track_rules(request: HttpRequest, track_id: int) -> HttpResponse:
     track = get_object_or_404(Track.objects.select_related("benchmark"), pk=track_id)
-    title = f"Quotas and entry rule of {track}"
+    title = gettext("Quotas and entry rule of %(track)s") % {"track": track}
     if request.method != "POST":
         initial = {
             "daily_submission_limit": track.daily_submission_limit,
@@ -122,6 +123,8 @@ def console_track_rules(request: HttpRequest, track_id: int) -> HttpResponse:
         except ConsoleEditRefused as exc:
             form.refuse(exc)
         else:
-            messages.success(request, f"{track}: quotas and entry rule are updated.")
+            messages.success(
+                request, gettext("%(track)s: quotas and entry rule are updated.") % {"track": track}
+            )
             return redirect("console-home")
     return _page(request, form, title, status=400)

@@ -12,6 +12,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from benchmarks.models import Phase, Split
@@ -64,19 +65,35 @@ def console_phase_reveal(request: HttpRequest, phase_id: int) -> HttpResponse:
     phase = get_object_or_404(Phase.objects.select_related("benchmark"), pk=phase_id)
     reason = request.POST.get("reason", "").strip()
     if not reason:
-        messages.error(request, "Say why: revealing results needs a reason.")
+        messages.error(request, gettext("Say why: revealing results needs a reason."))
         return redirect("console-reveal")
     report = phase_reveal(phase=phase, user=user, reason=reason)
     if not report.first_reveal:
         messages.success(
-            request, f"{phase} was already revealed; {report.runs_resent} queued runs sent again."
+            request,
+            gettext("%(phase)s was already revealed; %(count)d queued runs sent again.")
+            % {"phase": phase, "count": report.runs_resent},
         )
     else:
-        skipped = f" Skipped: {'; '.join(report.skipped)}." if report.skipped else ""
+        skipped = (
+            " " + gettext("Skipped: %(what)s.") % {"what": "; ".join(report.skipped)}
+            if report.skipped
+            else ""
+        )
         messages.success(
             request,
-            f"{phase} revealed: {report.picks} final picks ({report.automatic} automatic), "
-            f"{report.runs_queued} out-of-distribution runs and {report.audit_tests_queued} "
-            f"audit tests queued; results show as they are scored.{skipped}",
+            gettext(
+                "%(phase)s revealed: %(picks)d final picks (%(automatic)d automatic), "
+                "%(runs)d out-of-distribution runs and %(tests)d audit tests queued; results "
+                "show as they are scored."
+            )
+            % {
+                "phase": phase,
+                "picks": report.picks,
+                "automatic": report.automatic,
+                "runs": report.runs_queued,
+                "tests": report.audit_tests_queued,
+            }
+            + skipped,
         )
     return redirect("console-reveal")

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
@@ -39,7 +40,7 @@ def console_split_publication(request: HttpRequest, split_id: int) -> HttpRespon
     publish = request.POST.get("publish") == "1"
     reason = request.POST.get("reason", "").strip()
     if not reason:
-        messages.error(request, "Say why: publishing or hiding results needs a reason.")
+        messages.error(request, gettext("Say why: publishing or hiding results needs a reason."))
         return redirect("console-home")
     split_publish_results(
         split=split, published=publish, actor=request.user.get_username(), reason=reason
@@ -47,11 +48,16 @@ def console_split_publication(request: HttpRequest, split_id: int) -> HttpRespon
     if publish:
         messages.success(
             request,
-            f"Results of {split} are published for submissions made up to now; "
-            "later ones stay hidden until the next publication.",
+            gettext(
+                "Results of %(split)s are published for submissions made up to now; later ones "
+                "stay hidden until the next publication."
+            )
+            % {"split": split},
         )
     else:
-        messages.success(request, f"Results of {split} are hidden again.")
+        messages.success(
+            request, gettext("Results of %(split)s are hidden again.") % {"split": split}
+        )
     return redirect("console-home")
 
 
@@ -61,6 +67,12 @@ def console_team_baseline(request: HttpRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=team_id)
     team_set_baseline(team=team, is_baseline=request.POST.get("baseline") == "1")
     messages.success(
-        request, f"{team.name} is {'now' if team.is_baseline else 'no longer'} a baseline team."
+        request,
+        (
+            gettext("%(team)s is now a baseline team.")
+            if team.is_baseline
+            else gettext("%(team)s is no longer a baseline team.")
+        )
+        % {"team": team.name},
     )
     return redirect("console-home")

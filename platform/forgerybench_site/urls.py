@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from notifications import views as notification_views
 from submissions import views as submission_views
 
 urlpatterns = [
@@ -9,6 +10,8 @@ urlpatterns = [
     # django-axes throttles failed logins (AUTHENTICATION_BACKENDS, AxesMiddleware).
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The language switch in every page's header (English, 简体中文).
+    path("i18n/setlang/", notification_views.language_switch, name="set_language"),
     path("submissions/", include("submissions.urls")),
     path("status/", submission_views.queue_status, name="queue-status"),
     path("audit/", include("audit.urls")),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 
 from accounts.models import Team
 from accounts.selectors import team_list_for_user
@@ -28,7 +29,9 @@ def benchmark_terms(request: HttpRequest, benchmark_slug: str) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(
-                request, f"{team} accepted the terms of {benchmark.name} (version {terms.version})."
+                request,
+                gettext("%(team)s accepted the terms of %(benchmark)s (version %(version)s).")
+                % {"team": team, "benchmark": benchmark.name, "version": terms.version},
             )
         return redirect("benchmark-terms", benchmark_slug=benchmark.slug)
     accepted = dict(

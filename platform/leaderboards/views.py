@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 import evaluator
 from audit.selectors import audit_anchor_current
@@ -81,7 +82,8 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
     shared_page = not request.user.is_authenticated and not len(messages.get_messages(request))
     generation = track_results_generation(benchmark_slug=benchmark_slug, track_slug=track_slug)
     page_key = (
-        f"leaderboard-page:{benchmark_slug}:{track_slug}:{sort}:{order}:{int(extra)}:{generation}"
+        f"leaderboard-page:{get_language()}:{benchmark_slug}:{track_slug}:{sort}:{order}:"
+        f"{int(extra)}:{generation}"
     )
     if shared_page and (page := cache.get(page_key)) is not None:
         return HttpResponse(page)
@@ -179,7 +181,8 @@ def _board_html(
     """One split's table, rendered once per content change and sort order (rendering 100 rows
     costs far more than serving them)."""
     board_key = leaderboard_cache_key(split=split, track=track)
-    html_key = f"{board_key}:html:{sort}:{order}:{int(extra)}"
+    # The rendered table is in the reader's language: one copy per language.
+    html_key = f"{board_key}:html:{get_language()}:{sort}:{order}:{int(extra)}"
     html = cache.get(html_key)
     if html is None:
         rows, columns = leaderboard_for_split(split=split, track=track, cache_key=board_key)

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from benchmarks.models import Phase, Split
@@ -40,8 +43,13 @@ def _members(team_ids: set[int] | list[int]) -> QuerySet[User]:
     return User.objects.filter(is_active=True, memberships__team_id__in=team_ids).distinct()
 
 
-def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
+def _number(value: float | None) -> str | Promise:
+    return _("n/a") if value is None else f"{value:.4f}"
+
+
+def _lines(lines: list[str | Promise]) -> Promise:
+    """Lines, each translated in the reader's language when the notification is written."""
+    return format_lazy("\n".join("{}" for _line in lines), *lines)
 
 
 @_never_raises
@@ -49,35 +57,60 @@ def notify_submission_done(*, submission_id: int) -> None:
     """A submission finished or failed: its team hears of it (a cancel is the team's own act)."""
     submission = Submission.objects.select_related("team", "track__benchmark").get(pk=submission_id)
     track = submission.track
-    what = f'Submission #{submission.pk} ("{submission.method_name}") on {track}'
+    what = format_lazy(
+        _('Submission #{number} ("{method}") on {track}'),
+        number=submission.pk,
+        method=submission.method_name,
+        track=track,
+    )
+    lines: list[str | Promise]
     if submission.status == Status.FINISHED:
-        subject = f"Submission #{submission.pk} finished"
-        lines = [f"{what} finished and was scored.", ""]
+        subject = format_lazy(_("Submission #{number} finished"), number=submission.pk)
+        lines = [format_lazy(_("{what} finished and was scored."), what=what), ""]
         results = submission_mail_results(submission=submission)
         if results:
-            lines.append(f"Primary metric: {track.primary_metric}")
+            lines.append(format_lazy(_("Primary metric: {metric}"), metric=track.primary_metric))
         for result in results:
             if result.primary_value is None and result.visibility != "public":
                 lines.append(
-                    f"- {result.split} ({result.visibility}): scored; its number is shown once "
-                    "the organizers publish this split's results"
+                    format_lazy(
+                        _(
+                            "- {split} ({visibility}): scored; its number is shown once "
+                            "the organizers publish this split's results"
+                        ),
+                        split=result.split,
+                        visibility=result.visibility,
+                    )
                 )
             else:
                 lines.append(
-                    f"- {result.split} ({result.visibility}): {_number(result.primary_value)}"
+                    format_lazy(
+                        "- {} ({}): {}",
+                        result.split,
+                        result.visibility,
+                        _number(result.primary_value),
+                    )
                 )
     elif submission.status == Status.FAILED:
-        subject = f"Submission #{submission.pk} failed: {submission.failure_code}"
-        lines = [f"{what} failed ({submission.failure_code}).", "", submission.failure_reason]
+        subject = format_lazy(
+            _("Submission #{number} failed: {code}"),
+            number=submission.pk,
+            code=submission.failure_code,
+        )
+        lines = [
+            format_lazy(_("{what} failed ({code})."), what=what, code=submission.failure_code),
+            "",
+            submission.failure_reason,
+        ]
         if submission.failure_code in PLATFORM_FAILURE_CODES:
-            lines += ["", "This was the platform's fault: it does not count against your quota."]
+            lines += ["", _("This was the platform's fault: it does not count against your quota.")]
     else:
         return
     notification_create_many(
         users=_members([submission.team_id]),
         kind=Kind.SUBMISSION,
         subject=subject,
-        body="\n".join(lines),
+        body=_lines(lines),
         link=f"/submissions/{submission.pk}/",
     )
 
@@ -102,10 +135,16 @@ def notify_results_published(*, split: Split) -> None:
     notification_create_many(
         users=_members(team_ids),
         kind=Kind.RESULTS,
-        subject=f"Results published: {track} / {split.name}",
-        body=(
-            f"The organizers published the results of the hidden split {split.name} of "
-            f"{track}. Your team's results on it are now on the leaderboard."
+        subject=format_lazy(
+            _("Results published: {track} / {split}"), track=track, split=split.name
+        ),
+        body=format_lazy(
+            _(
+                "The organizers published the results of the hidden split {split} of "
+                "{track}. Your team's results on it are now on the leaderboard."
+            ),
+            split=split.name,
+            track=track,
         ),
         link=f"/b/{track.benchmark.slug}/{track.slug}/",
     )
@@ -125,11 +164,16 @@ def notify_phase_revealed(*, phase: Phase) -> None:
         notification_create_many(
             users=_members([team.pk]),
             kind=Kind.REVEAL,
-            subject=f"Final picks revealed: {phase}",
-            body=(
-                f"The organizers revealed the final picks of {phase}. {team.name}'s picks: "
-                f"{numbers}. They now run on the out-of-distribution tier; its results appear "
-                "on the benchmark's boards as each run is scored."
+            subject=format_lazy(_("Final picks revealed: {phase}"), phase=phase),
+            body=format_lazy(
+                _(
+                    "The organizers revealed the final picks of {phase}. {team}'s picks: "
+                    "{numbers}. They now run on the out-of-distribution tier; its results "
+                    "appear on the benchmark's boards as each run is scored."
+                ),
+                phase=phase,
+                team=team.name,
+                numbers=numbers,
             ),
             link=f"/b/{benchmark.slug}/",
         )
@@ -147,18 +191,30 @@ def notify_objection_raised(*, objection_id: int) -> None:
     notification_create_many(
         users=_members([result.submission.team_id]),
         kind=Kind.OBJECTION,
-        subject=f"An objection to your result on {result.split.track} / {result.split.name}",
-        body=(
-            f"{objection.team.name} objected to the result of submission "
-            f"#{result.submission_id} on {result.split.track} / {result.split.name}, citing: "
-            f"{objection.rule}\n\nThe organizers review it; the result's audit page shows the "
-            "thread and lets your team answer."
+        subject=format_lazy(
+            _("An objection to your result on {track} / {split}"),
+            track=result.split.track,
+            split=result.split.name,
+        ),
+        body=format_lazy(
+            _(
+                "{team} objected to the result of submission #{number} on {track} / {split}, "
+                "citing: {rule}\n\nThe organizers review it; the result's audit page shows "
+                "the thread and lets your team answer."
+            ),
+            team=objection.team.name,
+            number=result.submission_id,
+            track=result.split.track,
+            split=result.split.name,
+            rule=objection.rule,
         ),
         link=f"/audit/results/{result.pk}/",
     )
 
 
 @_never_raises
-def notify_team_change(*, users: list[User], subject: str, body: str, link: str) -> None:
+def notify_team_change(
+    *, users: list[User], subject: str | Promise, body: str | Promise, link: str
+) -> None:
     """Invitations, joins, departures, removals and ownership changes of a team."""
     notification_create_many(users=users, kind=Kind.TEAM, subject=subject, body=body, link=link)

@@ -2,21 +2,22 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    SUBMISSION = "submission", "A submission of my team finished or failed"
-    RESULTS = "results", "Hidden results of my team were published"
-    REVEAL = "reveal", "Final picks were revealed"
-    OBJECTION = "objection", "Another team objected to my team's result"
-    BROADCAST = "broadcast", "Messages from a benchmark's organizers"
-    TEAM = "team", "Team invitations and membership changes"
+    SUBMISSION = "submission", _("A submission of my team finished or failed")
+    RESULTS = "results", _("Hidden results of my team were published")
+    REVEAL = "reveal", _("Final picks were revealed")
+    OBJECTION = "objection", _("Another team objected to my team's result")
+    BROADCAST = "broadcast", _("Messages from a benchmark's organizers")
+    TEAM = "team", _("Team invitations and membership changes")
 
 
 class Frequency(models.TextChoices):
-    IMMEDIATE = "immediate", "One mail per event"
-    DAILY = "daily", "One daily digest"
-    NEVER = "never", "No mail (the site list only)"
+    IMMEDIATE = "immediate", _("One mail per event")
+    DAILY = "daily", _("One daily digest")
+    NEVER = "never", _("No mail (the site list only)")
 
 
 class Preference(models.Model):
@@ -30,6 +31,9 @@ class Preference(models.Model):
     )
     # Kinds this person receives no mail for (they still appear in the site's list).
     muted_kinds = models.JSONField(default=list, blank=True)
+    # The language of this person's notifications and mails (a code of settings.LANGUAGES);
+    # empty: the site's default. Set on the settings page and by the language switch.
+    language = models.CharField(max_length=10, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

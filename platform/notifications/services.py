@@ -12,11 +12,13 @@ import smtplib
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import mailers
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from benchmarks.models import Benchmark
 
@@ -59,27 +61,50 @@ def notification_enqueue_mail(*, notification_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
+def language_of(preference: Preference | None) -> str:
+    """The language a person reads notifications and mails in (the site's default if unset)."""
+    codes = {code for code, _ in settings.LANGUAGES}
+    if preference is not None and preference.language in codes:
+        return preference.language
+    return str(settings.LANGUAGE_CODE)
+
+
 def notification_create_many(
-    *, users: Iterable[User], kind: str, subject: str, body: str, link: str = ""
+    *,
+    users: Iterable[User],
+    kind: str,
+    subject: str | Promise,
+    body: str | Promise,
+    link: str = "",
 ) -> list[Notification]:
-    """One notification per distinct user; mails per each person's settings."""
+    """One notification per distinct user; mails per each person's settings.
+
+    A lazy subject or body (gettext_lazy, format_lazy) is written in each person's language.
+    """
     if kind not in Kind.values:
         raise NotificationRefused(f"unknown notification kind {kind!r}")
     people = {user.pk: user for user in users}
     if not people:
         return []
     preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=people)}
-    rows = [
-        Notification(
-            user=user,
-            kind=kind,
-            subject=subject[:SUBJECT_MAX],
-            body=body,
-            link=link,
-            email_state=_email_state(user=user, kind=kind, preference=preferences.get(user.pk)),
+    texts: dict[str, tuple[str, str]] = {}
+    rows = []
+    for user in people.values():
+        language = language_of(preferences.get(user.pk))
+        if language not in texts:
+            with translation.override(language):
+                texts[language] = (str(subject), str(body))
+        subject_text, body_text = texts[language]
+        rows.append(
+            Notification(
+                user=user,
+                kind=kind,
+                subject=subject_text[:SUBJECT_MAX],
+                body=body_text,
+                link=link,
+                email_state=_email_state(user=user, kind=kind, preference=preferences.get(user.pk)),
+            )
         )
-        for user in people.values()
-    ]
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows)
         pending = [n.pk for n in created if n.email_state == EmailState.PENDING]
@@ -185,17 +210,34 @@ def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None
     return rows.update(read_at=timezone.now())
 
 
-def preference_update(*, user: User, frequency: str, muted_kinds: Iterable[str]) -> Preference:
+def _check_language(language: str) -> None:
+    if language and language not in {code for code, _ in settings.LANGUAGES}:
+        raise NotificationRefused(f"unknown language {language!r}")
+
+
+def preference_update(
+    *, user: User, frequency: str, muted_kinds: Iterable[str], language: str | None = None
+) -> Preference:
+    """Save a person's mail settings; language None keeps the one they had."""
     if frequency not in Frequency.values:
         raise NotificationRefused(f"unknown mail frequency {frequency!r}")
     muted = sorted(set(muted_kinds))
     unknown = [kind for kind in muted if kind not in Kind.values]
     if unknown:
         raise NotificationRefused(f"unknown notification kinds: {', '.join(unknown)}")
-    preference, _ = Preference.objects.update_or_create(
-        user=user, defaults={"frequency": frequency, "muted_kinds": muted}
-    )
+    defaults: dict[str, object] = {"frequency": frequency, "muted_kinds": muted}
+    if language is not None:
+        _check_language(language)
+        defaults["language"] = language
+    preference, _ = Preference.objects.update_or_create(user=user, defaults=defaults)
     _settle_waiting(user=user, preference=preference)
+    return preference
+
+
+def preference_set_language(*, user: User, language: str) -> Preference:
+    """The language of a person's notifications and mails (the site's language switch)."""
+    _check_language(language)
+    preference, _ = Preference.objects.update_or_create(user=user, defaults={"language": language})
     return preference
 
 

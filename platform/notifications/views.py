@@ -1,18 +1,30 @@
 """A person's notifications, their mail settings and the one-click unsubscribe link."""
 
+import contextlib
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from .forms import PreferenceForm
 from .models import Kind, Notification
 from .selectors import notification_list_for_user, preference_for_user
-from .services import notification_mark_read, preference_update, unsubscribe
+from .services import (
+    NotificationRefused,
+    notification_mark_read,
+    preference_set_language,
+    preference_update,
+    unsubscribe,
+)
 from .tokens import ALL_KINDS, BadUnsubscribeToken, unsubscribe_token_read
 
 
@@ -37,7 +49,13 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
     count = notification_mark_read(user=_user(request), notification_ids=ids or None)
-    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d notification marked read.", "%(count)d notifications marked read.", count
+        )
+        % {"count": count},
+    )
     return redirect("notification-list")
 
 
@@ -58,6 +76,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
     initial = {
         "frequency": current.frequency,
         "mailed_kinds": [kind for kind in Kind.values if kind not in current.muted_kinds],
+        "language": current.language or settings.LANGUAGE_CODE,
     }
     form = PreferenceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -66,14 +85,38 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
             user=user,
             frequency=form.cleaned_data["frequency"],
             muted_kinds=[kind for kind in Kind.values if kind not in mailed],
+            language=form.cleaned_data["language"] or None,
         )
-        messages.success(request, "Your notification settings are saved.")
+        messages.success(request, gettext("Your notification settings are saved."))
         return redirect("notification-preferences")
     return render(
         request,
         "notifications/preferences.html",
         {"form": form, "has_email": bool(user.email), "email": user.email},
     )
+
+
+def _csrf_passes(request: HttpRequest) -> bool:
+    def no_view(_request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    return CsrfViewMiddleware(no_view).process_view(request, no_view, (), {}) is None
+
+
+# Anonymous pages are cached whole (the leaderboard), so their switch carries no CSRF token:
+# switching a visitor's language is harmless. What a signed-in person's switch also stores (the
+# language of their notifications and mails) is stored only when the CSRF check passes.
+@csrf_exempt
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the language cookie), plus the person's stored mail language."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and _csrf_passes(request):
+        # An unknown code is ignored, as set_language ignores it.
+        with contextlib.suppress(NotificationRefused):
+            preference_set_language(user=_user(request), language=language)
+    return response
 
 
 @csrf_exempt  # RFC 8058: mail clients POST the one-click unsubscribe without a session
@@ -88,10 +131,10 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "notifications/unsubscribed.html",
-            {"error": "this account no longer exists"},
+            {"error": gettext("this account no longer exists")},
             status=404,
         )
-    label = "any" if kind == ALL_KINDS or kind not in Kind.values else Kind(kind).label
+    label = gettext("any") if kind == ALL_KINDS or kind not in Kind.values else Kind(kind).label
     return render(
         request,
         "notifications/unsubscribed.html",

@@ -198,3 +198,33 @@ def test_people_without_an_address_or_with_mail_off_get_the_site_list_only(
     assert _send_pending() == 0
     assert set(Notification.objects.values_list("email_state", flat=True)) == {EmailState.SKIPPED}
     assert mail.messages() == []
+
+
+def test_each_person_is_mailed_in_their_own_language(addressed, smoke_track, mail) -> None:
+    """The teammate reads Simplified Chinese, the owner the default English: one event, two
+    languages, in the mail and in the site's list alike."""
+    from notifications.services import preference_set_language
+
+    preference_set_language(user=addressed.teammate, language="zh-hans")
+    submission = _running(addressed, smoke_track)
+    assert submission_fail(
+        submission_id=submission.pk, code="nonzero_exit", reason="test: exit code 3"
+    )
+    assert _send_pending() == 2
+    (english,) = mail.to("owner@example.org")
+    (chinese,) = mail.to("teammate@example.org")
+    assert " ".join(english["Subject"].split()) == (
+        f"[ForgeryBench] Submission #{submission.pk} failed: nonzero_exit"
+    )
+    assert " ".join(chinese["Subject"].split()) == (
+        f"[ForgeryBench] 提交 #{submission.pk} 失败：nonzero_exit"
+    )
+    english_body, chinese_body = english.get_content(), chinese.get_content()
+    assert english_body.startswith("Hello owner,")
+    assert "Unsubscribe from these mails in one click" in english_body
+    assert chinese_body.startswith("teammate，你好：")
+    assert "一键退订此类邮件" in chinese_body and "失败（nonzero_exit）" in chinese_body
+    assert "test: exit code 3" in chinese_body  # what the platform recorded stays as it is
+    assert "Unsubscribe" not in chinese_body
+    listed = Notification.objects.get(user=addressed.teammate)
+    assert listed.subject == f"提交 #{submission.pk} 失败：nonzero_exit"

@@ -175,6 +175,7 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
         "notification-open": ["/notifications/1/open/"],
         "notification-preferences": ["/notifications/settings/"],
         "notification-unsubscribe": ["/notifications/unsubscribe/x/"],
+        "set_language": ["/i18n/setlang/"],
         "team-new": ["/teams/new/"],
         "team-detail": [f"/teams/{team}/"],
         "team-invite": [f"/teams/{team}/invite/"],

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from accounts.throttles import TokenCreateThrottle, retry_after
 
@@ -25,13 +26,17 @@ def account_tokens(request: HttpRequest) -> HttpResponse:
                 _, new_key = token_create(user=user, name=request.POST.get("name", ""))
             else:
                 retry = retry_after(throttle)
-                messages.error(request, f"Too many new tokens; try again in {retry} s.")
+                messages.error(
+                    request,
+                    gettext("Too many new tokens; try again in %(seconds)s s.")
+                    % {"seconds": retry},
+                )
         elif action == "revoke":
             token_id = request.POST.get("token", "")
             if token_id.isdigit() and token_revoke(user=user, token_id=int(token_id)):
-                messages.success(request, "The token is revoked.")
+                messages.success(request, gettext("The token is revoked."))
             else:
-                messages.error(request, "No such active token.")
+                messages.error(request, gettext("No such active token."))
             return redirect("account-tokens")
     response = render(
         request,
