@@ -114,7 +114,7 @@ def _key(entry: polib.POEntry) -> Message:
     return (entry.msgctxt, entry.msgid, entry.msgid_plural or None)
 
 
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdr]|%%|\{[a-z_]*\}")
+PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[-#0 +]?\d*(?:\.\d+)?[sdrf]|%%|\{[a-z_]*\}")
 
 
 def test_every_template_and_python_string_has_a_chinese_translation() -> None:
