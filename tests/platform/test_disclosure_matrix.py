@@ -161,6 +161,7 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
         "api-pick": [f"/api/v1/picks/{ids['pick']}/"],
         "api-uploads": ["/api/v1/uploads/"],
         "api-upload": [f"/api/v1/uploads/{uuid.uuid4()}/"],
+        "api-status": ["/api/v1/status/"],
         "api-submissions": ["/api/v1/submissions/"],
         "api-submissions-export": [
             "/api/v1/submissions/export/?format=csv",
@@ -196,6 +197,7 @@ def _urls(world: dict, submission_id: int, result_id: int) -> list[str]:
             for name in ("claim", "heartbeat", "image", "output", "outcome")
         },
         "inputs": [f"/api/agent/v1/jobs/{submission_id}/inputs/{'0' * 64}"],
+        "presence": ["/api/agent/v1/presence"],
         "leaderboard-export": [
             f"/b/{bench}/{track}/{s}.{f}" for s in ("val", "test") for f in ("csv", "json")
         ],
