@@ -1,7 +1,7 @@
 """Benchmark definitions (YAML) checked and applied from the organizer console.
 
-The checks are ``load_benchmarks --check``'s (``benchmarks.spec``: every problem of the text
-at once, as ``file: key.path: what is wrong``) plus the refusal of changes that would
+The checks are ``load_benchmarks --check``'s: every problem of the text at once
+(``benchmarks.spec``, as ``file: key.path: what is wrong``), then every change that would
 invalidate scored results (``benchmarks.loading.check_conflicts``), all listed together.
 Nothing is written until the text passes every check. Applying runs ``definitions_apply`` in
 one transaction with the per-row ``definition_changed`` entries attributed to the organizer

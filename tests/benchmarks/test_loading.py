@@ -122,6 +122,12 @@ def test_changes_that_would_invalidate_results_are_refused() -> None:
     out = io.StringIO()
     with pytest.raises(CommandError, match="would invalidate existing results"):
         call_command("load_benchmarks", str(_write(changed)), stdout=out)
+    # --check lists them too, every one at once, and writes nothing.
+    with pytest.raises(CommandError) as checked:
+        call_command("load_benchmarks", "--check", str(_write(changed)), stdout=out)
+    assert "primary_metric auc -> ap" in str(checked.value)
+    assert "tiny/image/test: recipe" in str(checked.value)
+    assert Split.objects.get(pk=test.pk).metadata["recipe"]["seed"] == 2
 
 
 def _write(text: str) -> Path:

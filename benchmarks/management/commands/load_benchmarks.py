@@ -3,7 +3,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from benchmarks.loading import DefinitionConflict, console_definition_files, definitions_apply
+from benchmarks.loading import (
+    DefinitionConflict,
+    check_conflicts,
+    console_definition_files,
+    definitions_apply,
+)
 from benchmarks.spec import DEFINITIONS_DIR, DefinitionError, load_definitions
 
 
@@ -25,7 +30,12 @@ class Command(BaseCommand):
             help="load only these benchmarks or tracks (repeatable)",
         )
         parser.add_argument("--scale", type=float, default=1.0, help="fraction of generated sizes")
-        parser.add_argument("--check", action="store_true", help="only check the files")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="only check: every problem of the files, then every change that would "
+            "invalidate results already scored",
+        )
 
     def handle(
         self,
@@ -43,6 +53,9 @@ class Command(BaseCommand):
         except DefinitionError as exc:
             raise CommandError(str(exc)) from exc
         if check:
+            problems = check_conflicts(definitions, scale=scale)
+            if problems:
+                raise CommandError(str(DefinitionConflict(problems)))
             tracks = sum(len(b.tracks) for b in definitions)
             self.stdout.write(f"{len(definitions)} benchmarks, {tracks} tracks: definitions OK")
             return
