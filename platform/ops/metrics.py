@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.utils import timezone
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -19,9 +20,10 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from submissions.models import SplitRun, Status, Submission
-from submissions.queues import ALL_QUEUES
+from submissions.queues import ALL_QUEUES, CPU_QUEUE, GPU_QUEUE
 
 QUEUES = ALL_QUEUES
+RUN_QUEUES = (CPU_QUEUE, GPU_QUEUE)
 RUN_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200)
 SCORE_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
 
@@ -65,6 +67,28 @@ def _histogram(
     return HistogramMetricFamily(name, documentation, buckets=counts, sum_value=total_sum)
 
 
+AGENT_STATES = ("idle", "busy", "stale", "down")
+
+
+def _run_agents() -> GaugeMetricFamily:
+    """Run agents per run queue and presence state (those heard from within a day)."""
+    from runs.selectors import agents_seen
+
+    counts: dict[tuple[str, str], int] = {}
+    for agent in agents_seen(now=timezone.now()):
+        for queue in agent.queues:
+            counts[(queue, agent.state)] = counts.get((queue, agent.state), 0) + 1
+    family = GaugeMetricFamily(
+        "forgerybench_run_agents",
+        "Run agents by queue and presence state (idle or busy: heard from within the window)",
+        labels=["queue", "state"],
+    )
+    for queue in RUN_QUEUES:
+        for state in AGENT_STATES:
+            family.add_metric([queue, state], counts.get((queue, state), 0))
+    return family
+
+
 class PlatformCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         by_status = dict(
@@ -76,6 +100,8 @@ class PlatformCollector(Collector):
         for status in Status.values:
             submissions.add_metric([status], by_status.get(status, 0))
         yield submissions
+
+        yield _run_agents()
 
         failures = CounterMetricFamily(
             "forgerybench_submission_failures",

@@ -146,3 +146,35 @@ def test_nginx_keeps_metrics_private_with_or_without_the_slash() -> None:
     assert not re.fullmatch(pattern.strip("^$"), "/metricsx")
     assert "deny all;" in body and "X-Forwarded-For" in body
     assert "location = /metrics" not in conf
+
+
+def test_run_agents_are_counted_by_queue_and_presence_state() -> None:
+    from django.conf import settings
+    from runs.models import AgentPresence
+    from runs.services import agent_credential_create
+
+    credential, _ = agent_credential_create(name="metrics-agents")
+    now = timezone.now()
+    window = timedelta(seconds=settings.FORGERYBENCH_AGENT_PRESENCE_WINDOW_SECONDS)
+    for name, queues, busy, seen in [
+        ("a", ["cpu"], 0, now),
+        ("b", ["cpu", "gpu"], 1, now),
+        ("c", ["gpu"], 0, now - window * 2),
+    ]:
+        AgentPresence.objects.create(
+            credential=credential,
+            name=name,
+            queues=queues,
+            slots=1,
+            busy=busy,
+            first_seen_at=seen,
+            last_seen_at=seen,
+        )
+    samples = _scrape(Client())["forgerybench_run_agents"]
+
+    def count(queue: str, state: str) -> float:
+        return samples[(("queue", queue), ("state", state))]
+
+    assert (count("cpu", "idle"), count("cpu", "busy"), count("cpu", "stale")) == (1, 1, 0)
+    assert (count("gpu", "idle"), count("gpu", "busy"), count("gpu", "stale")) == (0, 1, 1)
+    assert count("gpu", "down") == 0
