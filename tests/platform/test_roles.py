@@ -29,6 +29,11 @@ PAGES = {
     "/submissions/{submission}/": (200,) * 6,
     "/teams/{team}/": (200,) * 6,
     "/organize/": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),
+    # Organizer pages that refuse a signed-in non-organizer instead of asking them to log in.
+    "/organize/benchmarks/smoke-detect/analytics/": (LOGIN, 403, 403, 403, 403, 200),
+    "/organize/benchmarks/smoke-detect/analytics/waits.csv": (LOGIN, 403, 403, 403, 403, 200),
+    "/organize/definitions/new/": (LOGIN, 403, 403, 403, 403, 200),
+    "/organize/benchmarks/smoke-detect/definition/": (LOGIN, 403, 403, 403, 403, 200),
     "/audit/log/": (LOGIN, 403, 403, 403, 200, 200),
     "/admin/": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),
 }
