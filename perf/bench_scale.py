@@ -34,6 +34,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -285,6 +286,7 @@ def measure(workers: int, count: int, track, teams, image: str, sleep: float) ->
     finally:
         pool.stop()
     rows = list(Submission.objects.filter(pk__in=ids))
+    steps = agent_steps(pool.stack.data_dir)
     failed = [r for r in rows if r.status != Status.FINISHED]
     if failed:
         raise RuntimeError(
@@ -303,7 +305,27 @@ def measure(workers: int, count: int, track, teams, image: str, sleep: float) ->
         # the idle tail while the last runs finish.
         "overhead_s": workers * wall / count - sleep,
         "run_step_overhead_s": statistics.median(run_step),
+        # Where an agent's time per job went (median seconds per step, from its job log).
+        "agent_steps_s": steps,
     }
+
+
+STEP = re.compile(r"job \d+: \w+ .*\((claim [^)]*)\)\s*$")
+
+
+def agent_steps(log_dir: Path) -> dict[str, float]:
+    """Median seconds per step of the agents' jobs, read from their logs (runagent.job)."""
+    spent: dict[str, list[float]] = {}
+    for log in sorted(log_dir.glob("agent-*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            found = STEP.search(line)
+            if not found:
+                continue
+            for part in found.group(1).split(", "):
+                name, _, seconds = part.rpartition(" ")[0].rpartition(" ")
+                with contextlib.suppress(ValueError):
+                    spent.setdefault(name, []).append(float(seconds))
+    return {name: round(statistics.median(values), 3) for name, values in spent.items()}
 
 
 def burst(count: int, workers: int, track, teams, image: str, sleep: float) -> dict:
@@ -434,6 +456,10 @@ def main() -> None:
             f"{row['per_minute']:>9.2f} {row['speedup']:>6.2f}x {0.8 * row['workers']:>5.1f}x "
             f"{row['overhead_s']:>12.2f}s {row['run_step_overhead_s']:>8.2f}s"
         )
+    say("\nper job, median seconds per agent step (container: the whole run step, the sleep too)")
+    for row in rows:
+        steps = ", ".join(f"{name} {seconds:.2f}" for name, seconds in row["agent_steps_s"].items())
+        say(f"  K={row['workers']}: {steps}")
     burst_sleep = 0.5 if args.quick else 1.0
     result = burst(burst_count, 4, track, teams, build_sleeper(burst_sleep), burst_sleep)
     say(
