@@ -67,7 +67,7 @@ demo: venv images $(VAR)/secret_key
 		--pidfile=$(RUN)/worker.pid --logfile=$(LOGS)/worker.log -l INFO >/dev/null 2>&1 &
 	@# One local run agent: the only process that starts containers. Its environment is its
 	@# credential, the broker and a scratch folder: no database, no secret key, no data folder.
-	@umask 077 && $(DEMO_ENV) $(PY) manage.py agent_credential_create local --rotate \
+	@umask 077 && $(DEMO_ENV) $(PY) manage.py agent_credential_create local --rotate --queues cpu,gpu \
 		--output $(RUN)/agent-token >/dev/null
 	env -i PATH="$$PATH" HOME="$$HOME" PYTHONPATH=$(CURDIR) \
 		FORGERYBENCH_AGENT_PLATFORM_URL=http://$(HOST):$(PORT) \

@@ -130,10 +130,12 @@ class PlatformClient:
             "POST",
             f"/jobs/{job_id}/claim",
             json={"owner": owner, "takeover_from": takeover_from},
-            answers=(409,),
+            answers=(404, 409),
         )
         body = response.json()
-        if response.status_code == 409:
+        # 404: no such job on the queues this agent's credential was given (a job of another
+        # queue is never this agent's to run; the message is dropped, the job stays queued).
+        if response.status_code in (404, 409):
             return Refusal(reason=str(body.get("detail", "")), owner=str(body.get("owner", "")))
         return Claim(job_id=job_id, attempt=body["attempt"], spec=body["spec"])
 

@@ -105,13 +105,11 @@ def _here_config(gpu_devices: tuple[str, ...] = (), gpu_lock_dir: Path | None = 
     )
 
 
-def ensure_credential(name: str, token: str) -> None:
-    from runs.models import AgentCredential
-    from runs.services import token_hash
+def ensure_credential(name: str, token: str, queues: tuple[str, ...] = ("cpu", "gpu")) -> None:
+    """NAME's credential is `token`, serving `queues` (as the operator's command makes it)."""
+    from runs.services import agent_credential_register
 
-    AgentCredential.objects.update_or_create(
-        name=name, defaults={"token_hash": token_hash(token), "revoked_at": None}
-    )
+    agent_credential_register(name=name, token=token, queues=queues)
 
 
 def run_jobs_here(

@@ -11,12 +11,18 @@ from django.db import models
 from benchmarks.models import Split
 from submissions.models import Submission
 
+# The run queues agents serve (a track's `queue`); the score queue is the platform's own.
+RUN_QUEUES = ("cpu", "gpu")
+
 
 class AgentCredential(models.Model):
-    """What an agent presents (`Authorization: Agent <token>`): scoped to run jobs only."""
+    """What an agent presents (`Authorization: Agent <token>`): scoped to run jobs only, and
+    to the jobs of the run queues it was given when the operator made it."""
 
     name = models.CharField(max_length=80, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The run queues whose jobs it may claim (a subset of RUN_QUEUES, set by the operator).
+    queues = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -21,10 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import AgentCredential, AgentPresence
+from .models import RUN_QUEUES, AgentCredential, AgentPresence
 from .services import runjob_release_restarted
 
-RUN_QUEUES = ("cpu", "gpu")
 MAX_NAMES_PER_CREDENTIAL = 16
 MAX_SLOTS = 256
 MAX_GPU_DEVICES = 64

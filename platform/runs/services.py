@@ -18,7 +18,7 @@ import dataclasses
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,7 +35,7 @@ from evaluator.runner import RunLimits
 from submissions.models import Status, Submission
 
 from .bundles import bundle_path, bundle_unpack
-from .models import AgentCredential, RunJob
+from .models import RUN_QUEUES, AgentCredential, RunJob
 
 logger = logging.getLogger(__name__)
 
@@ -79,24 +79,53 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def agent_credential_create(*, name: str) -> tuple[AgentCredential, str]:
-    """A new agent credential; the token is returned once and stored only as a hash."""
+class AgentCredentialError(ValueError):
+    """An agent credential asked for with a bad name or bad queues."""
+
+
+def _credential_queues(queues: Sequence[str]) -> list[str]:
+    """The run queues a credential may serve: at least one, each a run queue, each once."""
+    chosen = [str(q).strip() for q in queues if str(q).strip()]
+    unknown = sorted(set(chosen) - set(RUN_QUEUES))
+    if not chosen or unknown or len(set(chosen)) != len(chosen):
+        raise AgentCredentialError(
+            f"an agent credential serves one or more run queues, each once, of {RUN_QUEUES}"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    return chosen
+
+
+def agent_credential_create(*, name: str, queues: Sequence[str]) -> tuple[AgentCredential, str]:
+    """A new agent credential that may claim jobs of `queues` only; the token is returned
+    once and stored only as a hash."""
     token = "fba_" + secrets.token_urlsafe(32)
-    credential = AgentCredential.objects.create(name=name, token_hash=token_hash(token))
+    credential = AgentCredential.objects.create(
+        name=name, token_hash=token_hash(token), queues=_credential_queues(queues)
+    )
     return credential, token
 
 
-def agent_credential_rotate(*, name: str) -> str:
-    """A new token for an existing credential (active again); the old token stops working."""
+def agent_credential_rotate(*, name: str, queues: Sequence[str] | None = None) -> str:
+    """A new token for an existing credential (active again); the old token stops working.
+    With `queues`, its queues are replaced too."""
     token = "fba_" + secrets.token_urlsafe(32)
-    AgentCredential.objects.filter(name=name).update(token_hash=token_hash(token), revoked_at=None)
+    fields: dict[str, Any] = {"token_hash": token_hash(token), "revoked_at": None}
+    if queues is not None:
+        fields["queues"] = _credential_queues(queues)
+    AgentCredential.objects.filter(name=name).update(**fields)
     return token
 
 
-def agent_credential_register(*, name: str, token: str) -> AgentCredential:
-    """Make `token` (generated elsewhere, e.g. a deployment's secret file) NAME's credential."""
+def agent_credential_register(*, name: str, token: str, queues: Sequence[str]) -> AgentCredential:
+    """Make `token` (generated elsewhere, e.g. a deployment's secret file) NAME's credential,
+    serving `queues`."""
     credential, _ = AgentCredential.objects.update_or_create(
-        name=name, defaults={"token_hash": token_hash(token), "revoked_at": None}
+        name=name,
+        defaults={
+            "token_hash": token_hash(token),
+            "revoked_at": None,
+            "queues": _credential_queues(queues),
+        },
     )
     return credential
 
@@ -218,6 +247,8 @@ class ClaimAnswer:
     attempt: str = ""
     refusal: str = ""
     owner: str = ""
+    # The job is not one this credential may see (no such job, or not on its queues).
+    unknown: bool = False
 
 
 def _still_wanted(job: RunJob) -> bool:
@@ -231,8 +262,10 @@ def runjob_claim(
     """queued → running for this agent; or, with `takeover_from`, take over a running job
     that this same credential holds under that (dead) owner."""
     job = RunJob.objects.select_related("submission__track", "split").filter(pk=job_id).first()
-    if job is None:
-        return ClaimAnswer(None, refusal="no such job")
+    # A job of a queue the credential was not given is as good as absent to it: it learns
+    # nothing of it and changes nothing (not even a cancellation).
+    if job is None or job.queue not in credential.queues:
+        return ClaimAnswer(None, refusal="no such job on this credential's queues", unknown=True)
     if job.state in (RunJob.State.QUEUED, RunJob.State.RUNNING) and not _still_wanted(job):
         RunJob.objects.filter(pk=job.pk, state__in=["queued", "running"]).update(
             state=RunJob.State.CANCELLED, finished_at=timezone.now()

@@ -95,6 +95,8 @@ def claim(request: HttpRequest, credential: AgentCredential, job_id: int) -> Htt
         owner=owner,
         takeover_from=str(body.get("takeover_from", ""))[:200],
     )
+    if answer.unknown:
+        return _error(404, answer.refusal)
     if answer.job is None:
         return _error(409, answer.refusal, owner=answer.owner)
     return JsonResponse({"attempt": answer.attempt, "spec": runjob_spec(answer.job)})

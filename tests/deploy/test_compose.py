@@ -189,9 +189,8 @@ def test_the_agents_broker_account_is_an_acl_user_of_their_own(resolved, secrets
     url = (secrets_dir / "agent_broker_url").read_text()
     assert url.startswith("redis://forgerybench-agent:")
     migrate = " ".join(resolved["services"]["migrate"]["command"])
-    assert "agent_credential_create compose-agents --token-file /run/secrets/agent_token" in (
-        " ".join(migrate.split())
-    )
+    register = "agent_credential_create compose-agents --queues cpu,gpu --token-file"
+    assert f"{register} /run/secrets/agent_token" in " ".join(migrate.split())
 
 
 def _queues(service: dict) -> set[str]:

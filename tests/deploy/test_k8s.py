@@ -200,6 +200,7 @@ def test_only_postgres_and_the_migrate_job_hold_the_database_owner() -> None:
     assert env["FORGERYBENCH_DB_APP_ROLE"] == "forgerybench_app"
     script = container["command"][-1]
     assert script.index("migrate --noinput") < script.index("db_app_role")
-    assert "agent_credential_create k8s-agents --token-file" in " ".join(script.split())
+    register = "agent_credential_create k8s-agents --queues cpu,gpu --token-file"
+    assert register in " ".join(script.split())
     config = _find("ConfigMap", "forgerybench-config")["data"]
     assert config["DATABASE_URL_FILE"] == "/run/secrets/forgerybench/database_url"

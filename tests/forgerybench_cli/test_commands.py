@@ -78,7 +78,7 @@ def test_status_shows_the_queues_and_the_agents_serving_them(
     from runs.models import AgentPresence
     from runs.services import agent_credential_create
 
-    credential, _ = agent_credential_create(name="gpu-box-1")
+    credential, _ = agent_credential_create(name="gpu-box-1", queues=["cpu", "gpu"])
     now = timezone.now()
     AgentPresence.objects.create(
         credential=credential,

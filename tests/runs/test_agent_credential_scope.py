@@ -1,9 +1,10 @@
 """A stolen agent credential: what it can and cannot reach (the real views, real PostgreSQL).
 
-It can claim and spoil the jobs it holds. It cannot read labels (no route serves them, and a
-job's inputs archive holds none), another job's inputs or image, any output (no route serves
-one), nor any page or API of the platform: it is not a user anywhere else. A user's API token
-or session gets nothing from the agent API either.
+It can claim (and so see the inputs and image of, and spoil) only jobs queued on the run queues
+its operator gave it; a job of another queue is absent to it. It cannot read labels (no route
+serves them, and a job's inputs archive holds none), another job's inputs or image, any output
+(no route serves one), nor any page or API of the platform: it is not a user anywhere else. A
+user's API token or session gets nothing from the agent API either.
 """
 
 import io
@@ -65,8 +66,8 @@ def _claim(client: Client, token: str, job: RunJob) -> dict:
 
 @pytest.fixture
 def two_agents(people, smoke_track):  # type: ignore[no-untyped-def]
-    _, mine = agent_credential_create(name="stolen")
-    _, other = agent_credential_create(name="honest")
+    _, mine = agent_credential_create(name="stolen", queues=["cpu", "gpu"])
+    _, other = agent_credential_create(name="honest", queues=["cpu", "gpu"])
     client = Client()
     held = _job(people, smoke_track, "test")  # the hidden split
     theirs = _job(people, smoke_track, "val")
@@ -225,3 +226,72 @@ def test_a_revoked_credential_stops_at_once(two_agents) -> None:
         **_as(mine),
     )
     assert answer.status_code == 401
+
+
+def test_a_credential_claims_only_jobs_of_its_own_queues(people, smoke_track) -> None:
+    """A gpu host's credential (stolen) names the job id of a cpu job on the hidden split: the
+    claim is refused as if the job did not exist, nothing is served, and the job, the
+    submission and the victim's image stay out of its reach."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from evaluator.image_tarball import store_path
+
+    assert smoke_track.queue == "cpu"
+    job = _job(people, smoke_track, "test")
+    store = Path(settings.FORGERYBENCH_IMAGE_STORE_DIR)
+    store.mkdir(parents=True, exist_ok=True)
+    store_path(store, job.image_id).write_bytes(b"VICTIM-IMAGE-BYTES")
+    _, gpu = agent_credential_create(name="remote-gpu-1", queues=["gpu"])
+    client = Client()
+    said = client.post(
+        f"{API}/presence",
+        data=json.dumps({"name": "gpu-box", "queues": ["gpu"], "slots": 1, "busy": 0}),
+        content_type="application/json",
+        **_as(gpu),
+    )
+    assert said.status_code == 200
+    for body in ({"owner": "thief:1"}, {"owner": "thief:2", "takeover_from": "thief:1"}):
+        claim = client.post(
+            f"{API}/jobs/{job.pk}/claim",
+            data=json.dumps(body),
+            content_type="application/json",
+            **_as(gpu),
+        )
+        assert claim.status_code == 404, claim.content
+        assert set(claim.json()) == {"detail"}
+    # Same answer as a job id that does not exist: it learns nothing of the job.
+    absent = client.post(
+        f"{API}/jobs/{job.pk + 1000}/claim",
+        data=json.dumps({"owner": "thief:1"}),
+        content_type="application/json",
+        **_as(gpu),
+    )
+    assert absent.status_code == 404 and absent.json() == claim.json()
+    for attempt in ("", "x" * 32):
+        headers = {"HTTP_X_ATTEMPT": attempt, **_as(gpu)}
+        assert client.get(f"{API}/jobs/{job.pk}/image", **headers).status_code == 404
+        spoil = client.post(
+            f"{API}/jobs/{job.pk}/outcome",
+            data=json.dumps({"attempt": attempt, "outcome": "nonzero_exit", "exit_code": 1}),
+            content_type="application/json",
+            **_as(gpu),
+        )
+        assert spoil.status_code in (404, 409)
+    job.refresh_from_db()
+    assert (job.state, job.credential_id, job.attempt, job.outcome) == ("queued", None, 0, "")
+    job.submission.refresh_from_db()
+    assert job.submission.status == Status.QUEUED
+    # The cpu host's own credential claims it.
+    _, cpu = agent_credential_create(name="cpu-box-1", queues=["cpu"])
+    assert _claim(client, cpu, job)["spec"]["job"] == job.pk
+    # The operator's command names queues, and refuses a credential without them.
+    with pytest.raises(CommandError, match="--queues"):
+        call_command("agent_credential_create", "no-queues")
+    with pytest.raises(CommandError, match="unknown: score"):
+        call_command("agent_credential_create", "score-box", "--queues", "cpu,score")
+    call_command("agent_credential_create", "gpu-box-2", "--queues", "gpu")
+    from runs.models import AgentCredential
+
+    assert AgentCredential.objects.get(name="gpu-box-2").queues == ["gpu"]
+    assert not AgentCredential.objects.filter(name__in=["no-queues", "score-box"]).exists()

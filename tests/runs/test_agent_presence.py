@@ -45,7 +45,7 @@ def _seen(name: str) -> Any:
 
 
 def test_an_agent_is_idle_busy_stale_then_down() -> None:
-    _, token = agent_credential_create(name="box-1")
+    _, token = agent_credential_create(name="box-1", queues=["cpu", "gpu"])
     answer = _say(token, gpu_devices=["0", "1"], started_at=timezone.now().isoformat())
     assert answer.status_code == 200, answer.content
     assert answer.json()["every_seconds"] == settings.FORGERYBENCH_AGENT_PRESENCE_SECONDS
@@ -75,8 +75,8 @@ def test_an_agent_is_idle_busy_stale_then_down() -> None:
 
 
 def test_a_credential_writes_only_its_own_rows_and_bad_input_is_named() -> None:
-    _, honest = agent_credential_create(name="honest")
-    _, stolen = agent_credential_create(name="stolen")
+    _, honest = agent_credential_create(name="honest", queues=["cpu", "gpu"])
+    _, stolen = agent_credential_create(name="stolen", queues=["cpu", "gpu"])
     assert _say(honest, name="gpu-box", queues=["gpu"], slots=4, busy=3).status_code == 200
     # The thief names the honest agent: it writes a row of its own, the honest one is intact.
     assert _say(stolen, name="gpu-box", queues=["gpu"], slots=0, busy=0).status_code == 200
@@ -114,7 +114,7 @@ def test_a_credential_writes_only_its_own_rows_and_bad_input_is_named() -> None:
 
 
 def test_a_credential_speaks_for_a_bounded_number_of_names() -> None:
-    _, token = agent_credential_create(name="many")
+    _, token = agent_credential_create(name="many", queues=["cpu", "gpu"])
     for number in range(MAX_NAMES_PER_CREDENTIAL):
         assert _say(token, name=f"n{number}").status_code == 200
     refused = _say(token, name="one-more")
@@ -154,8 +154,8 @@ def test_a_restarted_agent_gives_back_only_the_jobs_it_held(
 ) -> None:
     from unittest import mock
 
-    mine, token = agent_credential_create(name="box")
-    other, _ = agent_credential_create(name="other")
+    mine, token = agent_credential_create(name="box", queues=["cpu", "gpu"])
+    other, _ = agent_credential_create(name="other", queues=["cpu", "gpu"])
     dead = _running_job(people, smoke_track, mine, "box:41")
     sibling = _running_job(people, smoke_track, mine, "box-2:41")  # another name
     theirs = _running_job(people, smoke_track, other, "box:41")  # another credential

@@ -72,8 +72,8 @@ def _sent(capture, call) -> list:  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_a_job_is_claimed_once_and_only_its_holder_beats_or_reports(people, smoke_track) -> None:
     job = _ood_job(people, smoke_track)
-    mine, _ = agent_credential_create(name="a")
-    other, _ = agent_credential_create(name="b")
+    mine, _ = agent_credential_create(name="a", queues=["cpu", "gpu"])
+    other, _ = agent_credential_create(name="b", queues=["cpu", "gpu"])
     first = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:1")
     assert first.job is not None and first.attempt
     # A duplicate message, on another agent: refused, and it learns nothing of the holder.
@@ -99,7 +99,7 @@ def test_a_job_is_claimed_once_and_only_its_holder_beats_or_reports(people, smok
 @pytest.mark.django_db
 def test_the_same_credential_takes_over_from_its_own_dead_process(people, smoke_track) -> None:
     job = _ood_job(people, smoke_track)
-    mine, _ = agent_credential_create(name="a")
+    mine, _ = agent_credential_create(name="a", queues=["cpu", "gpu"])
     first = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:1")
     refused = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:2")
     assert refused.job is None and refused.owner == "host-a:1"
@@ -123,7 +123,7 @@ def test_the_same_credential_takes_over_from_its_own_dead_process(people, smoke_
 @pytest.mark.django_db
 def test_a_completed_report_needs_its_bundle(people, smoke_track) -> None:
     job = _ood_job(people, smoke_track)
-    mine, _ = agent_credential_create(name="a")
+    mine, _ = agent_credential_create(name="a", queues=["cpu", "gpu"])
     claim = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:1")
     answer = runjob_finish(
         job_id=job.pk, credential=mine, attempt=claim.attempt, body={"outcome": "completed"}
@@ -138,7 +138,7 @@ def test_a_silent_agents_job_is_queued_again_under_a_new_attempt_and_sent_once(
     people, smoke_track, django_capture_on_commit_callbacks
 ) -> None:
     dead, live = _ood_job(people, smoke_track), _ood_job(people, smoke_track)
-    mine, _ = agent_credential_create(name="a")
+    mine, _ = agent_credential_create(name="a", queues=["cpu", "gpu"])
     lost = runjob_claim(job_id=dead.pk, credential=mine, owner="gone:1")
     runjob_claim(job_id=live.pk, credential=mine, owner="alive:1")
     RunJob.objects.filter(pk=dead.pk).update(heartbeat_at=timezone.now() - LEASE * 3)
@@ -189,7 +189,7 @@ def test_a_cancelled_submissions_job_is_refused_and_its_agent_told_to_stop(
         inputs_dir=Path(split.inputs_dir),
         artifacts_dir=Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / "x",
     )
-    mine, _ = agent_credential_create(name="a")
+    mine, _ = agent_credential_create(name="a", queues=["cpu", "gpu"])
     claim = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:1")
     submission.refresh_from_db()
     assert submission.status == Status.RUNNING and submission.run_owner == "host-a:1"
@@ -226,8 +226,8 @@ def test_a_run_cancelled_while_running_keeps_its_late_report_once(people, smoke_
         inputs_dir=Path(split.inputs_dir),
         artifacts_dir=Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / "x",
     )
-    mine, _ = agent_credential_create(name="a")
-    other, _ = agent_credential_create(name="b")
+    mine, _ = agent_credential_create(name="a", queues=["cpu", "gpu"])
+    other, _ = agent_credential_create(name="b", queues=["cpu", "gpu"])
     claim = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:1")
     Submission.objects.filter(pk=submission.pk).update(status=Status.CANCELLED)
     assert runjob_cancel(submission_id=submission.pk) == 1  # the job is cancelled at once
@@ -301,7 +301,7 @@ def test_an_ood_run_left_by_a_dead_agent_is_finished_by_a_real_agent(
     with mock.patch("forgerybench_site.celery.app.send_task"):  # its message is lost
         assert ood_run_enqueue(submission=submission, split=split)
     job = RunJob.objects.get(submission=submission, kind="ood")
-    gone, _ = agent_credential_create(name="gone")
+    gone, _ = agent_credential_create(name="gone", queues=["cpu", "gpu"])
     assert runjob_claim(job_id=job.pk, credential=gone, owner="gone:1").job is not None
     RunJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - LEASE * 3)
     report = submission_sweep()

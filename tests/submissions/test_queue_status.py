@@ -95,8 +95,8 @@ def test_run_agents_show_by_their_presence_idle_or_not(people, smoke_track) -> N
     from runs.services import agent_credential_create
 
     now = timezone.now()
-    gpu_box, _ = agent_credential_create(name="gpu-box")
-    local, _ = agent_credential_create(name="local")
+    gpu_box, _ = agent_credential_create(name="gpu-box", queues=["cpu", "gpu"])
+    local, _ = agent_credential_create(name="local", queues=["cpu", "gpu"])
     window = timedelta(seconds=settings.FORGERYBENCH_AGENT_PRESENCE_WINDOW_SECONDS)
 
     def presence(credential, name, queues, slots, busy, seen) -> None:  # type: ignore[no-untyped-def]

@@ -1,12 +1,14 @@
-"""`manage.py agent_credential_create NAME`: print a new agent credential (shown once)."""
+"""`manage.py agent_credential_create NAME --queues cpu[,gpu]`: print a new agent credential
+(shown once) that may claim jobs of those run queues only."""
 
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from runs.models import AgentCredential
+from runs.models import RUN_QUEUES, AgentCredential
 from runs.services import (
+    AgentCredentialError,
     agent_credential_create,
     agent_credential_register,
     agent_credential_rotate,
@@ -18,6 +20,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name")
+        parser.add_argument(
+            "--queues",
+            help=f"comma-separated run queues whose jobs it may claim ({','.join(RUN_QUEUES)}); "
+            "required for a new credential or a registered token, optional with --rotate "
+            "(kept as they were when omitted). One credential per host, with that host's queues.",
+        )
         parser.add_argument(
             "--output", help="write the token to this file (mode 600) instead of stdout"
         )
@@ -33,22 +41,34 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._handle(options)
+        except AgentCredentialError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _handle(self, options: dict[str, Any]) -> None:
         name = options["name"]
+        queues = options["queues"].split(",") if options.get("queues") is not None else None
+        exists = AgentCredential.objects.filter(name=name).exists()
+        if queues is None and (options.get("token_file") or not exists):
+            raise CommandError(
+                f"name the run queues the credential serves: --queues {','.join(RUN_QUEUES)}"
+            )
         if options.get("token_file"):
             token = Path(options["token_file"]).read_text(encoding="utf-8").strip()
             if len(token) < 32:
                 raise CommandError("the token file holds fewer than 32 characters")
-            agent_credential_register(name=name, token=token)
+            agent_credential_register(name=name, token=token, queues=queues or [])
             self.stdout.write(f"agent credential {name!r} registered from {options['token_file']}")
             return
-        if AgentCredential.objects.filter(name=name).exists():
+        if exists:
             if not options["rotate"]:
                 raise CommandError(
                     f"an agent credential named {name!r} exists; --rotate gives it a new token"
                 )
-            token = agent_credential_rotate(name=name)
+            token = agent_credential_rotate(name=name, queues=queues)
         else:
-            _, token = agent_credential_create(name=name)
+            _, token = agent_credential_create(name=name, queues=queues or [])
         if options.get("output"):
             import os
 
