@@ -153,7 +153,7 @@ def test_run_agents_are_counted_by_queue_and_presence_state() -> None:
     from runs.models import AgentPresence
     from runs.services import agent_credential_create
 
-    credential, _ = agent_credential_create(name="metrics-agents")
+    credential, _ = agent_credential_create(name="metrics-agents", queues=["cpu", "gpu"])
     now = timezone.now()
     window = timedelta(seconds=settings.FORGERYBENCH_AGENT_PRESENCE_WINDOW_SECONDS)
     for name, queues, busy, seen in [
