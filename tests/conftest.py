@@ -298,7 +298,8 @@ def _fresh_cache() -> Iterator[None]:
     from django.conf import settings
 
     if settings.configured:  # evaluator tests may run without Django (-p no:django)
-        from django.core.cache import cache
+        from django.core.cache import caches
 
-        cache.clear()
+        for cache in caches.all():
+            cache.clear()
     yield

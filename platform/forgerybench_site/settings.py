@@ -194,7 +194,14 @@ CACHES = {
     "default": {
         "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
         "LOCATION": env_str("CACHE_LOCATION", str(DATA_DIR / "cache")),
-    }
+    },
+    # Each process's own copy of the hottest entries (the anonymous leaderboard pages), under
+    # keys that carry the shared generation counter, so a change is seen at the next request.
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "forgerybench-local",
+        "OPTIONS": {"MAX_ENTRIES": 256},
+    },
 }
 
 # Uploaded image tarballs stream straight to disk (never into memory).

@@ -1,7 +1,7 @@
 import hashlib
 
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -69,9 +69,17 @@ def _track_or_404(benchmark_slug: str, track_slug: str) -> Track:
         raise Http404("no such track") from None
 
 
-# Anonymous visitors (most readers) get a page rendered once per change; the short lifetime
-# bounds staleness should a writer ever forget track_results_changed.
+# The track page's content is the same for every reader: it is rendered once per language and
+# change of the track's boards (the generation that track_results_changed bumps) and kept for a
+# short while; each reader's page is that content in the site's frame (their name, their unread
+# count, their messages). Anonymous visitors (most readers) get the whole page from the cache.
+# The short lifetime bounds staleness should a writer ever forget track_results_changed, and
+# what depends on the clock alone (a phase opening or closing in the policy summary).
 ANONYMOUS_PAGE_SECONDS = 30
+CONTENT_SECONDS = ANONYMOUS_PAGE_SECONDS
+# Each web process also keeps the anonymous pages it served for a few seconds (the key holds
+# the generation, so a change is seen at once); a missed invalidation lasts at most 30 + 10 s.
+LOCAL_PAGE_SECONDS = 10
 
 
 def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str) -> HttpResponse:
@@ -79,28 +87,53 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
     order = request.GET.get("order") if request.GET.get("order") in ("asc", "desc") else None
     # Deployment metrics (optional columns) on request: ?columns=all
     extra = request.GET.get("columns") == "all"
-    shared_page = not request.user.is_authenticated and not len(messages.get_messages(request))
     generation = track_results_generation(benchmark_slug=benchmark_slug, track_slug=track_slug)
-    page_key = (
-        f"leaderboard-page:{get_language()}:{benchmark_slug}:{track_slug}:{sort}:{order}:"
-        f"{int(extra)}:{generation}"
+    version = (
+        f"{get_language()}:{benchmark_slug}:{track_slug}:{sort}:{order}:{int(extra)}:{generation}"
     )
-    if shared_page and (page := cache.get(page_key)) is not None:
+    shared_page = not request.user.is_authenticated and not len(messages.get_messages(request))
+    page_key = f"leaderboard-page:{version}"
+    if shared_page and (page := _shared_page(page_key)) is not None:
         return HttpResponse(page)
-    response = _track_leaderboard_page(request, benchmark_slug, track_slug, sort, order, extra)
+    content_key = f"leaderboard-content:{version}"
+    parts = cache.get(content_key)
+    if parts is None:
+        parts = _track_leaderboard_content(benchmark_slug, track_slug, sort, order, extra)
+        cache.set(content_key, parts, timeout=CONTENT_SECONDS)
+    response = render(
+        request,
+        "leaderboards/track.html",
+        {
+            "title": parts["title"],
+            "content": mark_safe(parts["content"]),  # our own template's output, escaped there
+            "protocol": evaluator.PROTOCOL_VERSION,
+        },
+    )
     if shared_page:
         cache.set(page_key, response.content, timeout=ANONYMOUS_PAGE_SECONDS)
     return response
 
 
-def _track_leaderboard_page(
-    request: HttpRequest,
+def _shared_page(key: str) -> bytes | None:
+    """An anonymous page: this process's copy (no file read, no decompression), else the
+    shared cache's, kept here for a few seconds."""
+    local = caches["local"]
+    page = local.get(key)
+    if page is None:
+        page = cache.get(key)
+        if page is not None:
+            local.set(key, page, timeout=LOCAL_PAGE_SECONDS)
+    return page
+
+
+def _track_leaderboard_content(
     benchmark_slug: str,
     track_slug: str,
     sort: str | None,
     order: str | None,
     extra: bool = False,
-) -> HttpResponse:
+) -> dict[str, str]:
+    """The page's title and content, for any reader in the active language."""
     track = _track_or_404(benchmark_slug, track_slug)
     boards = []
     for split in sorted(split_list_for_track(track=track), key=_tier_order):
@@ -121,9 +154,8 @@ def _track_leaderboard_page(
         {"phase": phase, "summary": policy_summary(phase=phase)}
         for phase in track.benchmark.phases.order_by("starts_at")
     ]
-    return render(
-        request,
-        "leaderboards/track.html",
+    content = render_to_string(
+        "leaderboards/_track_content.html",
         {
             "track": track,
             "benchmark": track.benchmark,
@@ -137,6 +169,7 @@ def _track_leaderboard_page(
             "phases": phases,
         },
     )
+    return {"title": f"{track.name} · {track.benchmark.name}", "content": content}
 
 
 def _tier_order(split: Split) -> int:

@@ -111,12 +111,14 @@ def test_query_count_does_not_grow_with_entries(smoke_track, people, tmp_path) -
     val = smoke_track.splits.get(name="val")
     for n in range(3):
         _entry(smoke_track, val, team_create(name=f"T{n}"), f"m{n}", 0.5, n, tmp_path)
+    track_results_changed(track=smoke_track)  # what every writer of results does
     member = Client()
-    member.force_login(people.owner)  # signed-in pages are rendered per request
+    member.force_login(people.owner)  # signed in: no whole-page cache
     url = "/b/smoke-detect/image/"
     cold_few, warm_few = _queries_for(member, url), _queries_for(member, url)
     for n in range(3, 12):
         _entry(smoke_track, val, team_create(name=f"T{n}"), f"m{n}", 0.5, n, tmp_path)
+    track_results_changed(track=smoke_track)
     cold_many, warm_many = _queries_for(member, url), _queries_for(member, url)
     assert cold_many == cold_few, "computing a board must not query per entry"
     assert warm_many == warm_few < cold_few, "a cached board skips its own queries"
@@ -205,3 +207,32 @@ def test_cost_on_a_hidden_split_shows_only_the_bands_the_team_is_shown(smoke_tra
     assert shown == "run 4.7-38 s · 64-256 MiB"
     public = run_cost(run, samples=40)
     assert public is not None and render_cost(public) == "0.309 s · 118 MiB"
+
+
+def test_signed_in_readers_get_the_shared_content_in_their_own_frame(
+    smoke_track, people, tmp_path
+) -> None:
+    """The page's content is rendered once per language and change for every reader; a
+    signed-in reader's request only reads who they are and their unread count."""
+    val = smoke_track.splits.get(name="val")
+    _entry(smoke_track, val, team_create(name="Owls"), "owl", 0.4, 1, tmp_path)
+    track_results_changed(track=smoke_track)
+    url = "/b/smoke-detect/image/"
+    assert ">owl<" in Client().get(url).content.decode()  # an anonymous reader renders it
+    member = Client()
+    member.force_login(people.owner)
+    with CaptureQueriesContext(connection) as captured:
+        page = member.get(url).content.decode()
+    assert ">owl<" in page and "Log out owner" in page and "csrfmiddlewaretoken" in page
+    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "submissions_result" not in tables and "benchmarks_split" not in tables
+    assert len(captured.captured_queries) == 3  # session, user, unread count
+    # A change of the results reaches the signed-in reader at once.
+    _entry(smoke_track, val, team_create(name="Cats"), "cat", 0.4, 2, tmp_path)
+    track_results_changed(track=smoke_track)
+    assert ">cat<" in member.get(url).content.decode()
+    # Another language is another copy of the content.
+    chinese = Client(headers={"accept-language": "zh-hans"})
+    chinese.force_login(people.teammate)
+    page = chinese.get(url).content.decode()
+    assert ">cat<" in page and "披露政策" in page and "Disclosure policy" not in page
