@@ -85,6 +85,8 @@ ensure_wrk() {
 
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
+  # A CJK font, so the browser tests' screenshots of the 简体中文 pages show their text.
+  fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || apt_install fonts-wqy-microhei
 }
 
 for service in "$@"; do

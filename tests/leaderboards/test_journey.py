@@ -1,10 +1,12 @@
 """The whole journey in a real Chromium against a live server and a real worker.
 
 A user signs up, creates a team, invites a teammate by link (who accepts), accepts the
-benchmark's terms, uploads a baseline image, watches the status change, receives the mail and
-sees the row appear; an organizer publishes the hidden split; the team picks its submission as
-final and the organizer reveals the out-of-distribution tier; an outsider is refused the logs
-and the console. Screenshots are kept under the test data folder as artifacts.
+benchmark's terms, uploads a baseline image, sees its place in the queue behind another team's
+run, watches the status change, receives the mail and sees the row appear; an organizer
+publishes the hidden split; the team picks its submission as final and the organizer reveals
+the out-of-distribution tier; the user switches the site to 简体中文 and reads the board; an
+outsider is refused the logs and the console. Screenshots are kept under the test data folder
+as artifacts.
 """
 
 import re
@@ -14,8 +16,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from accounts.services import team_create
 from benchmarks.terms import terms_publish
-from submissions.models import Submission
+from submissions.models import Status, Submission
+from submissions.services import submission_cancel, submission_create_from_image
 from tests.support import unavailable
 
 pytestmark = [
@@ -57,6 +61,7 @@ def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
     smoke_track,
     people,
     docker_client,
+    test_image,
     tmp_path: Path,
 ) -> None:
     tarball = tmp_path / "sanity.tar"
@@ -94,6 +99,23 @@ def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
     assert "ada" in members and "Owner" in members and "teammate" in members
     _shot(teammate, "01c-team-members")
 
+    # Another team's long run holds the one run slot, so this team's upload waits in the queue.
+    sleepers = team_create(name="Sleepers", owner=people.outsider)
+    blocker = submission_create_from_image(
+        team=sleepers,
+        track=smoke_track,
+        user=people.outsider,
+        image_reference=test_image("sleeper"),
+        method_name="sleeper",
+        training_data="other: none",
+    )
+    for _ in range(120):
+        blocker.refresh_from_db(fields=["status"])
+        if blocker.status == Status.RUNNING:
+            break
+        page.wait_for_timeout(500)
+    assert blocker.status == Status.RUNNING
+
     # The benchmark's terms come first: the team accepts them, then submits.
     terms_publish(benchmark=smoke_track.benchmark, version="1", text="Research use only.")
     page.goto(f"{url}/b/smoke-detect/")
@@ -114,6 +136,16 @@ def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
     _shot(page, "02-after-upload")
     assert re.search(r"/submissions/\d+/$", page.url), page.inner_text("main")
     submission = Submission.objects.get(method_name="hash chance")
+    # Its place in the queue: first in line, behind the run in progress, with the workers.
+    assert page.inner_text("#queue-position") == "1"
+    place = page.inner_text("#queue-place")
+    assert "0 runs ahead" in place and "fair-share level" in page.inner_text("#queue-place")
+    _shot(page, "02a-queue-position")
+    page.goto(f"{url}/status/")
+    assert page.inner_text("#queue-cpu td:nth-child(3)") == "1"  # the blocker is running
+    _shot(page, "02b-platform-status")
+    assert submission_cancel(submission=blocker, user=people.outsider)
+    page.goto(f"{url}/submissions/{submission.pk}/")
     # The page refreshes itself until the submission is done.
     page.wait_for_selector(".status-finished", timeout=240_000)
     _shot(page, "03-submission-finished")
@@ -171,6 +203,19 @@ def test_sign_up_submit_watch_publish_and_refuse_an_outsider(
     assert "One row per final pick" in page.inner_text("#split-ood")
     assert "hash chance" in page.inner_text("#split-ood"), "the pick's OOD row never appeared"
     _shot(page, "09-ood-revealed")
+
+    # The same board in Simplified Chinese, through the switch in the page's header.
+    page.click("#language-switch button[value=zh-hans]")
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/b/smoke-detect/{smoke_track.slug}/")
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    assert "披露政策" in page.inner_text("#disclosure")
+    assert "hash chance" in page.inner_text("#split-val")
+    assert "排名" in page.inner_text("#split-val thead")
+    _shot(page, "10-leaderboard-zh-hans")
+    page.goto(f"{url}/submissions/{submission.pk}/")
+    assert "已完成" in page.inner_text("h1") and "ROC 曲线" in page.content()
+    _shot(page, "11-submission-zh-hans")
 
     outsider = browser.new_page()
     outsider.goto(f"{url}/login/")
