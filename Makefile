@@ -113,6 +113,8 @@ lint: venv
 bench: venv
 	$(PY) perf/bench_metrics.py
 	FORGERYBENCH_BENCH_DIR=$(VAR) $(PY) perf/bench_outbundle.py
+	deploy/scripts/ensure-services.sh docker
+	$(PY) perf/bench_image_store.py
 	deploy/scripts/ensure-services.sh wrk
 	$(PY) perf/bench_leaderboard.py
 	$(PY) perf/bench_analytics.py
