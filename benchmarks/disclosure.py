@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import Phase, Split
 
@@ -73,16 +74,23 @@ def policy_record(*, phase: Phase | None) -> dict[str, Any]:
 
 def policy_summary(*, phase: Phase) -> str:
     """One line for the track page: when hidden numbers of this phase are shown."""
-    parts = ["hidden results of a submission are shown once a publication moment follows it"]
-    when = ["an organizer publishes"]
+    parts = [
+        gettext("hidden results of a submission are shown once a publication moment follows it")
+    ]
+    when = [gettext("an organizer publishes")]
     if phase.publish == Phase.Publish.AT_END and phase.ends_at is not None:
-        when.append(f"the phase ends ({phase.ends_at:%Y-%m-%d %H:%M} UTC)")
+        when.append(
+            gettext("the phase ends (%(when)s UTC)") % {"when": f"{phase.ends_at:%Y-%m-%d %H:%M}"}
+        )
     for moment in phase.publication_schedule or []:
         when.append(f"{dt.datetime.fromisoformat(moment):%Y-%m-%d %H:%M} UTC")
-    parts.append("publication moments: " + "; ".join(when))
+    parts.append(gettext("publication moments: %(moments)s") % {"moments": "; ".join(when)})
     if phase.public_fraction:
         parts.append(
-            f"a fixed {phase.public_fraction:.0%} of each hidden split (seed {phase.public_seed}) "
-            "is its public part, shown at once; the rest stays private until publication"
+            gettext(
+                "a fixed %(fraction)s of each hidden split (seed %(seed)s) is its public part, "
+                "shown at once; the rest stays private until publication"
+            )
+            % {"fraction": f"{phase.public_fraction:.0%}", "seed": phase.public_seed}
         )
-    return ". ".join(parts) + "."
+    return gettext(". ").join(parts) + gettext(".")

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
@@ -174,13 +174,13 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 submission=submission, split_ids=[result.split_id for result in results]
             ),
             "timeline": [
-                ("submitted", submission.created_at),
-                ("queued", submission.queued_at),
-                ("running", submission.running_at),
-                ("scoring", submission.scoring_at),
-                ("finished", submission.finished_at),
-                ("failed", submission.failed_at),
-                ("cancelled", submission.cancelled_at),
+                (pgettext("timeline", "submitted"), submission.created_at),
+                (pgettext("timeline", "queued"), submission.queued_at),
+                (pgettext("timeline", "running"), submission.running_at),
+                (pgettext("timeline", "scoring"), submission.scoring_at),
+                (pgettext("timeline", "finished"), submission.finished_at),
+                (pgettext("timeline", "failed"), submission.failed_at),
+                (pgettext("timeline", "cancelled"), submission.cancelled_at),
             ],
         },
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from audit.definitions import definition_change_by
 from audit.roles import actor_name
@@ -42,22 +43,28 @@ class PhaseValues:
 def _check_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise ConsoleEditRefused("say why: every console change needs a reason", field="reason")
+        raise ConsoleEditRefused(
+            gettext("say why: every console change needs a reason"), field="reason"
+        )
     return reason
 
 
 def _check_phase(values: PhaseValues) -> None:
     if not values.name.strip():
-        raise ConsoleEditRefused("a phase needs a name", field="name")
+        raise ConsoleEditRefused(gettext("a phase needs a name"), field="name")
     if values.ends_at is not None and values.ends_at <= values.starts_at:
         raise ConsoleEditRefused(
-            f"the phase must end after it starts ({values.ends_at:%Y-%m-%d %H:%M} is not after "
-            f"{values.starts_at:%Y-%m-%d %H:%M})",
+            gettext("the phase must end after it starts (%(end)s is not after %(start)s)")
+            % {
+                "end": f"{values.ends_at:%Y-%m-%d %H:%M}",
+                "start": f"{values.starts_at:%Y-%m-%d %H:%M}",
+            },
             field="ends_at",
         )
     if not 0 <= values.final_picks <= MAX_FINAL_PICKS:
         raise ConsoleEditRefused(
-            f"final picks must be between 0 and {MAX_FINAL_PICKS}", field="final_picks"
+            gettext("final picks must be between 0 and %(max)d") % {"max": MAX_FINAL_PICKS},
+            field="final_picks",
         )
 
 
@@ -71,11 +78,11 @@ def _save(row: Phase | Track, **kwargs: object) -> None:
         text = str(exc)
         if "phase_ends_after_start" in text:
             raise ConsoleEditRefused(
-                "the phase must end after it starts", field="ends_at"
+                gettext("the phase must end after it starts"), field="ends_at"
             ) from None
         if "phase_slug_per_benchmark" in text:
             raise ConsoleEditRefused(
-                "this benchmark already has a phase with that slug", field="slug"
+                gettext("this benchmark already has a phase with that slug"), field="slug"
             ) from None
         raise
 
@@ -87,7 +94,9 @@ def phase_create(
     _check_phase(values)
     if Phase.objects.filter(benchmark=benchmark, slug=slug).exists():
         raise ConsoleEditRefused(
-            f"{benchmark.name} already has a phase {slug!r}: edit that one", field="slug"
+            gettext("%(benchmark)s already has a phase %(slug)r: edit that one")
+            % {"benchmark": benchmark.name, "slug": slug},
+            field="slug",
         )
     phase = Phase(
         benchmark=benchmark,
@@ -118,7 +127,7 @@ def phase_update(*, phase: Phase, values: PhaseValues, user: User, reason: str) 
         }
         changed = [name for name, value in fields.items() if getattr(row, name) != value]
         if not changed:
-            raise ConsoleEditRefused("nothing changed")
+            raise ConsoleEditRefused(gettext("nothing changed"))
         for name in changed:
             setattr(row, name, fields[name])
         _save(row, update_fields=changed)
@@ -138,12 +147,17 @@ def track_rules_update(
     reason = _check_reason(reason)
     if entry_rule not in Track.EntryRule.values:
         raise ConsoleEditRefused(
-            f"the entry rule is one of {', '.join(Track.EntryRule.values)}", field="entry_rule"
+            gettext("the entry rule is one of %(rules)s")
+            % {"rules": ", ".join(Track.EntryRule.values)},
+            field="entry_rule",
         )
     for name, limit in (("daily", daily_submission_limit), ("total", total_submission_limit)):
         if limit is not None and limit < 0:
             raise ConsoleEditRefused(
-                f"a {name} quota cannot be negative", field=f"{name}_submission_limit"
+                gettext("the daily quota cannot be negative")
+                if name == "daily"
+                else gettext("the total quota cannot be negative"),
+                field=f"{name}_submission_limit",
             )
     if (
         daily_submission_limit is not None
@@ -151,7 +165,8 @@ def track_rules_update(
         and daily_submission_limit > total_submission_limit
     ):
         raise ConsoleEditRefused(
-            "the daily quota is larger than the total quota", field="daily_submission_limit"
+            gettext("the daily quota is larger than the total quota"),
+            field="daily_submission_limit",
         )
     with transaction.atomic(), definition_change_by(actor=actor_name(user), reason=reason) as ctx:
         row = Track.objects.select_for_update().select_related("benchmark").get(pk=track.pk)
@@ -163,7 +178,7 @@ def track_rules_update(
         }
         changed = [name for name, value in fields.items() if getattr(row, name) != value]
         if not changed:
-            raise ConsoleEditRefused("nothing changed")
+            raise ConsoleEditRefused(gettext("nothing changed"))
         for name in changed:
             setattr(row, name, fields[name])
         _save(row, update_fields=changed)

@@ -65,6 +65,7 @@ def test_cached_boards_are_kept_per_language(smoke_track, people) -> None:
         zh_page = _html(chinese.get("/b/smoke-detect/image/"))
         assert '<th scope="col">Team</th>' in en_page and "Owl net" in en_page
         assert '<th scope="col">团队</th>' in zh_page and "Owl net" in zh_page
+        assert "公布时机" in zh_page and "publication moments" in en_page  # the phase's policy
         assert "团队" not in en_page and '<th scope="col">Team</th>' not in zh_page
 
 
