@@ -70,3 +70,8 @@ def test_definition_page_in_a_browser(page, live_server, settings, tmp_path) -> 
     page.click("button[value=check]")
     assert "creates benchmark 'console-demo'" in page.inner_text("#definition-ok")
     _shot(page, "console-definition-checked")
+    page.fill("textarea[name=reason]", "a small set to try the console")
+    page.click("button[value=apply]")
+    assert "Definition of Console Demo" in page.inner_text("h1")
+    assert "is applied" in page.inner_text(".messages")
+    _shot(page, "console-definition-applied")
