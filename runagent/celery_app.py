@@ -38,8 +38,21 @@ def _transport_options(config: AgentConfig) -> dict[str, Any]:
             "control_folder": str(control),
             "store_processed": False,
         }
-    # Must match the platform's: ten priority levels, ':' before the level.
-    return {"priority_steps": list(range(10)), "sep": ":"}
+    return dict(REDIS_TRANSPORT_OPTIONS)
+
+
+# Must match the platform's: ten priority levels, ':' before the level. The bookkeeping of
+# messages taken but not yet acknowledged lives under the agents' own key names, never the
+# `unacked` hash the platform's consumers restore from: whatever an agent's broker account
+# writes there goes back only to the run queues (the ACL in deploy/redis/agent-acl.rules
+# grants these keys and the run queues, nothing else).
+REDIS_TRANSPORT_OPTIONS: dict[str, Any] = {
+    "priority_steps": list(range(10)),
+    "sep": ":",
+    "unacked_key": "agent-unacked",
+    "unacked_index_key": "agent-unacked_index",
+    "unacked_mutex_key": "agent-unacked_mutex",
+}
 
 
 def make_app(config: AgentConfig) -> Celery:

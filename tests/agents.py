@@ -174,7 +174,11 @@ def agent_broker_url(broker_url: str, name: str) -> str:
 
     parts = urlsplit(broker_url)
     user, password = f"forgerybench-agent-{name}", secrets.token_hex(16)
-    words = ["ACL", "SETUSER", user, "reset", *ACL_RULES, f">{password}"]
+    # The deployment's rules pin the account to database 0 (no SELECT); a test broker on a
+    # shared server uses a database of its own, which this account may select, and no other.
+    db = parts.path.strip("/") or "0"
+    pin = [f"+select|{db}"] if db != "0" else []
+    words = ["ACL", "SETUSER", user, "reset", *ACL_RULES, *pin, f">{password}"]
     payload = f"*{len(words)}\r\n" + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)
     with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379)) as conn:
         conn.sendall(payload.encode())

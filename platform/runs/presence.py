@@ -102,6 +102,13 @@ def agent_presence_record(*, credential: AgentCredential, body: dict[str, Any]) 
     now = timezone.now()
     fields = _clean(body, now)
     name = fields.pop("name")
+    outside = sorted(set(fields["queues"]) - set(credential.queues))
+    if outside:
+        raise PresenceError(
+            "bad_queues",
+            f"this credential serves {', '.join(credential.queues)} only, not "
+            f"{', '.join(outside)}: its agents take no job of another queue",
+        )
     with transaction.atomic():
         # One writer at a time per credential: the cap on names holds under concurrent calls.
         AgentCredential.objects.select_for_update().filter(pk=credential.pk).first()

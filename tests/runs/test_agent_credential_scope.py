@@ -251,6 +251,14 @@ def test_a_credential_claims_only_jobs_of_its_own_queues(people, smoke_track) ->
         **_as(gpu),
     )
     assert said.status_code == 200
+    # Nor can it show itself as serving a queue it was not given.
+    said = client.post(
+        f"{API}/presence",
+        data=json.dumps({"name": "gpu-box", "queues": ["cpu", "gpu"], "slots": 1, "busy": 0}),
+        content_type="application/json",
+        **_as(gpu),
+    )
+    assert said.status_code == 400 and said.json()["code"] == "bad_queues"
     for body in ({"owner": "thief:1"}, {"owner": "thief:2", "takeover_from": "thief:1"}):
         claim = client.post(
             f"{API}/jobs/{job.pk}/claim",
