@@ -3,6 +3,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 register = template.Library()
 
@@ -32,7 +33,10 @@ def ci_whisker(value: float | None, interval: tuple[float, float] | None) -> str
     label = f"{value:.4f}"
     if interval is not None:
         low, high = interval
-        label += f", 95% interval {low:.4f} to {high:.4f}"
+        label += gettext(", 95%% interval %(low)s to %(high)s") % {
+            "low": f"{low:.4f}",
+            "high": f"{high:.4f}",
+        }
         whisker = format_html(
             '<line x1="{0}" y1="7" x2="{1}" y2="7" stroke="#5a6b85" stroke-width="2"/>'
             '<line x1="{0}" y1="3" x2="{0}" y2="11" stroke="#5a6b85"/>'
@@ -92,11 +96,11 @@ LINE_COLOURS = ("#1c2330", "#c0392b", "#2471a3", "#1e8449", "#b9770e", "#7d3c98"
 
 # What the x axis of each perturbation's plot measures (mildest level first, left).
 LEVEL_AXIS = {
-    "jpeg": "JPEG quality",
-    "noise": "Gaussian noise sigma (of 255)",
-    "blur": "Gaussian blur sigma (pixels)",
-    "resize": "down-up resize factor",
-    "h264": "H.264 CRF",
+    "jpeg": gettext_lazy("JPEG quality"),
+    "noise": gettext_lazy("Gaussian noise sigma (of 255)"),
+    "blur": gettext_lazy("Gaussian blur sigma (pixels)"),
+    "resize": gettext_lazy("down-up resize factor"),
+    "h264": gettext_lazy("H.264 CRF"),
 }
 
 
@@ -113,7 +117,9 @@ def robustness_plot(
     for row in rows:
         points = [lv.value for lv in row.levels if lv.perturbation == perturbation]
         labels = [f"{lv.level:g}" for lv in row.levels if lv.perturbation == perturbation]
-        name = f"{row.team} · {row.method}" + (" (at chance)" if row.rank is None else "")
+        name = f"{row.team} · {row.method}"
+        if row.rank is None:
+            name = gettext("%(name)s (at chance)") % {"name": name}
         series.append((name, [row.clean, *points], ["clean", *labels]))
     if not series or len(series[0][1]) < 2:
         return ""
@@ -146,11 +152,11 @@ def robustness_plot(
         parts.append(
             format_html(
                 '<line class="chance" x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#8a94a6" '
-                'stroke-dasharray="4 3"><title>chance: {3}</title></line>',
+                'stroke-dasharray="4 3"><title>{3}</title></line>',
                 left,
                 f"{y(chance):.1f}",
                 width - right,
-                f"{chance:.4g}",
+                gettext("chance: %(value)s") % {"value": f"{chance:.4g}"},
             )
         )
     for index, (name, values, labels) in enumerate(series):
@@ -168,7 +174,7 @@ def robustness_plot(
         for i, (value, label) in enumerate(zip(values, labels, strict=True)):
             if value is None:
                 continue
-            where = "clean" if label == "clean" else f"{axis} {label}"
+            where = pgettext("robustness", "clean") if label == "clean" else f"{axis} {label}"
             parts.append(
                 format_html(
                     '<circle class="point" cx="{}" cy="{}" r="3.5" fill="{}">'
@@ -188,7 +194,7 @@ def robustness_plot(
                 '<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>',
                 f"{x(i):.1f}",
                 height - bottom + 14,
-                label,
+                pgettext("robustness", "clean") if label == "clean" else label,
             )
         )
     parts.append(
@@ -198,12 +204,16 @@ def robustness_plot(
             'transform="rotate(-90 12 {})">{}</text>',
             (left + width - right) / 2,
             height - 8,
-            f"{axis} (mildest left)",
+            gettext("%(axis)s (mildest left)") % {"axis": axis},
             (top + height - bottom) / 2,
             (top + height - bottom) / 2,
-            metric or "primary metric",
+            metric or gettext("primary metric"),
         )
     )
+    title = gettext("%(metric)s by %(axis)s") % {
+        "metric": metric or gettext("primary metric"),
+        "axis": axis,
+    }
     legend = [
         format_html(
             '<li><span class="swatch" style="background:{}"></span>{}</li>',
@@ -219,13 +229,13 @@ def robustness_plot(
         perturbation,
         width,
         height,
-        f"{metric or 'primary metric'} by {axis}",
+        title,
         left,
         top,
         width - left - right,
         height - top - bottom,
         mark_safe("".join(parts)),  # each piece came from format_html
-        f"{metric or 'primary metric'} by {axis}; hover a point for its value",
+        gettext("%(title)s; hover a point for its value") % {"title": title},
         mark_safe("".join(legend)),
     )
 
