@@ -12,14 +12,18 @@
 | FORGERYBENCH_GPU_DEVICES           | GPUs this agent hands out, one per run (default: none)    |
 | FORGERYBENCH_GPU_LOCK_DIR          | where the GPU slot locks live                              |
 | FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT | run without the loop-mounted /output cap (hosts without it)|
+| FORGERYBENCH_IMAGE_MAX_BYTES       | largest uncompressed image tarball loaded (default 16 GiB) |
+| FORGERYBENCH_IMAGE_MAX_UNPACKED_BYTES | most bytes an image's layers unpack to (default 16 GiB) |
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from evaluator.image_tarball import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_UNPACKED_BYTES, ImageLimits
 
 
 class AgentConfigError(RuntimeError):
@@ -63,6 +67,7 @@ class AgentConfig:
     gpu_devices: tuple[str, ...]
     gpu_lock_dir: Path
     allow_uncapped_output: bool
+    image_limits: ImageLimits = field(default_factory=ImageLimits)
 
     @property
     def cache_dir(self) -> Path:
@@ -71,6 +76,15 @@ class AgentConfig:
     @property
     def runs_dir(self) -> Path:
         return self.work_dir / "runs"
+
+
+def _env_bytes(name: str, default: int) -> int:
+    value = _env(name)
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1024:
+        raise AgentConfigError(f"{name} must be a whole number of bytes, at least 1024")
+    return int(value)
 
 
 def load_config() -> AgentConfig:
@@ -104,4 +118,10 @@ def load_config() -> AgentConfig:
         gpu_lock_dir=Path(lock_dir),
         allow_uncapped_output=_env("FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT").lower()
         in ("1", "true", "yes", "on"),
+        image_limits=ImageLimits(
+            max_bytes=_env_bytes("FORGERYBENCH_IMAGE_MAX_BYTES", DEFAULT_MAX_IMAGE_BYTES),
+            max_unpacked_bytes=_env_bytes(
+                "FORGERYBENCH_IMAGE_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES
+            ),
+        ),
     )

@@ -23,7 +23,7 @@ import docker.errors
 
 from evaluator.gpu_slots import gpu_slot
 from evaluator.hostfacts import engine_facts, gpu_info
-from evaluator.image_tarball import ImageIntakeError
+from evaluator.image_tarball import ImageIntakeError, ImageLimits
 from evaluator.runner import RunLimits, RunOutcome, run_submission_container
 
 from .client import Claim, PlatformClient, PlatformError, Refusal
@@ -127,7 +127,12 @@ def _gpu(spec: dict[str, Any], config: AgentConfig) -> Iterator[tuple[str, ...]]
 
 
 def _ensure_image(
-    engine: docker.DockerClient, client: PlatformClient, claim: Claim, image_id: str, work: Path
+    engine: docker.DockerClient,
+    client: PlatformClient,
+    claim: Claim,
+    image_id: str,
+    work: Path,
+    limits: ImageLimits,
 ) -> tuple[str, str]:
     """('', '') when the engine has `image_id` (fetched from the platform and checked if
     needed), else the outcome and why. A copy that is not exactly that image is never loaded:
@@ -149,7 +154,7 @@ def _ensure_image(
             )
         raise
     try:
-        image_load_checked(engine, path=tarball, image_id=image_id)
+        image_load_checked(engine, path=tarball, image_id=image_id, limits=limits)
     except ImageIntakeError as exc:
         logger.error("job %s: the platform's copy of %s refused: %s", claim.job_id, image_id, exc)
         return (
@@ -229,7 +234,9 @@ def run_job(
     work = config.runs_dir / f"job-{job_id}"
     work.mkdir(exist_ok=True)
     try:
-        failed, why = _ensure_image(engine, client, claim, spec["image_id"], work)
+        failed, why = _ensure_image(
+            engine, client, claim, spec["image_id"], work, config.image_limits
+        )
         if failed:
             client.report_outcome(claim, {"outcome": failed, "message": why})
             return failed

@@ -31,7 +31,7 @@ from evaluator.image_tarball import (
     stored_copy_valid,
 )
 
-from .images import image_store_dir
+from .images import image_limits, image_store_dir
 
 
 @functools.cache
@@ -60,7 +60,7 @@ def image_store_from_engine(*, image_id: str) -> bool:
         with os.fdopen(fd, "wb") as sink:
             for chunk in docker_client().images.get(image_id).save(named=False):
                 sink.write(chunk)
-        with image_store_stage(path=saved, store_dir=store) as staged:
+        with image_store_stage(path=saved, store_dir=store, limits=image_limits()) as staged:
             if staged.image_id != image_id:
                 raise ImageIntakeError(
                     "image_mismatch", f"the engine saved {staged.image_id}, not {image_id}"

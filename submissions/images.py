@@ -24,6 +24,7 @@ from django.conf import settings
 from evaluator.image_tarball import (
     SUBMISSION_REPOSITORY,
     ImageIntakeError,
+    ImageLimits,
     StagedImage,
     TarballImage,
     config_problem,
@@ -41,6 +42,7 @@ __all__ = [
     "StagedImage",
     "TarballImage",
     "config_problem",
+    "image_limits",
     "image_store_dir",
     "image_stored",
     "image_tarball_inspect",
@@ -54,11 +56,21 @@ def image_store_dir() -> Path:
     return Path(settings.FORGERYBENCH_IMAGE_STORE_DIR)
 
 
+def image_limits() -> ImageLimits:
+    """The size limits of one image (settings FORGERYBENCH_IMAGE_MAX_*)."""
+    return ImageLimits(
+        max_bytes=settings.FORGERYBENCH_IMAGE_MAX_BYTES,
+        max_unpacked_bytes=settings.FORGERYBENCH_IMAGE_MAX_UNPACKED_BYTES,
+        max_expansion=settings.FORGERYBENCH_IMAGE_MAX_EXPANSION,
+    )
+
+
 @contextmanager
 def image_tarball_stage(*, path: Path) -> Iterator[StagedImage]:
-    """Check an uploaded tarball and stage its untagged copy in the store; the caller
-    publishes it once the submission is accepted. Nothing unpublished stays."""
-    with image_store_stage(path=path, store_dir=image_store_dir()) as staged:
+    """Check an uploaded tarball and stage its untagged copy in the store, within the size
+    limits; the caller publishes it once the submission is accepted. Nothing unpublished
+    stays, not even the part of a copy a limit stopped."""
+    with image_store_stage(path=path, store_dir=image_store_dir(), limits=image_limits()) as staged:
         yield staged
 
 

@@ -234,6 +234,14 @@ FORGERYBENCH_AGENT_CACHE_DIR = DATA_DIR / "agent-cache"
 # Untagged `docker save` copies of submitted images, `<hex of the image id>.tar`: written by
 # intake (web), served to agents whose engine lacks one (submissions.images).
 FORGERYBENCH_IMAGE_STORE_DIR = env_path("FORGERYBENCH_IMAGE_STORE_DIR", DATA_DIR / "images")
+# What one submitted image may take (evaluator.image_tarball.ImageLimits), checked while its
+# copy streams into the store: the uncompressed tarball, the files its layers unpack to, and
+# how many times its size a compressed upload may expand (at least 256 MiB).
+FORGERYBENCH_IMAGE_MAX_BYTES = env_int("FORGERYBENCH_IMAGE_MAX_BYTES", 16 * 1024**3, minimum=1024)
+FORGERYBENCH_IMAGE_MAX_UNPACKED_BYTES = env_int(
+    "FORGERYBENCH_IMAGE_MAX_UNPACKED_BYTES", 16 * 1024**3, minimum=1024
+)
+FORGERYBENCH_IMAGE_MAX_EXPANSION = env_int("FORGERYBENCH_IMAGE_MAX_EXPANSION", 20, minimum=1)
 # Images submitted by reference (operator commands) are saved into the store too, so remote
 # agents can fetch them; off only where every agent shares the operator's engine.
 FORGERYBENCH_STORE_REFERENCED_IMAGES = env_bool("FORGERYBENCH_STORE_REFERENCED_IMAGES", True)

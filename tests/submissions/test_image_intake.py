@@ -5,6 +5,7 @@ import contextlib
 import gzip
 import hashlib
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from api.tokens import token_create
-from runagent.images import image_load_checked
+from evaluator.image_tarball import ImageLimits, TarballImage
+from runagent.images import engine_image_problem, image_load_checked
 from submissions.images import (
     SUBMISSION_REPOSITORY,
     ImageIntakeError,
@@ -24,6 +26,7 @@ from submissions.images import (
     image_tarball_stage,
 )
 from submissions.models import Submission
+from tests.image_tarballs import layer_tar, write_image
 from tests.support import image_tarball, platform_image_names
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
@@ -294,3 +297,112 @@ def test_a_member_written_over_another_is_refused_by_intake_and_agent(
     finally:
         with contextlib.suppress(docker.errors.APIError):
             docker_client.images.remove(loaded, force=True)
+
+
+def _api_submit(user, data: bytes):  # type: ignore[no-untyped-def]
+    """Upload `data` through the API's resumable upload and submit it; the final response."""
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, name='t')[1]}")
+    upload = api.post(
+        "/api/v1/uploads/",
+        {
+            "track": "smoke-detect/image",
+            "method_name": "Crafted",
+            "training_data": "other: none",
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        },
+        format="json",
+    ).json()
+    patched = api.generic(
+        "PATCH",
+        f"/api/v1/uploads/{upload['id']}/",
+        data,
+        content_type="application/octet-stream",
+        HTTP_UPLOAD_OFFSET="0",
+    )
+    assert patched.json()["state"] == "complete", patched.json()
+    return api.post("/api/v1/submissions/", {"upload": upload["id"]}, format="json")
+
+
+@pytest.mark.parametrize(
+    ("crafted", "code"),
+    [
+        # a case-variant key the engine reads (the review's B3)
+        (
+            {"manifest": lambda e: json.dumps(e)[:-1] + ', "repotags": ["victim:latest"]}'},
+            "ambiguous_key",
+        ),
+        ({"layers": [layer_tar(sparse="pax")]}, "sparse_member"),  # B4
+        # 8 MiB of zeros in a 10 KB gzip: past the 1 MiB limit set below (B5)
+        (
+            {"layers": [layer_tar({"zeros": bytes(8 * 1024**2)})], "compress": gzip.compress},
+            "image_too_large",
+        ),
+    ],
+    ids=["case-variant-key", "sparse-member", "gzip-bomb"],
+)
+def test_a_crafted_upload_is_the_teams_named_refusal_and_leaves_nothing(
+    people, smoke_track, tmp_path, settings, crafted, code
+) -> None:
+    settings.FORGERYBENCH_IMAGE_MAX_BYTES = 1024**2
+    path = tmp_path / "crafted.tar"
+    write_image(path, **crafted)
+    stored = store_files()
+    refused = _api_submit(people.owner, path.read_bytes())
+    body = refused.json()
+    assert refused.status_code == 422 and body["code"] == "image_rejected", body
+    assert body["reason"] == code, body
+    assert Submission.objects.count() == 0
+    assert store_files() == stored  # no partial copy left behind
+
+
+def test_the_agent_refuses_a_sparse_layer_before_the_engine_sees_it(
+    docker_client, tmp_path
+) -> None:
+    """A store copy with a sparse layer (a store written by hand, not by intake): the agent's
+    stream stops before that member, and nothing of it stays in the engine."""
+    path = tmp_path / "sparse.tar"
+    image_id = write_image(path, layers=[layer_tar(sparse="pax")])
+    before = {image.id for image in docker_client.images.list(all=True)}
+    with pytest.raises(ImageIntakeError) as refused:
+        image_load_checked(docker_client, path=path, image_id=image_id)
+    assert refused.value.code == "sparse_member"
+    with pytest.raises(docker.errors.ImageNotFound):
+        docker_client.images.get(image_id)
+    assert {image.id for image in docker_client.images.list(all=True)} <= before
+    path = tmp_path / "big.tar"
+    image_id = write_image(path, layers=[layer_tar({"big": bytes(64 * 1024)})])
+    with pytest.raises(ImageIntakeError) as refused:
+        image_load_checked(
+            docker_client,
+            path=path,
+            image_id=image_id,
+            limits=ImageLimits(max_unpacked_bytes=32 * 1024),
+        )
+    assert refused.value.code == "image_too_large"
+    with pytest.raises(docker.errors.ImageNotFound):
+        docker_client.images.get(image_id)
+
+
+def test_an_engine_that_reads_the_config_otherwise_has_its_image_refused(
+    docker_client, tmp_path
+) -> None:
+    """The agent's last check: what the engine shows after a load must be what the checks
+    read. Loaded here without the checks (standing in for a parser difference not yet
+    known), an image whose engine view holds a volume and a platform label is refused."""
+    path = tmp_path / "image.tar"
+    image_id = write_image(
+        path, config={"Volumes": {"/scratch": {}}, "Labels": {"org.forgerybench.job": "1"}}
+    )
+    with path.open("rb") as handle:
+        docker_client.images.load(handle.read())
+    try:
+        checked = TarballImage(image_id=image_id, config={"Entrypoint": ["/hello"]})
+        problem = engine_image_problem(docker_client, image_id, checked)
+        assert problem is not None and problem.code == "engine_mismatch"
+        assert "/scratch" in str(problem) and "org.forgerybench.job" in str(problem)
+        same = TarballImage(image_id=image_id, config={"Labels": {"org.forgerybench.job": "1"}})
+        assert engine_image_problem(docker_client, image_id, same) is not None  # the volume
+    finally:
+        docker_client.images.remove(image_id, force=True)
