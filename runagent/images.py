@@ -26,6 +26,7 @@ from evaluator.image_tarball import (
     TarballImage,
     image_tarball_check,
     not_an_image,
+    submission_image_name,
     untagged_stream,
 )
 
@@ -43,11 +44,13 @@ def engine_image_problem(
     engine: docker.DockerClient, image_id: str, expected: TarballImage
 ) -> ImageIntakeError | None:
     """Why the engine's view of a just-loaded image differs from the checked config (None:
-    it does not): any tag, any volume, labels other than the config's."""
+    it does not): a tag other than the platform's own name for it (another job of this agent
+    may have loaded and named it meanwhile), any volume, labels other than the config's."""
     attrs = engine.images.get(image_id).attrs
     config = attrs.get("Config") or {}
+    own = submission_image_name(image_id)
     seen: dict[str, object] = {
-        "tags": attrs.get("RepoTags") or [],
+        "tags": [tag for tag in attrs.get("RepoTags") or [] if tag != own],
         "volumes": config.get("Volumes") or {},
         "labels": config.get("Labels") or {},
     }
