@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Team
 from benchmarks.services import track_results_changed
@@ -177,7 +178,7 @@ def reviewer_add(*, user: User, by: User | None = None) -> None:
 
 def _require_reviewer(user: User) -> None:
     if not user_is_reviewer(user):
-        raise AuditPermissionDenied("only reviewers and organizers may do this")
+        raise AuditPermissionDenied(gettext("only reviewers and organizers may do this"))
 
 
 _STATUS_ACTION = {
@@ -192,18 +193,26 @@ def result_set_status(*, result: Result, status: str, user: User, reason: str = 
     """A reviewer's verdict. Flagging or removing needs a reason; the log records each change."""
     _require_reviewer(user)
     if status not in VerificationStatus.values:
-        raise AuditActionRefused(f"unknown verification status {status!r}")
+        raise AuditActionRefused(
+            gettext("unknown verification status %(status)r") % {"status": status}
+        )
     if status in (VerificationStatus.FLAGGED, VerificationStatus.REMOVED) and not reason.strip():
-        raise AuditActionRefused(f"marking a result {status} needs a reason")
+        raise AuditActionRefused(
+            gettext("marking a result %(status)s needs a reason") % {"status": status}
+        )
     if status == VerificationStatus.VERIFIED:
         provenance = getattr(result, "provenance", None)
         if provenance is None or not provenance.complete:
-            raise AuditActionRefused("a result with incomplete provenance cannot be verified")
+            raise AuditActionRefused(
+                gettext("a result with incomplete provenance cannot be verified")
+            )
     with transaction.atomic():
         review, _ = ResultReview.objects.select_for_update().get_or_create(result=result)
         previous = review.status
         if previous == status:
-            raise AuditActionRefused(f"the result is already {status}")
+            raise AuditActionRefused(
+                gettext("the result is already %(status)s") % {"status": status}
+            )
         ResultReview.objects.filter(pk=review.pk, status=previous).update(
             status=status,
             reason=reason.strip(),
@@ -227,7 +236,7 @@ def result_set_status(*, result: Result, status: str, user: User, reason: str = 
 def comment_add(*, result: Result, user: User, body: str) -> Comment:
     body = body.strip()
     if not body:
-        raise AuditActionRefused("a comment cannot be empty")
+        raise AuditActionRefused(gettext("a comment cannot be empty"))
     with transaction.atomic():
         comment = Comment.objects.create(result=result, author=user, body=body)
         audit_append(
@@ -251,11 +260,13 @@ def objection_raise(
 ) -> Objection:
     """Any team may object to another team's result, citing the rule and the evidence."""
     if not team.memberships.filter(user=user).exists():
-        raise AuditPermissionDenied(f"you are not a member of {team}")
+        raise AuditPermissionDenied(gettext("you are not a member of %(team)s") % {"team": team})
     if result.submission.team_id == team.pk:
-        raise AuditActionRefused("a team cannot object to its own result")
+        raise AuditActionRefused(gettext("a team cannot object to its own result"))
     if not rule.strip() or not evidence.strip():
-        raise AuditActionRefused("an objection must cite a protocol rule and give evidence")
+        raise AuditActionRefused(
+            gettext("an objection must cite a protocol rule and give evidence")
+        )
     with transaction.atomic():
         objection = Objection.objects.create(
             result=result,
@@ -288,7 +299,7 @@ def objection_resolve(
     """Upheld: the result is flagged (or removed); rejected: it stays as it is. Both are logged."""
     _require_reviewer(user)
     if not resolution.strip():
-        raise AuditActionRefused("a resolution needs a written reason")
+        raise AuditActionRefused(gettext("a resolution needs a written reason"))
     status = Objection.Status.UPHELD if upheld else Objection.Status.REJECTED
     with transaction.atomic():
         moved = Objection.objects.filter(pk=objection.pk, status=Objection.Status.OPEN).update(
@@ -298,7 +309,7 @@ def objection_resolve(
             resolved_at=timezone.now(),
         )
         if not moved:
-            raise AuditActionRefused("this objection is already resolved")
+            raise AuditActionRefused(gettext("this objection is already resolved"))
         audit_append(
             action=AuditAction.OBJECTION_UPHELD if upheld else AuditAction.OBJECTION_REJECTED,
             target_type="result",
@@ -353,26 +364,33 @@ def submission_rerun(*, submission: Submission, user: User, reason: str) -> Subm
     does not count against the team's quota: the team did not ask for it.
     """
     if not submission_can_rerun(user=user):
-        raise AuditPermissionDenied("only reviewers and organizers may rerun a submission")
+        raise AuditPermissionDenied(gettext("only reviewers and organizers may rerun a submission"))
     reason = reason.strip()
     if not reason:
-        raise AuditActionRefused("a rerun needs a reason")
+        raise AuditActionRefused(gettext("a rerun needs a reason"))
     if submission.disqualified_at is not None:
         raise AuditActionRefused(
-            f"submission #{submission.pk} is disqualified; a rerun of it would be too"
+            gettext("submission #%(number)s is disqualified; a rerun of it would be too")
+            % {"number": submission.pk}
         )
     if submission.status not in RERUNNABLE:
         raise AuditActionRefused(
-            f"submission #{submission.pk} is {submission.status}; only a finished or failed "
-            "submission can be rerun"
+            gettext(
+                "submission #%(number)s is %(status)s; only a finished or failed submission "
+                "can be rerun"
+            )
+            % {"number": submission.pk, "status": submission.status}
         )
     if submission.tarball_sha256 and image_stored(image_id=submission.image_id) is None:
         # An upload's image lives in the platform's store; without it no agent can fetch it.
         # (An image submitted by reference may be in the agents' engines only: the agent
         # that takes the rerun says so, as `image_missing`, if it is not.)
         raise AuditActionRefused(
-            f"cannot rerun submission #{submission.pk}: the platform keeps no image "
-            f"{submission.image_id} (its store copy is gone or damaged)"
+            gettext(
+                "cannot rerun submission #%(number)s: the platform keeps no image %(image)s "
+                "(its store copy is gone or damaged)"
+            )
+            % {"number": submission.pk, "image": submission.image_id}
         )
     now = timezone.now()
     with transaction.atomic():
@@ -428,16 +446,19 @@ def submission_disqualify(*, submission: Submission, user: User, reason: str) ->
     """Take a submission, and its reruns (the same identity), off every leaderboard, with a
     reason; their rows and results stay."""
     if not submission_can_disqualify(user=user):
-        raise AuditPermissionDenied("only organizers may disqualify a submission")
+        raise AuditPermissionDenied(gettext("only organizers may disqualify a submission"))
     reason = reason.strip()
     if not reason:
-        raise AuditActionRefused("disqualifying needs a reason")
+        raise AuditActionRefused(gettext("disqualifying needs a reason"))
     with transaction.atomic():
         moved = Submission.objects.filter(pk=submission.pk, disqualified_at__isnull=True).update(
             disqualified_at=timezone.now(), disqualified_by=user, disqualified_reason=reason
         )
         if not moved:
-            raise AuditActionRefused(f"submission #{submission.pk} is already disqualified")
+            raise AuditActionRefused(
+                gettext("submission #%(number)s is already disqualified")
+                % {"number": submission.pk}
+            )
         reruns = _reruns_of(submission.pk)
         Submission.objects.filter(pk__in=reruns, disqualified_at__isnull=True).update(
             disqualified_at=timezone.now(),
