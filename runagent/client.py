@@ -60,6 +60,8 @@ class Refusal:
 
     reason: str
     owner: str = ""
+    # No such job on the queues this agent's credential serves (HTTP 404).
+    unknown: bool = False
 
 
 class PlatformClient:
@@ -136,7 +138,11 @@ class PlatformClient:
         # 404: no such job on the queues this agent's credential was given (a job of another
         # queue is never this agent's to run; the message is dropped, the job stays queued).
         if response.status_code in (404, 409):
-            return Refusal(reason=str(body.get("detail", "")), owner=str(body.get("owner", "")))
+            return Refusal(
+                reason=str(body.get("detail", "")),
+                owner=str(body.get("owner", "")),
+                unknown=response.status_code == 404,
+            )
         return Claim(job_id=job_id, attempt=body["attempt"], spec=body["spec"])
 
     def heartbeat(self, claim: Claim) -> bool:

@@ -75,6 +75,14 @@ def claim_job(client: PlatformClient, job_id: int, config: AgentConfig) -> Claim
         answer = client.claim(job_id, owner=me, takeover_from=gone)
         if isinstance(answer, Claim):
             logger.warning("job %s: took the run over from %s (gone)", job_id, gone)
+    if isinstance(answer, Refusal) and answer.unknown:
+        logger.warning(
+            "job %s: %s; this agent's queues (%s) should be its credential's",
+            job_id,
+            answer.reason,
+            ",".join(config.queues),
+        )
+        return None
     if isinstance(answer, Refusal):
         logger.info("job %s: not queued, or a live worker runs it (%s)", job_id, answer.reason)
         return None

@@ -290,6 +290,17 @@ def test_a_credential_claims_only_jobs_of_its_own_queues(people, smoke_track) ->
     assert (job.state, job.credential_id, job.attempt, job.outcome) == ("queued", None, 0, "")
     job.submission.refresh_from_db()
     assert job.submission.status == Status.QUEUED
+    # The agent's own client takes the refusal as "not this agent's job": nothing to run.
+    from runagent.client import PlatformClient, Refusal
+    from tests.agents import DjangoClientTransport
+
+    agent = PlatformClient(
+        "http://testserver", gpu, transport=DjangoClientTransport(), retry_seconds=0
+    )
+    refusal = agent.claim(job.pk, owner="gpu-box:1")
+    assert isinstance(refusal, Refusal) and refusal.unknown and refusal.owner == ""
+    job.refresh_from_db()
+    assert (job.state, job.credential_id) == ("queued", None)
     # The cpu host's own credential claims it.
     _, cpu = agent_credential_create(name="cpu-box-1", queues=["cpu"])
     assert _claim(client, cpu, job)["spec"]["job"] == job.pk
