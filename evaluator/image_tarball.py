@@ -32,7 +32,7 @@ import posixpath
 import tarfile
 import tempfile
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -449,12 +449,16 @@ class _LayerWalk:
         if block == bytes(512):  # the end of the archive: the engine reads nothing after it
             self.state = "done"
             return
+        # Only what the walk needs (the checksum, the type, the size): a full TarInfo per
+        # header costs more than hashing the layer.
         try:
-            info = tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+            valid = _tar_number(block[148:156]) in _tar_checksums(block)
+            kind, size = block[156:157], _tar_number(block[124:136])
         except tarfile.HeaderError:
+            valid = False
+        if not valid or size < 0:
             self.state = "broken"
             return
-        kind, size = info.type, info.size
         if kind == tarfile.GNUTYPE_SPARSE:
             raise self._sparse()
         if kind in SPECIAL_TYPES:  # describes the next header: a pax `size` waits for it
@@ -497,6 +501,12 @@ class _LayerWalk:
             f"{self.name} holds a sparse file: the engine would write its holes out in full; "
             "rebuild the image without sparse files",
         )
+
+
+# tarfile's own header field readers (octal or base-256 numbers; the unsigned and signed
+# checksums, either of which a reader accepts), not in its typed interface.
+_tar_number: Callable[[bytes], int] = tarfile.nti  # type: ignore[attr-defined]
+_tar_checksums: Callable[[bytes], tuple[int, int]] = tarfile.calc_chksums  # type: ignore[attr-defined]
 
 
 def _blocks(size: int) -> int:

@@ -11,7 +11,10 @@ saved with `docker save`. Then, best of 3 each:
 * agent load: `runagent.images.image_load_checked` on the store's copy (check the config
   digest, stream the tarball untagged into `docker load`, check the loaded ID, name it), with
   the image removed from the engine before each try (its layers stay: the baseline holds them);
-* `docker load -i` of the same tarball, image removed before each try, for reference.
+* `docker load -i` of the same tarball, image removed before each try, for reference;
+* the copy alone into /dev/null (hashing, size limits, each layer's tar headers read for
+  sparse members and unpacked sizes), and the same copy with the header walk switched off:
+  what reading the layers' headers while streaming costs.
 
 Needs Docker and forgerybench/baseline-sanity (deploy/images/build_baselines.sh).
 """
@@ -19,6 +22,7 @@ Needs Docker and forgerybench/baseline-sanity (deploy/images/build_baselines.sh)
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import shutil
 import subprocess
@@ -33,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import docker
 import docker.errors
 
-from evaluator.image_tarball import image_store_stage
+from evaluator import image_tarball
+from evaluator.image_tarball import copy_untagged, image_store_stage, image_tarball_inspect
 from runagent.images import image_load_checked
 
 BASE = "forgerybench/baseline-sanity:latest"
@@ -77,7 +82,27 @@ def main() -> None:
             with contextlib.suppress(docker.errors.ImageNotFound):
                 engine.images.remove(image_id, force=True)
 
+        inspected = image_tarball_inspect(path=tarball)
+        walk = image_tarball._LayerWalk.feed
+
+        def copy(walked: bool) -> None:
+            image_tarball._LayerWalk.feed = walk if walked else lambda self, data: None  # type: ignore[method-assign]
+            try:
+                with open(os.devnull, "wb") as sink:
+                    copy_untagged(tarball, sink, inspected=inspected)
+            finally:
+                image_tarball._LayerWalk.feed = walk  # type: ignore[method-assign]
+
         try:
+            # interleaved, so both see the same load on a shared machine
+            copies: list[tuple[float, bool]] = []
+            for _ in range(4):
+                for walked in (True, False):
+                    start = time.perf_counter()
+                    copy(walked)
+                    copies.append((time.perf_counter() - start, walked))
+            copy_s = min(t for t, walked in copies if walked)
+            unwalked_s = min(t for t, walked in copies if not walked)
             intake_s = best_of(3, empty_store, intake)
             stored = store / f"{image_id.removeprefix('sha256:')}.tar"
             agent_s = best_of(
@@ -96,6 +121,10 @@ def main() -> None:
     print(f"intake (check + untagged store copy, no engine): {intake_s:.2f} s")
     print(f"agent load (check + untagged stream into docker load): {agent_s:.2f} s")
     print(f"plain docker load -i of the same tarball: {plain_s:.2f} s")
+    print(
+        f"copy alone to /dev/null: {copy_s:.2f} s "
+        f"(without the layer header walk: {unwalked_s:.2f} s)"
+    )
 
 
 if __name__ == "__main__":
