@@ -70,7 +70,12 @@ def test_a_tarball_tagged_as_any_platform_image_moves_no_tag(
 ) -> None:
     names = platform_image_names(docker_client)
     assert "forgerybench/baseline-sanity:latest" in names
-    before = {name: _tag_target(docker_client, name) for name in names}
+
+    def planted() -> list[str]:
+        """Platform names that now lead to an image a test tarball carried. (Compared by
+        what they lead to, not before/after: other builds may retag on this shared engine.)"""
+        return [name for name in names if _tag_target(docker_client, name) in loaded]
+
     for number, name in enumerate(names):
         path = tmp_path / f"plant-{number}.tar"
         (image_id,) = image_tarball(path, tags=[name])
@@ -78,7 +83,7 @@ def test_a_tarball_tagged_as_any_platform_image_moves_no_tag(
         loaded.append(image_id)
         assert image.id == image_id
         assert image.tags == [f"{SUBMISSION_REPOSITORY}:{image_id.removeprefix('sha256:')}"]
-        assert _tag_target(docker_client, name) == before[name], f"{name} moved"
+        assert planted() == []
     # All names at once, gzip-compressed, legacy `repositories` file included.
     path = tmp_path / "all.tar"
     (image_id,) = image_tarball(path, tags=names)
@@ -87,7 +92,7 @@ def test_a_tarball_tagged_as_any_platform_image_moves_no_tag(
     image = intake_then_load(docker_client, tmp_path / "all.tar.gz")
     loaded.append(image_id)
     assert image.id == image_id
-    assert {name: _tag_target(docker_client, name) for name in names} == before
+    assert planted() == []
     # The agent strips tags itself: the team's own tarball, never through intake, moves none.
     path = tmp_path / "direct.tar"
     (image_id,) = image_tarball(path, tags=names)
@@ -96,7 +101,7 @@ def test_a_tarball_tagged_as_any_platform_image_moves_no_tag(
     assert docker_client.images.get(image_id).tags == [
         f"{SUBMISSION_REPOSITORY}:{image_id.removeprefix('sha256:')}"
     ]
-    assert {name: _tag_target(docker_client, name) for name in names} == before
+    assert planted() == []
 
 
 @pytest.mark.parametrize(
