@@ -7,11 +7,12 @@ registered through the same path as ``load_benchmarks``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from evaluator.splitformat import MANIFEST_FILE, TRUTH_FILE, file_sha256
 
 from .importers import ImportProblems, import_split
 from .keys import import_id_key
@@ -28,7 +29,7 @@ class ImportReport:
 
 
 def _sha(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return file_sha256(path) if path.is_file() else None
 
 
 def dataset_import(
@@ -89,9 +90,9 @@ def dataset_import(
             except ImportProblems as exc:
                 report.problems += [f"{where}: {p}" for p in exc.problems]
                 continue
-            same = _sha(stage_in / "manifest.jsonl") == _sha(
-                inputs_dir / "manifest.jsonl"
-            ) and _sha(stage_lab / "truth.jsonl") == _sha(labels_dir / "truth.jsonl")
+            same = _sha(stage_in / MANIFEST_FILE) == _sha(inputs_dir / MANIFEST_FILE) and _sha(
+                stage_lab / TRUTH_FILE
+            ) == _sha(labels_dir / TRUTH_FILE)
             existing = Split.objects.filter(
                 track__benchmark__slug=bdef.slug, track__slug=tdef.slug, name=sdef.name
             ).first()

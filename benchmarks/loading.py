@@ -8,7 +8,6 @@ another recipe or visibility for a split with results — is refused before anyt
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+
+from evaluator.splitformat import MANIFEST_FILE, TRUTH_FILE, file_sha256
 
 from .keys import hidden_seed
 from .models import Benchmark, Phase, Split, Track
@@ -262,7 +263,7 @@ def _shortcut_scan(inputs_dir: Path, labels_dir: Path) -> dict[str, Any]:
         return stored
     except (OSError, ValueError):
         pass
-    scan = scan_split(inputs_dir, labels_dir / "truth.jsonl")
+    scan = scan_split(inputs_dir, labels_dir / TRUTH_FILE)
     path.write_text(json.dumps(scan, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return scan
 
@@ -366,7 +367,7 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
         where = f"{bdef.slug}/{plan.track.slug}/{plan.name}"
         metadata: dict[str, Any]
         if plan.recipe is None:
-            if not (labels_dir / "truth.jsonl").is_file():
+            if not (labels_dir / TRUTH_FILE).is_file():
                 kind = plan.track.importer
                 report.awaiting_import.append(where)
                 report.add(f"{where}: awaiting import (manage.py import_dataset {kind} --root DIR)")
@@ -389,7 +390,7 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
             if (
                 stale_copy
                 or _recipe_on_disk(labels_dir) != plan.recipe
-                or not (inputs_dir / "manifest.jsonl").is_file()
+                or not (inputs_dir / MANIFEST_FILE).is_file()
             ):
                 summary = _build(plan, bdef, inputs_dir, labels_dir)
                 report.add(f"{where}: built ({_describe(summary)})")
@@ -405,7 +406,7 @@ def _apply_benchmark(bdef: BenchmarkDef, *, scale: float, report: LoadReport) ->
             name=plan.name,
             visibility=plan.visibility,
             inputs_dir=inputs_dir,
-            labels_path=labels_dir / "truth.jsonl",
+            labels_path=labels_dir / TRUTH_FILE,
         )
         Split.objects.filter(pk=split.pk).update(
             metadata=metadata, perturbation=plan.perturbation, level=plan.level
@@ -421,7 +422,7 @@ def _debug_copy_stale(
     files, unless a submission already ran on it (its results stay on the data they scored)."""
     try:
         record = json.loads((labels_dir / "perturbation.json").read_text(encoding="utf-8"))
-        current = hashlib.sha256((source_inputs / "manifest.jsonl").read_bytes()).hexdigest()
+        current = file_sha256(source_inputs / MANIFEST_FILE)
     except (OSError, ValueError):
         return False
     if record.get("source_manifest_sha256") == current:

@@ -15,7 +15,6 @@ mapping (labels side only) and ``perturbation.json`` recording exactly what was 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import io
 import json
@@ -28,10 +27,23 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from evaluator.splitformat import (
+    ID_HEX,
+    MANIFEST_FILE,
+    PROVENANCE_FILE,
+    TRUTH_FILE,
+    file_sha256,
+    json_line,
+    png_bytes,
+    read_jsonl,
+    read_task,
+    require_fresh,
+    write_task,
+)
+
 PERTURBATIONS = ("none", "jpeg", "noise", "blur", "resize", "h264")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv"}
-ID_HEX = 12
 
 
 class PerturbError(ValueError):
@@ -65,12 +77,6 @@ def _read_rgb(path: Path) -> np.ndarray:
         return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
-def _png(pixels: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(pixels, mode="RGB").save(out, format="PNG", optimize=False, compress_level=6)
-    return out.getvalue()
-
-
 def perturb_image(
     pixels: np.ndarray, kind: str, level: float, rng: np.random.Generator
 ) -> tuple[bytes, str]:
@@ -83,19 +89,19 @@ def perturb_image(
         return out.getvalue(), ".jpg"
     if kind == "noise":
         noisy = pixels.astype(np.float64) + rng.normal(0.0, level, size=pixels.shape)
-        return _png(np.clip(np.rint(noisy), 0, 255).astype(np.uint8)), ".png"
+        return png_bytes(np.clip(np.rint(noisy), 0, 255).astype(np.uint8)), ".png"
     if kind == "blur":
         import cv2
 
         size = 2 * math.ceil(3 * level) + 1
         blurred = cv2.GaussianBlur(pixels, (size, size), sigmaX=level, sigmaY=level)
-        return _png(np.asarray(blurred, dtype=np.uint8)), ".png"
+        return png_bytes(np.asarray(blurred, dtype=np.uint8)), ".png"
     if kind == "resize":
         h, w = pixels.shape[:2]
         small = (max(1, round(w * level)), max(1, round(h * level)))
         img = Image.fromarray(pixels, mode="RGB").resize(small, Image.Resampling.BOX)
         up = img.resize((w, h), Image.Resampling.BICUBIC)
-        return _png(np.asarray(up, dtype=np.uint8)), ".png"
+        return png_bytes(np.asarray(up, dtype=np.uint8)), ".png"
     raise PerturbError(f"{kind!r} does not apply to images")
 
 
@@ -118,15 +124,6 @@ def perturb_video(source: Path, target: Path, crf: float) -> None:
                 dst.mux(packet)
         for packet in out.encode():
             dst.mux(packet)
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def _line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=True) + "\n"
 
 
 def _sample_units(
@@ -160,11 +157,9 @@ def perturb_split(
     """Write the perturbed copy; returns the record also written to ``perturbation.json``."""
     if kind not in PERTURBATIONS:
         raise PerturbError(f"unknown perturbation {kind!r}; expected one of {PERTURBATIONS}")
-    for folder in (out_inputs, out_labels):
-        if folder.exists() and any(folder.iterdir()):
-            raise FileExistsError(f"{folder} is not empty; a split is written into fresh folders")
-    manifest = _read_jsonl(inputs_dir / "manifest.jsonl")
-    truth = _read_jsonl(labels_path)
+    require_fresh(out_inputs, out_labels)
+    manifest = read_jsonl(inputs_dir / MANIFEST_FILE)
+    truth = read_jsonl(labels_path)
     if task == "retrieval":
         sample = None  # queries and their gallery stay together
     kept = _sample_units(truth, sample, lambda u: _new_id(seed, "sample", None, u))
@@ -236,16 +231,13 @@ def perturb_split(
             shutil.copyfile(labels_path.parent / row["mask"], out_labels / mask_path)
             new_row["mask"] = mask_path
         truth_out.append(new_row)
-    source_task = json.loads((inputs_dir / "task.json").read_text(encoding="utf-8"))
-    (out_inputs / "task.json").write_text(
-        json.dumps({**source_task, "track": track}) + "\n", encoding="utf-8"
-    )
-    manifest_text = "".join(_line(r) for r in sorted(rows, key=lambda r: r["id"]))
-    truth_text = "".join(_line(r) for r in sorted(truth_out, key=lambda r: r["id"]))
-    (out_inputs / "manifest.jsonl").write_text(manifest_text, encoding="utf-8")
-    (out_labels / "truth.jsonl").write_text(truth_text, encoding="utf-8")
-    (out_labels / "provenance.jsonl").write_text(
-        "".join(_line({"id": k, "source_id": mapping[k]}) for k in sorted(mapping)),
+    write_task(out_inputs, {**read_task(inputs_dir), "track": track})
+    manifest_text = "".join(json_line(r) for r in sorted(rows, key=lambda r: r["id"]))
+    truth_text = "".join(json_line(r) for r in sorted(truth_out, key=lambda r: r["id"]))
+    (out_inputs / MANIFEST_FILE).write_text(manifest_text, encoding="utf-8")
+    (out_labels / TRUTH_FILE).write_text(truth_text, encoding="utf-8")
+    (out_labels / PROVENANCE_FILE).write_text(
+        "".join(json_line({"id": k, "source_id": mapping[k]}) for k in sorted(mapping)),
         encoding="utf-8",
     )
     record = {
@@ -254,9 +246,7 @@ def perturb_split(
         "seed": seed,
         "sample": sample,
         "samples": len(rows),
-        "source_manifest_sha256": hashlib.sha256(
-            (inputs_dir / "manifest.jsonl").read_bytes()
-        ).hexdigest(),
+        "source_manifest_sha256": file_sha256(inputs_dir / MANIFEST_FILE),
         "implementation": {
             "jpeg": "Pillow JPEG, quality=level, 4:2:0",
             "noise": "N(0, level) per pixel and channel, rounded, clipped to 0..255",

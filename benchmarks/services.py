@@ -1,11 +1,12 @@
 """Writes for benchmarks: registering splits from sealed files, publishing hidden results."""
 
-import hashlib
 from datetime import datetime
 from pathlib import Path
 
 from django.core.cache import cache
 from django.db import transaction
+
+from evaluator.splitformat import MANIFEST_FILE, TASK_FILE, file_sha256
 
 from .models import Benchmark, Split, Track
 
@@ -14,19 +15,11 @@ class SplitFilesError(ValueError):
     """A split's files are missing or laid out so that labels could leak."""
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _check_split_files(inputs_dir: Path, labels_path: Path) -> int:
-    manifest = inputs_dir / "manifest.jsonl"
+    manifest = inputs_dir / MANIFEST_FILE
     problems = []
-    if not (inputs_dir / "task.json").is_file():
-        problems.append(f"{inputs_dir / 'task.json'} is missing")
+    if not (inputs_dir / TASK_FILE).is_file():
+        problems.append(f"{inputs_dir / TASK_FILE} is missing")
     if not manifest.is_file():
         problems.append(f"{manifest} is missing")
     if not labels_path.is_file():
@@ -98,7 +91,7 @@ def split_register(
             "visibility": visibility,
             "inputs_dir": str(inputs_dir.resolve()),
             "labels_path": str(labels_path.resolve()),
-            "inputs_sha256": file_sha256(inputs_dir / "manifest.jsonl"),
+            "inputs_sha256": file_sha256(inputs_dir / MANIFEST_FILE),
             "labels_sha256": file_sha256(labels_path),
             "sample_count": sample_count,
         },

@@ -24,7 +24,6 @@ case: a detector can score well there by reading the file header alone.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from PIL import Image
 
 from evaluator.bootstrap import bootstrap_interval
 from evaluator.metrics.tables import DetectionTable
+from evaluator.splitformat import MANIFEST_FILE, read_jsonl
 
 THRESHOLD = 0.60
 N_RESAMPLES = 1000
@@ -124,15 +124,10 @@ class Units:
     features: list[dict[str, float | str]]
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def split_units(inputs_dir: Path, truth_path: Path) -> Units | None:
     """The units of a written split with their labels and features; None without labels."""
-    manifest = _jsonl(inputs_dir / "manifest.jsonl")
-    truth = {row["id"]: row for row in _jsonl(truth_path)}
+    manifest = read_jsonl(inputs_dir / MANIFEST_FILE)
+    truth = {row["id"]: row for row in read_jsonl(truth_path)}
     if not all(isinstance(truth.get(row["id"], {}).get("label"), int) for row in manifest):
         return None  # retrieval, video localization: no class per unit
     grouped: dict[str, list[dict[str, Any]]] = {}

@@ -4,7 +4,8 @@ The platform's score step and reviewers' offline runs share one code path:
 :func:`evaluator.scoring.score_files`, also available as ``python -m evaluator score``.
 """
 
-PROTOCOL_VERSION = 1
+from evaluator.splitformat import PROTOCOL_VERSION
+
 __version__ = "0.1.0"
 
 __all__ = ["PROTOCOL_VERSION", "__version__"]

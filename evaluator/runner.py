@@ -23,6 +23,7 @@ from docker.types import DeviceRequest
 
 from .capped_output import OutputCapUnavailable, capped_output, collect_output, uncapped_output
 from .outbundle import FATAL_CODES, BundleLimits, PackReport
+from .splitformat import PROTOCOL_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def build_run_kwargs(
             str(output_dir): {"bind": "/output", "mode": "rw"},
         },
         # Only what the contract needs: no platform variables leak into the container.
-        "environment": {"FORGERYBENCH_PROTOCOL": "1", "HOME": "/tmp"},
+        "environment": {"FORGERYBENCH_PROTOCOL": str(PROTOCOL_VERSION), "HOME": "/tmp"},
         "working_dir": "/tmp",
         "labels": labels,
         # The engine's own log file is bounded too, whatever the container prints.

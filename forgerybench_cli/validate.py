@@ -20,11 +20,10 @@ import docker
 
 from evaluator.runner import RunLimits, RunOutcome, run_submission_container
 from evaluator.scoring import evaluate
+from evaluator.splitformat import PREDICTIONS_FILE
 from evaluator.validation import PredictionError, TruthError
 
 from .client import Api, ApiError
-
-PREDICTIONS = "predictions.jsonl"
 
 
 @dataclass
@@ -148,9 +147,9 @@ def validate_image(
         if not outcome.succeeded:
             report.errors.append(outcome.message)
             report.error_codes.append(outcome.outcome)
-        predictions = artifacts / PREDICTIONS
+        predictions = artifacts / PREDICTIONS_FILE
         if outcome.succeeded and not predictions.exists() and not predictions.is_symlink():
-            report.errors.append(f"the container exited 0 but wrote no /output/{PREDICTIONS}")
+            report.errors.append(f"the container exited 0 but wrote no /output/{PREDICTIONS_FILE}")
             report.error_codes.append("missing_file")
             return report
         if not outcome.succeeded:

@@ -10,8 +10,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-# What the container wrote, carried out of /output.
-PREDICTIONS_FILE = "predictions.jsonl"
+# What the container wrote, carried out of /output (the split format names it).
+from evaluator.splitformat import PREDICTIONS_FILE
+
+__all__ = ["PREDICTIONS_FILE", "UNIT_TABLE_FILE", "scores_dir_for", "unit_table_path"]
+
 # Per-unit statistics of a scored split: what paired comparisons between entries resample.
 UNIT_TABLE_FILE = "units.npz"
 

@@ -34,7 +34,7 @@ from .services import submission_claim, submission_fail
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PREDICTIONS_FILE", "run_limits_for"]
+__all__ = ["run_limits_for"]
 
 
 def disclosure_limits(track: Track, split: Split) -> Limits:

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,19 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.shortcuts import scan_split
+from evaluator.splitformat import (
+    ID_HEX,
+    MANIFEST_FILE,
+    PROVENANCE_FILE,
+    TRUTH_FILE,
+    jsonl_text,
+    require_fresh,
+    save_mask,
+    save_png,
+    task_body,
+    write_task,
+)
 
-PROTOCOL = 1
-ID_HEX = 12
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 
 
@@ -98,15 +108,6 @@ def progress[T](items: list[T], description: str, quiet: bool) -> Iterator[T]:
     yield from track(items, description=description, total=len(items), transient=True)
 
 
-def _line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=True, sort_keys=False) + "\n"
-
-
-def save_png(pixels: np.ndarray, path: Path) -> None:
-    mode = "L" if pixels.ndim == 2 else "RGB"
-    Image.fromarray(pixels, mode=mode).save(path, format="PNG", optimize=False, compress_level=6)
-
-
 def image_size(path: Path) -> tuple[int, int] | None:
     try:
         with Image.open(path) as img:
@@ -156,9 +157,7 @@ def write_split(
     """
     if not id_key:
         raise ValueError("an empty id key makes ids computable from the source paths")
-    for folder in (inputs_dir, labels_dir):
-        if folder.exists() and any(folder.iterdir()):
-            raise FileExistsError(f"{folder} is not empty; a split is written into fresh folders")
+    require_fresh(inputs_dir, labels_dir)
     inputs_dir.mkdir(parents=True, exist_ok=True)
     labels_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -254,18 +253,12 @@ def _write(
             truth.append({"id": ident, "label": entry.label})
         manifest.append(row)
     problems.raise_if_any()
-    task = {
-        "protocol": PROTOCOL,
-        "task": spec.task,
-        "track": spec.track,
-        "outputs": "predictions.jsonl",
-    }
-    (inputs_dir / "task.json").write_text(json.dumps(task) + "\n", encoding="utf-8")
-    manifest_text = "".join(_line(r) for r in sorted(manifest, key=lambda r: r["id"]))
-    truth_text = "".join(_line(r) for r in sorted(truth, key=lambda r: r["id"]))
-    (inputs_dir / "manifest.jsonl").write_text(manifest_text, encoding="utf-8")
-    (labels_dir / "truth.jsonl").write_text(truth_text, encoding="utf-8")
-    (labels_dir / "provenance.jsonl").write_text("".join(_line(r) for r in provenance))
+    write_task(inputs_dir, task_body(spec.task, spec.track))
+    manifest_text = jsonl_text(sorted(manifest, key=lambda r: r["id"]))
+    truth_text = jsonl_text(sorted(truth, key=lambda r: r["id"]))
+    (inputs_dir / MANIFEST_FILE).write_text(manifest_text, encoding="utf-8")
+    (labels_dir / TRUTH_FILE).write_text(truth_text, encoding="utf-8")
+    (labels_dir / PROVENANCE_FILE).write_text(jsonl_text(provenance), encoding="utf-8")
     labels: list[int] = [int(r["label"]) for r in truth if r.get("label") is not None]
     record = {
         **spec.record,
@@ -285,7 +278,7 @@ def _write(
             }
         )
     # What trivial file and name properties say about the labels (flags in import.json).
-    record["shortcut_scan"] = scan_split(inputs_dir, labels_dir / "truth.jsonl")
+    record["shortcut_scan"] = scan_split(inputs_dir, labels_dir / TRUTH_FILE)
     (labels_dir / "import.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
@@ -314,7 +307,7 @@ def _localization_truth(
         )
         return row
     (labels_dir / "masks").mkdir(exist_ok=True)
-    save_png(np.where(mask, 255, 0).astype(np.uint8), labels_dir / "masks" / f"{ident}.png")
+    save_mask(mask, labels_dir / "masks" / f"{ident}.png")
     row["mask"] = f"masks/{ident}.png"
     return row
 
@@ -346,16 +339,10 @@ def _write_video_frames(
                     f"{mask_path.name} is {mask.shape[1]}x{mask.shape[0]}"
                 )
                 continue
-            save_png(
-                np.where(mask, 255, 0).astype(np.uint8), labels_dir / "masks" / f"{frame_id}.png"
-            )
+            save_mask(mask, labels_dir / "masks" / f"{frame_id}.png")
             row["mask"] = f"masks/{frame_id}.png"
         manifest.append({"id": frame_id, "path": path, "video": ident, "frame": index})
         truth.append(row)
-
-
-def by_stem(paths: Iterable[Path]) -> dict[str, Path]:
-    return {p.stem: p for p in paths}
 
 
 def images_in(folder: Path) -> list[Path]:

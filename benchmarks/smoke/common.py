@@ -1,26 +1,19 @@
-"""Helpers every smoke generator shares: opaque ids, reproducible files, separate folders."""
+"""Helpers every smoke generator shares: opaque ids, photo cells, separate folders.
+
+The split format itself (file names, writers, protocol version) is :mod:`evaluator.splitformat`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-from PIL import Image
+from evaluator import splitformat
+from evaluator.splitformat import ID_HEX
 
 from .forge import Cell, photo_cells
 from .photos import Photo
-
-PROTOCOL = 1
-OUTPUTS = "predictions.jsonl"
-ID_HEX = 12
-
-
-def json_line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=True) + "\n"
 
 
 def split_code(split: str) -> int:
@@ -52,28 +45,15 @@ def unique_ids(seed: int, track: str, split: str, count: int, *, what: str = "sa
     return ids
 
 
-def save_png(pixels: np.ndarray, path: Path) -> None:
-    # Pillow writes no timestamp into PNGs; fixed zlib settings keep the bytes reproducible.
-    mode = "L" if pixels.ndim == 2 else "RGB"
-    Image.fromarray(pixels, mode=mode).save(path, format="PNG", optimize=False, compress_level=6)
-
-
-def save_mask(mask: np.ndarray, path: Path) -> None:
-    save_png(np.where(mask, 255, 0).astype(np.uint8), path)
-
-
 def check_dirs(inputs_dir: Path, labels_dir: Path) -> None:
     ins, labs = inputs_dir.resolve(), labels_dir.resolve()
     if ins == labs or ins.is_relative_to(labs) or labs.is_relative_to(ins):
         raise ValueError("inputs_dir and labels_dir must be separate: labels are never mounted")
-    for d in (inputs_dir, labels_dir):
-        if d.exists() and any(d.iterdir()):
-            raise FileExistsError(f"{d} is not empty; a split is written into fresh folders")
+    splitformat.require_fresh(inputs_dir, labels_dir)
 
 
 def write_task(inputs_dir: Path, task: str, track: str) -> None:
-    body = {"protocol": PROTOCOL, "task": task, "track": track, "outputs": OUTPUTS}
-    (inputs_dir / "task.json").write_text(json.dumps(body) + "\n", encoding="utf-8")
+    splitformat.write_task(inputs_dir, splitformat.task_body(task, track))
 
 
 def digest(text: str) -> str:

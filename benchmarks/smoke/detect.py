@@ -33,12 +33,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from evaluator import splitformat
+
 from . import common, forge
 from .photos import Photo, load_photos
 
-_json_line = common.json_line
 _split_code = common.split_code
-_save_png = common.save_png
 _check_dirs = common.check_dirs
 VARIANTS = ("shifted",)
 SHIFTED_JPEG_QUALITY = 75
@@ -129,19 +129,19 @@ def build_detection_split(
     for index, (sample_id, label) in enumerate(zip(ids, labels, strict=True)):
         rng = np.random.default_rng([seed, code, index])
         pixels, record = make(rng, int(label), cells)
-        _save_png(pixels, inputs_dir / "images" / f"{sample_id}.png")
+        splitformat.save_png(pixels, inputs_dir / "images" / f"{sample_id}.png")
         provenance[sample_id] = record
 
     common.write_task(inputs_dir, "detection", track)
     manifest = "".join(
-        _json_line({"id": ids[i], "path": f"images/{ids[i]}.png"})
+        splitformat.json_line({"id": ids[i], "path": f"images/{ids[i]}.png"})
         for i in order_rng.permutation(count)
     )
-    truth = "".join(_json_line({"id": i, "label": provenance[i]["label"]}) for i in sorted(ids))
-    prov = "".join(_json_line({"id": i, **provenance[i]}) for i in sorted(ids))
-    (inputs_dir / "manifest.jsonl").write_text(manifest, encoding="utf-8")
-    (labels_dir / "truth.jsonl").write_text(truth, encoding="utf-8")
-    (labels_dir / "provenance.jsonl").write_text(prov, encoding="utf-8")
+    truth = splitformat.jsonl_text({"id": i, "label": provenance[i]["label"]} for i in sorted(ids))
+    prov = "".join(splitformat.json_line({"id": i, **provenance[i]}) for i in sorted(ids))
+    (inputs_dir / splitformat.MANIFEST_FILE).write_text(manifest, encoding="utf-8")
+    (labels_dir / splitformat.TRUTH_FILE).write_text(truth, encoding="utf-8")
+    (labels_dir / splitformat.PROVENANCE_FILE).write_text(prov, encoding="utf-8")
 
     return {
         "track": track,

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from evaluator import splitformat
+
 from . import common, forge
 from .photos import load_photos
 
@@ -61,22 +63,22 @@ def build_localization_split(
             else:
                 pixels, how = forge.copymove(rng, host)
             record = {**record, **how}
-            common.save_mask(forge.true_mask(how), labels_dir / "masks" / f"{ident}.png")
+            splitformat.save_mask(forge.true_mask(how), labels_dir / "masks" / f"{ident}.png")
             row["mask"] = f"masks/{ident}.png"
-        common.save_png(pixels, inputs_dir / "images" / f"{ident}.png")
+        splitformat.save_png(pixels, inputs_dir / "images" / f"{ident}.png")
         truth[ident] = {**row, "width": forge.SIZE, "height": forge.SIZE}
         provenance[ident] = record
 
     common.write_task(inputs_dir, "localization", track)
     manifest = "".join(
-        common.json_line({"id": ids[i], "path": f"images/{ids[i]}.png"})
+        splitformat.json_line({"id": ids[i], "path": f"images/{ids[i]}.png"})
         for i in order_rng.permutation(count)
     )
-    truth_text = "".join(common.json_line({"id": i, **truth[i]}) for i in sorted(ids))
-    prov = "".join(common.json_line({"id": i, **provenance[i]}) for i in sorted(ids))
-    (inputs_dir / "manifest.jsonl").write_text(manifest, encoding="utf-8")
-    (labels_dir / "truth.jsonl").write_text(truth_text, encoding="utf-8")
-    (labels_dir / "provenance.jsonl").write_text(prov, encoding="utf-8")
+    truth_text = "".join(splitformat.json_line({"id": i, **truth[i]}) for i in sorted(ids))
+    prov = "".join(splitformat.json_line({"id": i, **provenance[i]}) for i in sorted(ids))
+    (inputs_dir / splitformat.MANIFEST_FILE).write_text(manifest, encoding="utf-8")
+    (labels_dir / splitformat.TRUTH_FILE).write_text(truth_text, encoding="utf-8")
+    (labels_dir / splitformat.PROVENANCE_FILE).write_text(prov, encoding="utf-8")
     return {
         "track": track,
         "split": split,

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from evaluator import splitformat
+
 from . import common, forge
 from .photos import load_photos
 
@@ -99,15 +101,15 @@ def build_retrieval_split(
             "crop": crop,
             "patches": patches,
         }
-        common.save_png(pixels, inputs_dir / "images" / f"{ident}.png")
+        splitformat.save_png(pixels, inputs_dir / "images" / f"{ident}.png")
     for ident in pool:
         provenance[gallery_ids[ident]]["distractor"] = True
     for ident, pixels in gallery.items():
-        common.save_png(pixels, inputs_dir / "images" / f"{ident}.png")
+        splitformat.save_png(pixels, inputs_dir / "images" / f"{ident}.png")
 
     common.write_task(inputs_dir, "retrieval", track)
     manifest = "".join(
-        common.json_line(
+        splitformat.json_line(
             {
                 "id": ids[i],
                 "path": f"images/{ids[i]}.png",
@@ -116,11 +118,13 @@ def build_retrieval_split(
         )
         for i in order_rng.permutation(n_total)
     )
-    truth_text = "".join(common.json_line({"id": q, "relevant": truth[q]}) for q in sorted(truth))
-    prov = "".join(common.json_line({"id": i, **provenance[i]}) for i in sorted(ids))
-    (inputs_dir / "manifest.jsonl").write_text(manifest, encoding="utf-8")
-    (labels_dir / "truth.jsonl").write_text(truth_text, encoding="utf-8")
-    (labels_dir / "provenance.jsonl").write_text(prov, encoding="utf-8")
+    truth_text = "".join(
+        splitformat.json_line({"id": q, "relevant": truth[q]}) for q in sorted(truth)
+    )
+    prov = "".join(splitformat.json_line({"id": i, **provenance[i]}) for i in sorted(ids))
+    (inputs_dir / splitformat.MANIFEST_FILE).write_text(manifest, encoding="utf-8")
+    (labels_dir / splitformat.TRUTH_FILE).write_text(truth_text, encoding="utf-8")
+    (labels_dir / splitformat.PROVENANCE_FILE).write_text(prov, encoding="utf-8")
     return {
         "track": track,
         "split": split,

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from evaluator import splitformat
+
 from . import common, forge
 from .photos import load_photos
 
@@ -79,10 +81,10 @@ def build_video_inpaint_split(
                 region = forge.true_mask({"box": box, "shape": shape, "feather": 1.0})
                 flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
                 frame = cv2.inpaint(frame, region.astype(np.uint8) * 255, 5, flag)
-                common.save_mask(region, labels_dir / "masks" / f"{ident}.png")
+                splitformat.save_mask(region, labels_dir / "masks" / f"{ident}.png")
                 row["mask"] = f"masks/{ident}.png"
             path = f"frames/{video}/{k:03d}.png"
-            common.save_png(np.asarray(frame, dtype=np.uint8), inputs_dir / path)
+            splitformat.save_png(np.asarray(frame, dtype=np.uint8), inputs_dir / path)
             manifest_rows.append({"id": ident, "path": path, "video": video, "frame": k})
             truth_rows.append({**row, "width": forge.SIZE, "height": forge.SIZE})
         provenance.append(record)
@@ -90,13 +92,15 @@ def build_video_inpaint_split(
     common.write_task(inputs_dir, "video_localization", track)
     order = order_rng.permutation(count)
     manifest = "".join(
-        common.json_line(manifest_rows[v * FRAMES + k]) for v in order for k in range(FRAMES)
+        splitformat.json_line(manifest_rows[v * FRAMES + k]) for v in order for k in range(FRAMES)
     )
-    truth_text = "".join(common.json_line(r) for r in sorted(truth_rows, key=lambda r: r["id"]))
-    prov = "".join(common.json_line(r) for r in sorted(provenance, key=lambda r: r["video"]))
-    (inputs_dir / "manifest.jsonl").write_text(manifest, encoding="utf-8")
-    (labels_dir / "truth.jsonl").write_text(truth_text, encoding="utf-8")
-    (labels_dir / "provenance.jsonl").write_text(prov, encoding="utf-8")
+    truth_text = "".join(
+        splitformat.json_line(r) for r in sorted(truth_rows, key=lambda r: r["id"])
+    )
+    prov = "".join(splitformat.json_line(r) for r in sorted(provenance, key=lambda r: r["video"]))
+    (inputs_dir / splitformat.MANIFEST_FILE).write_text(manifest, encoding="utf-8")
+    (labels_dir / splitformat.TRUTH_FILE).write_text(truth_text, encoding="utf-8")
+    (labels_dir / splitformat.PROVENANCE_FILE).write_text(prov, encoding="utf-8")
     return {
         "track": track,
         "split": split,

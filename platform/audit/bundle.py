@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import evaluator
+from evaluator.splitformat import TRUTH_FILE
 from submissions.models import Result
 
 from .chain import canonical_json
@@ -27,7 +28,7 @@ from .rescoring import offline_command
 from .selectors import audit_anchor_current
 from .storage import checked
 
-TRUTH_NAME = "truth.jsonl"
+TRUTH_NAME = TRUTH_FILE
 
 
 class BundleError(ValueError):

@@ -36,6 +36,7 @@ from runs.models import RunJob
 from runs.services import runjob_create
 
 from benchmarks.models import Task
+from evaluator.splitformat import MANIFEST_FILE, PREDICTIONS_FILE, TASK_FILE
 from evaluator.validation.errors import PredictionError
 from evaluator.validation.files import jsonl_objects, open_regular
 from submissions.models import Result
@@ -75,7 +76,7 @@ class RerunPlan:
 
 
 def _manifest(inputs_dir: Path) -> list[dict[str, Any]]:
-    with (inputs_dir / "manifest.jsonl").open(encoding="utf-8") as handle:
+    with (inputs_dir / MANIFEST_FILE).open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
@@ -132,14 +133,14 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def _materialize(plan: RerunPlan, split_inputs: Path, folder: Path) -> None:
     folder.mkdir(parents=True)
-    shutil.copyfile(split_inputs / "task.json", folder / "task.json")
+    shutil.copyfile(split_inputs / TASK_FILE, folder / TASK_FILE)
     for new, original in plan.files.items():
         source = (split_inputs / original).resolve()
         if not source.is_relative_to(split_inputs.resolve()):
             raise AuditTestUnavailable(f"manifest path {original} leaves the split's folder")
         _link_or_copy(source, folder / new)
     lines = "".join(json.dumps(item) + "\n" for item in plan.manifest)
-    (folder / "manifest.jsonl").write_text(lines, encoding="utf-8")
+    (folder / MANIFEST_FILE).write_text(lines, encoding="utf-8")
 
 
 def _read_scores(path: Path) -> dict[str, Any]:
@@ -218,8 +219,6 @@ def _report(
     tolerance: float,
     actor: str,
 ) -> AuditTestReport:
-    from submissions.pipeline import PREDICTIONS_FILE
-
     predictions = Path(job.artifacts_dir) / PREDICTIONS_FILE
     moved: list[dict[str, Any]] = []
     if job.outcome != "completed":

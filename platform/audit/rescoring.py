@@ -23,12 +23,13 @@ from django.utils import timezone
 import evaluator
 from evaluator.metrics.registry import task_spec
 from evaluator.scoring import evaluate
+from evaluator.splitformat import file_sha256
 from evaluator.validation import PredictionError, TruthError
 from submissions.models import Result
 
 from .models import AuditAction, Provenance, RescoreReport
 from .services import audit_append
-from .storage import StoredPredictionsError, file_sha256, predictions_archive_extract
+from .storage import StoredPredictionsError, predictions_archive_extract
 
 
 class RescoreUnavailable(ValueError):

@@ -16,7 +16,6 @@ digest, so a changed object is caught the same way as a changed file.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import shutil
 import tarfile
@@ -29,6 +28,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 
+from evaluator.splitformat import PREDICTIONS_FILE, file_sha256
 from evaluator.validation.errors import PredictionError
 from evaluator.validation.files import (
     check_no_symlink,
@@ -60,14 +60,6 @@ class StoredFile:
     path: Path
     sha256: str
     size: int
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def artifact_storage() -> Storage:
@@ -214,7 +206,7 @@ def predictions_archive_extract(*, archive: Path, expected_sha256: str, into: Pa
             tar.extractall(into, filter="data")
     except (tarfile.TarError, OSError) as exc:
         raise StoredPredictionsError(f"stored predictions cannot be unpacked: {exc}") from None
-    predictions = into / "predictions.jsonl"
+    predictions = into / PREDICTIONS_FILE
     if not predictions.is_file():
         raise StoredPredictionsError("stored predictions hold no predictions.jsonl")
     return predictions
@@ -224,7 +216,7 @@ def predictions_jsonl_bytes(*, archive: Path, expected_sha256: str) -> bytes:
     """Just the predictions.jsonl of a checked archive (for per-sample comparisons)."""
     archive = checked(archive, expected_sha256)
     with tarfile.open(archive, mode="r:gz") as tar:
-        member = tar.extractfile("predictions.jsonl")
+        member = tar.extractfile(PREDICTIONS_FILE)
         if member is None:
             raise StoredPredictionsError("stored predictions hold no predictions.jsonl")
         return member.read()

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from benchmarks.models import Split
+from evaluator.splitformat import PREDICTIONS_FILE, TRUTH_FILE
 from submissions.models import Result
 
 from .bundle import BundleError, bundle_build
@@ -84,7 +85,7 @@ def result_audit_page(request: HttpRequest, pk: int) -> HttpResponse:
     command = None
     if audit.provenance is not None:
         command = " ".join(
-            offline_command(audit.provenance, truth="truth.jsonl", predictions="predictions.jsonl")
+            offline_command(audit.provenance, truth=TRUTH_FILE, predictions=PREDICTIONS_FILE)
         )
     return render(
         request,

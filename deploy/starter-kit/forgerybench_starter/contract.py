@@ -5,7 +5,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+# The split format's names (the platform's evaluator.splitformat). The kit runs inside team
+# images without the platform, so it keeps its own copy; the kit's tests tie the two together.
 PROTOCOL = 1
+TASK_FILE = "task.json"
+MANIFEST_FILE = "manifest.jsonl"
+PREDICTIONS_FILE = "predictions.jsonl"
 
 
 def input_dir() -> str:
@@ -48,12 +53,12 @@ class ContractError(RuntimeError):
 
 def read_task(root: str = "") -> Task:
     root = root or input_dir()
-    with open(os.path.join(root, "task.json"), encoding="utf-8") as handle:
+    with open(os.path.join(root, TASK_FILE), encoding="utf-8") as handle:
         task = json.load(handle)
     if task.get("protocol", PROTOCOL) != PROTOCOL:
         raise ContractError(f"protocol {task.get('protocol')} is not {PROTOCOL}: update the kit")
     samples = []
-    with open(os.path.join(root, "manifest.jsonl"), encoding="utf-8") as handle:
+    with open(os.path.join(root, MANIFEST_FILE), encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -62,5 +67,5 @@ def read_task(root: str = "") -> Task:
                 raise ContractError(f"manifest line {number} has no string id and path")
             rest = {k: v for k, v in row.items() if k not in ("id", "path")}
             samples.append(Sample(row["id"], os.path.join(root, row["path"]), number, rest))
-    outputs = task.get("outputs", "predictions.jsonl")
+    outputs = task.get("outputs", PREDICTIONS_FILE)
     return Task(task=task["task"], track=task.get("track", ""), outputs=outputs, samples=samples)
