@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,7 @@ from .models import Benchmark, Phase, Split, Track
 from .perturb import level_slug, perturb_split
 from .services import benchmark_upsert, split_register, track_upsert
 from .shortcuts import scan_split
-from .smoke.detect import build_detection_split
-from .smoke.localize import build_localization_split
-from .smoke.retrieve import build_retrieval_split
-from .smoke.videoinpaint import build_video_inpaint_split
+from .smoke.generators import GENERATORS
 from .spec import BenchmarkDef, SplitDef, TrackDef
 from .terms import terms_conflict, terms_publish
 
@@ -38,12 +34,6 @@ RECIPE_FILE = "recipe.json"
 GENERATOR_VERSION = 1
 IMPORT_RECORD = "import.json"
 SHORTCUTS_FILE = "shortcuts.json"
-GENERATORS: dict[str, Callable[..., dict[str, Any]]] = {
-    "smoke-detect": build_detection_split,
-    "smoke-localize": build_localization_split,
-    "smoke-retrieve": build_retrieval_split,
-    "smoke-videoinpaint": build_video_inpaint_split,
-}
 
 
 class DefinitionConflict(ValueError):
@@ -285,7 +275,7 @@ def _build(
         seed = plan.recipe["seed"]
         if plan.recipe.get("seed_key") == "installation":
             seed = hidden_seed(where=f"{track_label}/{plan.name}", seed=seed)
-        summary = GENERATORS[plan.recipe["generator"]](
+        summary = GENERATORS[plan.recipe["generator"]].build(
             inputs_dir=stage_in,
             labels_dir=stage_lab,
             split=plan.name,

@@ -41,7 +41,16 @@ from evaluator.splitformat import (
     write_task,
 )
 
-PERTURBATIONS = ("none", "jpeg", "noise", "blur", "resize", "h264")
+# protocol §6: the perturbations and the levels a robustness track may use (benchmarks.spec
+# checks definitions against this table). CLEAN is the unperturbed copy every such track gets.
+PERTURBATIONS: dict[str, tuple[float, ...]] = {
+    "jpeg": (90, 70, 50, 30),
+    "noise": (2, 5, 10, 20),
+    "blur": (0.5, 1, 2, 3),
+    "resize": (0.75, 0.5, 0.25),
+    "h264": (23, 30, 40),
+}
+CLEAN = "none"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv"}
 
@@ -155,8 +164,9 @@ def perturb_split(
     sample: int | None = None,
 ) -> dict[str, Any]:
     """Write the perturbed copy; returns the record also written to ``perturbation.json``."""
-    if kind not in PERTURBATIONS:
-        raise PerturbError(f"unknown perturbation {kind!r}; expected one of {PERTURBATIONS}")
+    if kind != CLEAN and kind not in PERTURBATIONS:
+        known = ", ".join((CLEAN, *PERTURBATIONS))
+        raise PerturbError(f"unknown perturbation {kind!r}; expected one of {known}")
     require_fresh(out_inputs, out_labels)
     manifest = read_jsonl(inputs_dir / MANIFEST_FILE)
     truth = read_jsonl(labels_path)

@@ -17,6 +17,9 @@ from typing import Any
 
 import yaml
 
+from benchmarks.importers import IMPORTERS
+from benchmarks.perturb import PERTURBATIONS
+from benchmarks.smoke.generators import GENERATORS
 from evaluator.metrics.registry import REGISTRY
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
@@ -24,41 +27,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # "ood": the optional out-of-distribution hidden tier, run only on final picks (protocol §5).
 VISIBILITIES = ("public", "hidden", "ood")
 ENTRY_RULES = ("best", "last")
-# Generator settings a split may ask for instead of the track's usual recipe (OOD tiers).
-GENERATOR_VARIANTS: dict[str, tuple[str, ...]] = {"smoke-detect": ("shifted",)}
 RESOURCE_CLASSES = ("cpu", "gpu")
-GENERATORS = ("smoke-detect", "smoke-localize", "smoke-retrieve", "smoke-videoinpaint")
-GENERATOR_TASK = {
-    "smoke-detect": "detection",
-    "smoke-localize": "localization",
-    "smoke-retrieve": "retrieval",
-    "smoke-videoinpaint": "video_localization",
-}
-# Importers and the options each accepts (values are checked by the importer itself).
-IMPORTERS: dict[str, tuple[str, set[str]]] = {
-    "ffpp": ("detection", {"compression", "manipulations", "mode", "frames", "face_crop"}),
-    "celebdf": ("detection", {"mode", "frames", "face_crop", "val_videos"}),
-    "videolist": ("detection", {"mode", "frames", "face_crop", "list_dir"}),
-    "retrieval": ("retrieval", {"queries", "gallery", "relevance", "masks"}),
-    "casia1": ("localization", {"masks", "authentic"}),
-    "casia2": ("localization", {"masks", "authentic", "mask_renames", "unmatched"}),
-    "imd2020": ("localization", {"authentic"}),
-    "dfd": ("detection", {"compression", "mode", "frames", "face_crop"}),
-    "dfdc": ("detection", {"parts", "mode", "frames", "face_crop"}),
-    "deeperforensics": ("detection", {"variant", "originals", "mode", "frames", "face_crop"}),
-    "coverage": ("localization", {"authentic"}),
-    "nist16": ("localization", {"reference"}),
-    "columbia": ("localization", {"authentic"}),
-    "davis": ("video_localization", {"method", "stride", "inpainted"}),
-}
-# protocol §6: the perturbations and the levels a robustness track may use.
-PERTURBATIONS: dict[str, tuple[float, ...]] = {
-    "jpeg": (90, 70, 50, 30),
-    "noise": (2, 5, 10, 20),
-    "blur": (0.5, 1, 2, 3),
-    "resize": (0.75, 0.5, 0.25),
-    "h264": (23, 30, 40),
-}
 
 
 class DefinitionError(ValueError):
@@ -270,7 +239,7 @@ def _split(r: _Reader, raw: Any, key: str, generator: str | None, generated: boo
             {"name", "visibility", "count", "seed", "variant"},
             {"name", "count", "seed"},
         )
-        known = GENERATOR_VARIANTS.get(generator or "", ())
+        known = GENERATORS[generator].variants if generator in GENERATORS else ()
         if "variant" in data and not known:
             r.problem(f"{key}.variant", f"generator {generator} has no variants")
         elif "variant" in data:
@@ -358,15 +327,15 @@ def _track(r: _Reader, raw: Any, key: str) -> TrackDef:
         if ("generator" in source) == ("importer" in source):
             r.problem(f"{key}.source", "needs exactly one of 'generator' or 'importer'")
         elif "generator" in source:
-            generator = r.choice(source, f"{key}.source", "generator", GENERATORS)
-            if GENERATOR_TASK[generator] != task:
+            generator = r.choice(source, f"{key}.source", "generator", tuple(GENERATORS))
+            if GENERATORS[generator].task != task:
                 r.problem(
                     f"{key}.source.generator",
-                    f"{generator} makes {GENERATOR_TASK[generator]} data, not {task}",
+                    f"{generator} makes {GENERATORS[generator].task} data, not {task}",
                 )
         else:
             importer = r.choice(source, f"{key}.source", "importer", tuple(IMPORTERS))
-            importer_task, allowed = IMPORTERS[importer]
+            importer_task, allowed = IMPORTERS[importer].task, set(IMPORTERS[importer].options)
             if importer_task != task:
                 r.problem(f"{key}.source.importer", f"{importer} makes {importer_task} data")
             options = r.mapping(source.get("options", {}), f"{key}.source.options", allowed, set())
