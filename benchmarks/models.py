@@ -122,7 +122,7 @@ class Split(models.Model):
     def __str__(self) -> str:
         return f"{self.track} / {self.name}"
 
-    # The small public split every track gets (benchmarks.loading): a few samples in the
+    # The small public split every track gets (benchmarks.definitions_apply): a few samples in the
     # hidden split's format, run on every submission so a crash is debuggable with full logs.
     # It is not ranked: leaderboards leave it out.
     DEBUG = "debug"

@@ -1,6 +1,6 @@
 """Install the smoke benchmarks declared in benchmarks/definitions/smoke.yaml."""
 
-from .loading import LoadReport, definitions_apply
+from .definitions_apply import LoadReport, definitions_apply
 from .models import Benchmark
 from .spec import DEFINITIONS_DIR, BenchmarkDef, load_definitions
 

@@ -120,7 +120,12 @@ def container_name(run_key: str) -> str:
 
 
 def build_run_kwargs(
-    *, image_id: str, inputs_dir: Path, output_dir: Path, limits: RunLimits, labels: dict[str, str]
+    *,
+    image_id: str,
+    inputs_dir: Path,
+    output_dir: Path,
+    limits: RunLimits,
+    docker_labels: dict[str, str],
 ) -> dict[str, Any]:
     """The docker SDK arguments for one run: every hardening flag in one place."""
     kwargs: dict[str, Any] = {
@@ -144,7 +149,7 @@ def build_run_kwargs(
         # Only what the contract needs: no platform variables leak into the container.
         "environment": {"FORGERYBENCH_PROTOCOL": str(PROTOCOL_VERSION), "HOME": "/tmp"},
         "working_dir": "/tmp",
-        "labels": labels,
+        "labels": docker_labels,
         # The engine's own log file is bounded too, whatever the container prints.
         "log_config": {"type": "json-file", "config": {"max-size": "4m", "max-file": "1"}},
         "ipc_mode": "private",
@@ -295,7 +300,7 @@ def run_submission_container(
     artifacts_dir: Path,
     limits: RunLimits,
     run_key: str,
-    labels: dict[str, str] | None = None,
+    docker_labels: dict[str, str] | None = None,
     should_stop: Callable[[], bool] | None = None,
     collect: Collect | None = None,
 ) -> RunOutcome:
@@ -309,7 +314,7 @@ def run_submission_container(
     """
     collect = collect or _collect_here
     name = container_name(run_key)
-    container_labels = {f"{LABEL_PREFIX}.run": run_key, **(labels or {})}
+    container_labels = {f"{LABEL_PREFIX}.run": run_key, **(docker_labels or {})}
     try:
         client.images.get(image_id)
     except docker.errors.ImageNotFound:
@@ -322,7 +327,7 @@ def run_submission_container(
             inputs_dir=inputs_dir,
             output_dir=output_dir,
             limits=limits,
-            labels=container_labels,
+            docker_labels=container_labels,
         )
         flags = {k: v for k, v in kwargs.items() if k not in ("image", "detach", "labels")}
         flags["device_requests"] = [dict(r) for r in kwargs.get("device_requests", [])]

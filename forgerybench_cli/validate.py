@@ -141,7 +141,7 @@ def validate_image(
             artifacts_dir=artifacts,
             limits=limits_for(sample, gpu=gpu),
             run_key=f"validate-{uuid.uuid4().hex[:12]}",
-            labels={"org.forgerybench.validate": "1"},
+            docker_labels={"org.forgerybench.validate": "1"},
         )
         report.outcome = outcome
         if not outcome.succeeded:

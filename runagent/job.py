@@ -269,7 +269,7 @@ def run_job(
                 artifacts_dir=work / "out",
                 limits=_limits(spec, config, gpu_ids),
                 run_key=spec["run_key"],
-                labels=labels,
+                docker_labels=labels,
                 should_stop=_heartbeat(client, claim, float(spec.get("heartbeat_seconds", 2))),
                 collect=phases.timed("pack", bundle_output),
             )

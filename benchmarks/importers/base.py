@@ -177,7 +177,7 @@ def _write(
     quiet: bool,
     problems: Problems | None,
 ) -> dict[str, Any]:
-    from . import video  # PyAV and OpenCV are only needed for video datasets
+    from . import frame_sampling  # PyAV and OpenCV are only needed for video datasets
 
     # Problems found while planning are reported together with those found while writing
     # (unreadable files, masks of the wrong size): one pass shows the organizer everything.
@@ -205,8 +205,8 @@ def _write(
                 truth.append({"id": ident, "label": entry.label})
                 continue
             try:
-                frames = video.sample_frames(source, spec.frames)
-            except video.VideoError as exc:
+                frames = frame_sampling.sample_frames(source, spec.frames)
+            except frame_sampling.VideoError as exc:
                 problems.add(f"{entry.key}: {exc}")
                 continue
             # Sampled frames are named by their order (0 .. k-1): the source frame numbers
@@ -215,10 +215,10 @@ def _write(
             origin["source_frames"] = [index for index, _ in frames]
             if spec.face_crop:
                 # Each box and where it came from stays with the labels, for audits.
-                crops = video.face_crops(frames)
+                crops = frame_sampling.face_crops(frames)
                 origin["face_crops"] = []
                 for n, ((index, pixels), crop) in enumerate(zip(frames, crops, strict=True)):
-                    frames[n] = (index, video.cut(pixels, crop.box))
+                    frames[n] = (index, frame_sampling.cut(pixels, crop.box))
                     origin["face_crops"].append(
                         {"frame": n, "box": list(crop.box), "from": crop.origin}
                     )
@@ -274,7 +274,7 @@ def _write(
         record.update(
             {
                 "frames_per_video": spec.frames,
-                "face_crop": video.face_crop_record(spec.face_crop, crop_counts),
+                "face_crop": frame_sampling.face_crop_record(spec.face_crop, crop_counts),
             }
         )
     # What trivial file and name properties say about the labels (flags in import.json).

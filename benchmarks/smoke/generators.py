@@ -2,7 +2,7 @@
 
 Each entry says which task its splits serve, how to build one, and which alternative recipes
 (``variant:``, used for out-of-distribution tiers) it knows. ``benchmarks.spec`` checks
-definitions against this table and ``benchmarks.loading`` builds splits through it.
+definitions against this table and ``benchmarks.definitions_apply`` builds splits through it.
 """
 
 from __future__ import annotations

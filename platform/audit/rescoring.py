@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,10 +193,6 @@ def result_rescore(*, result: Result, actor: str = "system") -> RescoreReport:
             },
         )
     return report
-
-
-def results_rescore(*, results: Iterable[Result], actor: str = "system") -> list[RescoreReport]:
-    return [result_rescore(result=result, actor=actor) for result in results]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 The checks are ``load_benchmarks --check``'s: every problem of the text at once
 (``benchmarks.spec``, as ``file: key.path: what is wrong``), then every change that would
-invalidate scored results (``benchmarks.loading.check_conflicts``), all listed together.
+invalidate scored results (``benchmarks.definitions_apply.check_conflicts``), all listed together.
 Nothing is written until the text passes every check. Applying runs ``definitions_apply`` in
 one transaction with the per-row ``definition_changed`` entries attributed to the organizer
 and their reason, keeps the text as ``<slug>.yaml`` in ``FORGERYBENCH_DEFINITIONS_DIR``
@@ -29,7 +29,7 @@ from audit.definitions import definition_change_by
 from audit.models import AuditAction
 from audit.roles import actor_name
 from audit.services import audit_append
-from benchmarks.loading import (
+from benchmarks.definitions_apply import (
     DefinitionConflict,
     LoadReport,
     check_conflicts,

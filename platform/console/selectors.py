@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.loading import console_definition_files
+from benchmarks.definitions_apply import console_definition_files
 from benchmarks.models import Benchmark, Phase, Track
 from benchmarks.spec import DefinitionError, load_definitions
 

@@ -28,10 +28,6 @@ def submission_context(submission_id: int | str) -> Iterator[None]:
         _submission_id.reset(token)
 
 
-def current_submission_id() -> str:
-    return _submission_id.get()
-
-
 def install_record_factory() -> None:
     """Make every log record carry `submission_id` (idempotent)."""
     global _installed

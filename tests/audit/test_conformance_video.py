@@ -12,8 +12,8 @@ from django.conf import settings
 
 from audit.conformance import plan_disguised
 from audit.models import AuditTestReport, TrackAuditPolicy
-from benchmarks.importing import dataset_import
-from benchmarks.loading import definitions_apply
+from benchmarks.dataset_import import dataset_import
+from benchmarks.definitions_apply import definitions_apply
 from benchmarks.models import Track
 from benchmarks.smoke_install import smoke_install
 from benchmarks.spec import parse_definition

@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from benchmarks.dataset_import import dataset_import
 from benchmarks.importers import import_split
 from benchmarks.importers.base import neutral_id
-from benchmarks.importing import dataset_import
 from benchmarks.keys import EmptyIdKey, installation_key, key_path
 from benchmarks.models import Split
 from benchmarks.spec import parse_definition
@@ -131,7 +131,7 @@ def _built_by_public_seed(tmp_path: Path, name: str, seed: int) -> tuple[str, st
 
 
 def test_hidden_generated_splits_cannot_be_rebuilt_from_the_public_definition(tmp_path) -> None:
-    from benchmarks.loading import definitions_apply
+    from benchmarks.definitions_apply import definitions_apply
 
     definitions_apply(parse_definition(GENERATED, "generated.yaml"))
     val = Split.objects.get(track__benchmark__slug="generated", name="val")

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.services import team_set_baseline
 from audit.models import AuditAction, AuditEntry
-from benchmarks.loading import check_conflicts
+from benchmarks.definitions_apply import check_conflicts
 from benchmarks.models import TermsAcceptance
 from benchmarks.spec import DefinitionError, TermsDef, load_definitions, parse_definition
 from benchmarks.terms import TermsRefused, terms_accept, terms_current, terms_publish

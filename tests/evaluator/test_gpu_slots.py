@@ -21,7 +21,7 @@ RUN_PREFIX = os.environ.get("FORGERYBENCH_INSTANCE", "local")
 def test_a_pinned_run_requests_exactly_its_device(tmp_path: Path) -> None:
     limits = RunLimits(timeout_seconds=1, memory_mb=64, cpus=1, gpu=True, gpu_device_ids=("2",))
     kwargs = build_run_kwargs(
-        image_id="x", inputs_dir=tmp_path, output_dir=tmp_path, limits=limits, labels={}
+        image_id="x", inputs_dir=tmp_path, output_dir=tmp_path, limits=limits, docker_labels={}
     )
     assert [dict(r) for r in kwargs["device_requests"]] == [
         {"Driver": "", "Count": 0, "DeviceIDs": ["2"], "Capabilities": [["gpu"]], "Options": {}}

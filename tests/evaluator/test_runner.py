@@ -31,7 +31,7 @@ def test_gpu_tracks_request_one_gpu_and_cpu_tracks_none(tmp_path: Path) -> None:
     def kwargs(gpu: bool) -> dict:
         limits = RunLimits(timeout_seconds=1, memory_mb=64, cpus=1, gpu=gpu)
         return build_run_kwargs(
-            image_id="x", inputs_dir=tmp_path, output_dir=tmp_path, limits=limits, labels={}
+            image_id="x", inputs_dir=tmp_path, output_dir=tmp_path, limits=limits, docker_labels={}
         )
 
     cpu, gpu = kwargs(False), kwargs(True)

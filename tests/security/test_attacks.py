@@ -497,7 +497,7 @@ def test_a_declared_volume_is_refused_and_never_outlives_a_run(
         artifacts_dir=tmp_path / "artifacts",
         limits=RunLimits(timeout_seconds=60, memory_mb=256, cpus=1.0, output_cap_mb=8),
         run_key=f"{arena.settings.FORGERYBENCH_INSTANCE}-volume",
-        labels={"org.forgerybench.instance": arena.settings.FORGERYBENCH_INSTANCE},
+        docker_labels={"org.forgerybench.instance": arena.settings.FORGERYBENCH_INSTANCE},
     )
     left = {v.name for v in docker_client.volumes.list()} - volumes_before
     record.observed = (

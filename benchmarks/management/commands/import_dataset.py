@@ -3,10 +3,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from benchmarks.dataset_import import dataset_import
+from benchmarks.definitions_apply import DefinitionConflict
 from benchmarks.importers import IMPORTERS
-from benchmarks.importing import dataset_import
 from benchmarks.keys import EmptyIdKey
-from benchmarks.loading import DefinitionConflict
 from benchmarks.spec import DefinitionError, load_definitions
 
 

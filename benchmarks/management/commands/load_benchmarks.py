@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from benchmarks.loading import (
+from benchmarks.definitions_apply import (
     DefinitionConflict,
     check_conflicts,
     console_definition_files,

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from benchmarks.loading import DefinitionConflict
+from benchmarks.definitions_apply import DefinitionConflict
 from benchmarks.smoke_install import smoke_install
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.services import team_create
 from audit.models import AuditAction, AuditEntry
-from benchmarks.loading import DefinitionConflict, definitions_apply
+from benchmarks.definitions_apply import DefinitionConflict, definitions_apply
 from benchmarks.models import Benchmark, Phase, Split, Track
 from benchmarks.selectors import robustness_results
 from benchmarks.spec import parse_definition

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from evaluator.splitformat import MANIFEST_FILE, TRUTH_FILE, file_sha256
 
+from .definitions_apply import definitions_apply, split_dirs
 from .importers import ImportProblems, import_split
 from .keys import import_id_key
-from .loading import definitions_apply, split_dirs
 from .models import Split
 from .shortcuts import describe
 from .spec import BenchmarkDef
