@@ -13,7 +13,7 @@
 | FORGERYBENCH_GPU_LOCK_DIR          | where the GPU slot locks live                              |
 | FORGERYBENCH_ALLOW_UNCAPPED_OUTPUT | run without the loop-mounted /output cap (hosts without it)|
 | FORGERYBENCH_IMAGE_MAX_BYTES       | largest uncompressed image tarball loaded (default 16 GiB) |
-| FORGERYBENCH_IMAGE_MAX_UNPACKED_BYTES | most bytes an image's layers unpack to (default 16 GiB) |
+| FORGERYBENCH_IMAGE_MAX_UNPACKED_BYTES | bytes an image's layers may unpack to (default 16 GiB) |
 """
 
 from __future__ import annotations

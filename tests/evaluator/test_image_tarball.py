@@ -163,3 +163,27 @@ def test_a_layer_that_is_not_a_tar_is_refused(tmp_path: Path) -> None:
     write_image(path, layers=[b"not a tar archive".ljust(1024, b"!")])
     refused = refusal(path, tmp_path / "store")
     assert refused.code == "not_an_image" and "not a complete tar archive" in str(refused)
+
+
+def test_a_pax_size_is_what_the_walk_counts(tmp_path: Path) -> None:
+    """The engine's reader takes a member's size from its pax record over the header field:
+    so does the walk (a header claiming 0 bytes does not hide a pax size of 100,000)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("claimed")
+        info.pax_headers = {"size": "100000"}
+        info.size = 10
+        tar.addfile(info, io.BytesIO(b"0123456789"))
+    path = tmp_path / "image.tar"
+    write_image(path, layers=[buffer.getvalue()])
+    limits = ImageLimits(max_unpacked_bytes=50_000)
+    assert refusal(path, tmp_path / "store", limits).code == "image_too_large"
+
+
+def test_a_layer_with_a_broken_header_is_refused(tmp_path: Path) -> None:
+    layer = bytearray(layer_tar())
+    layer[148:156] = b"0000000\0"  # a checksum no reader accepts
+    path = tmp_path / "image.tar"
+    write_image(path, layers=[bytes(layer)])
+    refused = refusal(path, tmp_path / "store")
+    assert refused.code == "not_an_image" and "not a complete tar archive" in str(refused)
