@@ -112,7 +112,7 @@ def upload_files_discard(request: HttpRequest) -> int:
     if not files:
         return 0
     discarded = 0
-    for uploads in files.lists():
+    for _field, uploads in files.lists():
         for upload in uploads:
             if isinstance(upload, StreamedTarball) and upload.path.exists():
                 upload.discard()

@@ -53,7 +53,7 @@ def test_a_closed_phase_is_told_on_get_without_a_file_input(people) -> None:
     assert SHOWN + "; phase &#x27;final&#x27; opens at" in _page(people.owner)
 
 
-def test_a_post_anyway_is_still_refused_by_the_service(people) -> None:
+def test_a_post_anyway_is_still_refused_by_the_service(people, settings) -> None:
     board = tiny_benchmark()
     _close(board)
     client = Client()
@@ -72,6 +72,8 @@ def test_a_post_anyway_is_still_refused_by_the_service(people) -> None:
     )
     assert response.status_code == 400 and SHOWN in response.content.decode()
     assert Submission.objects.count() == 0
+    # Refused by the service after the form took the file: the request's end deletes it.
+    assert list(settings.FORGERYBENCH_UPLOAD_DIR.glob("*.upload")) == []
 
 
 def test_a_baseline_team_member_still_gets_the_form(people) -> None:
