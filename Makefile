@@ -65,6 +65,12 @@ demo: venv images $(VAR)/secret_key
 		-A forgerybench_site worker -B -Q score -c 1 \
 		--schedule=$(RUN)/celerybeat-schedule \
 		--pidfile=$(RUN)/worker.pid --logfile=$(LOGS)/worker.log -l INFO >/dev/null 2>&1 &
+	@# The web server first (the agent reaches the platform through its agent API). It holds
+	@# no engine (DOCKER_HOST points nowhere): uploads go into the image store, not an engine.
+	$(DEMO_ENV) DOCKER_HOST=unix:///nonexistent/docker.sock nohup $(VENV)/bin/gunicorn \
+		forgerybench_site.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 600 --pid $(RUN)/web.pid --access-logfile $(LOGS)/web-access.log \
+		--error-logfile $(LOGS)/web.log >/dev/null 2>&1 &
+	@for i in $$(seq 30); do curl -fsS -o /dev/null http://$(HOST):$(PORT)/ && break; sleep 1; done
 	@# One local run agent: the only process that starts containers. Its environment is its
 	@# credential, the broker and a scratch folder: no database, no secret key, no data folder.
 	@umask 077 && $(DEMO_ENV) $(PY) manage.py agent_credential_create local --rotate --queues cpu,gpu \
@@ -76,15 +82,9 @@ demo: venv images $(VAR)/secret_key
 		FORGERYBENCH_AGENT_DIR=$(CURDIR)/$(VAR)/agent FORGERYBENCH_AGENT_NAME=local \
 		nohup $(PY) -m runagent -c 1 --pidfile=$(CURDIR)/$(RUN)/agent.pid \
 		--logfile=$(CURDIR)/$(LOGS)/agent.log >/dev/null 2>&1 &
-	@# The web server first: the agent reaches the platform through its agent API. It holds
-	@# no engine (DOCKER_HOST points nowhere): uploads go into the image store, not an engine.
-	$(DEMO_ENV) DOCKER_HOST=unix:///nonexistent/docker.sock nohup $(VENV)/bin/gunicorn \
-		forgerybench_site.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 600 --pid $(RUN)/web.pid --access-logfile $(LOGS)/web-access.log \
-		--error-logfile $(LOGS)/web.log >/dev/null 2>&1 &
 	@# The operator submits the baselines by reference from this engine; the one local agent
 	@# shares it, so they need no copy in the image store.
 	$(DEMO_ENV) FORGERYBENCH_STORE_REFERENCED_IMAGES=0 $(PY) manage.py demo_setup
-	@for i in $$(seq 30); do curl -fsS -o /dev/null http://$(HOST):$(PORT)/ && break; sleep 1; done
 	@curl -fsS -o /dev/null http://$(HOST):$(PORT)/b/smoke-detect/image/
 	@echo "ForgeryBench is serving on http://$(HOST):$(PORT)/  (logins: $(VAR)/demo-credentials.txt; 'make stop' stops it)"
 
