@@ -32,7 +32,9 @@ from evaluator.image_tarball import (
 
 
 def _image_ids(engine: docker.DockerClient) -> set[str]:
-    return {image.id for image in engine.images.list(all=True) if image.id}
+    """The IDs the engine holds, in one call (listing models would inspect each image, and
+    fail when another process removes one meanwhile)."""
+    return {str(image_id) for image_id in engine.api.images(all=True, quiet=True)}
 
 
 def image_remove(engine: docker.DockerClient, image_id: str) -> None:
