@@ -66,33 +66,27 @@ def failures_frame(*, benchmark: Benchmark) -> pd.DataFrame:
     return out.sort_values(["day", "failure_code"], ignore_index=True)
 
 
-def waits_frame(*, benchmark: Benchmark) -> pd.DataFrame:
+def _span_frame(benchmark: Benchmark, begin: str, end: str, seconds: str) -> pd.DataFrame:
+    """One row per submission that reached both moments, with the seconds between them."""
     rows = list(
         _submissions(benchmark)
-        .filter(queued_at__isnull=False, running_at__isnull=False)
+        .filter(**{f"{begin}__isnull": False, f"{end}__isnull": False})
         .order_by("running_at", "pk")
-        .values_list("pk", "track__slug", "queued_at", "running_at")
+        .values_list("pk", "track__slug", begin, end)
     )
-    frame = pd.DataFrame(rows, columns=["submission", "track", "queued_at", "running_at"])
-    frame["wait_seconds"] = (
-        pd.to_datetime(frame["running_at"], utc=True) - pd.to_datetime(frame["queued_at"], utc=True)
+    frame = pd.DataFrame(rows, columns=["submission", "track", begin, end])
+    frame[seconds] = (
+        pd.to_datetime(frame[end], utc=True) - pd.to_datetime(frame[begin], utc=True)
     ).dt.total_seconds()
-    return _iso(frame, ["queued_at", "running_at"])
+    return _iso(frame, [begin, end])
+
+
+def waits_frame(*, benchmark: Benchmark) -> pd.DataFrame:
+    return _span_frame(benchmark, "queued_at", "running_at", "wait_seconds")
 
 
 def runtimes_frame(*, benchmark: Benchmark) -> pd.DataFrame:
-    rows = list(
-        _submissions(benchmark)
-        .filter(running_at__isnull=False, scoring_at__isnull=False)
-        .order_by("running_at", "pk")
-        .values_list("pk", "track__slug", "running_at", "scoring_at")
-    )
-    frame = pd.DataFrame(rows, columns=["submission", "track", "running_at", "scoring_at"])
-    frame["run_seconds"] = (
-        pd.to_datetime(frame["scoring_at"], utc=True)
-        - pd.to_datetime(frame["running_at"], utc=True)
-    ).dt.total_seconds()
-    return _iso(frame, ["running_at", "scoring_at"])
+    return _span_frame(benchmark, "running_at", "scoring_at", "run_seconds")
 
 
 def _iso(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
