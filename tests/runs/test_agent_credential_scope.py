@@ -19,10 +19,11 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from runs.models import RunJob
-from runs.services import agent_credential_create, runjob_create
+from runs.services import agent_credential_create
 
 from api.tokens import token_create
-from submissions.models import Status, Submission
+from submissions.models import Status
+from tests.runs.jobs import queued_run_job
 
 pytestmark = pytest.mark.django_db
 
@@ -30,23 +31,7 @@ API = "/api/agent/v1"
 
 
 def _job(people, track, split_name: str) -> RunJob:  # type: ignore[no-untyped-def]
-    submission = Submission.objects.create(
-        team=people.team,
-        track=track,
-        method_name="m",
-        training_data="x",
-        image_id="sha256:" + "ab" * 32,
-        status=Status.QUEUED,
-    )
-    split = track.splits.get(name=split_name)
-    return runjob_create(
-        kind="run",
-        submission=submission,
-        split=split,
-        inputs_dir=Path(split.inputs_dir),
-        artifacts_dir=Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / str(submission.pk),
-        send=False,
-    )
+    return queued_run_job(people, track, split_name=split_name)
 
 
 def _as(token: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ rows only)."""
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,9 @@ from runs.services import (
     agent_credential_create,
     agent_credential_revoke,
     runjob_claim,
-    runjob_create,
 )
 
-from submissions.models import Status, Submission
+from tests.runs.jobs import queued_run_job
 
 pytestmark = pytest.mark.django_db
 
@@ -127,24 +125,7 @@ def test_a_credential_speaks_for_a_bounded_number_of_names() -> None:
 
 
 def _running_job(people, track, credential, owner: str) -> RunJob:  # type: ignore[no-untyped-def]
-    submission = Submission.objects.create(
-        team=people.team,
-        track=track,
-        method_name="m",
-        training_data="x",
-        image_id="sha256:" + "ab" * 32,
-        status=Status.QUEUED,
-        queued_at=timezone.now(),
-    )
-    split = track.splits.get(name="test")
-    job = runjob_create(
-        kind="run",
-        submission=submission,
-        split=split,
-        inputs_dir=Path(split.inputs_dir),
-        artifacts_dir=Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / str(submission.pk),
-        send=False,
-    )
+    job = queued_run_job(people, track)
     assert runjob_claim(job_id=job.pk, credential=credential, owner=owner).job is not None
     return job
 

@@ -8,7 +8,6 @@ died to its Result.
 
 import time
 from datetime import timedelta
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -18,7 +17,6 @@ from runs.models import RunJob
 from runs.services import (
     agent_credential_create,
     runjob_claim,
-    runjob_create,
     runjob_finish,
     runjob_heartbeat,
 )
@@ -27,6 +25,7 @@ from benchmarks.models import Split
 from submissions.models import Result, SplitRun, Status, Submission
 from submissions.ood import ood_run_enqueue, ood_runs_sweep
 from submissions.sweeper import submission_sweep
+from tests.runs.jobs import queued_run_job
 
 LEASE = timedelta(seconds=settings.FORGERYBENCH_RUN_LEASE_SECONDS)
 REQUEUE_QUEUED = timedelta(seconds=settings.FORGERYBENCH_REQUEUE_QUEUED_SECONDS)
@@ -172,23 +171,8 @@ def test_a_queued_job_whose_message_is_old_is_sent_again_once(
 def test_a_cancelled_submissions_job_is_refused_and_its_agent_told_to_stop(
     people, smoke_track
 ) -> None:
-    submission = Submission.objects.create(
-        team=people.team,
-        track=smoke_track,
-        method_name="m",
-        training_data="x",
-        image_id="sha256:x",
-        status=Status.QUEUED,
-        queued_at=timezone.now(),
-    )
-    split = smoke_track.splits.get(name="test")
-    job = runjob_create(
-        kind="run",
-        submission=submission,
-        split=split,
-        inputs_dir=Path(split.inputs_dir),
-        artifacts_dir=Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / "x",
-    )
+    job = queued_run_job(people, smoke_track, send=True)
+    submission, split = job.submission, job.split
     mine, _ = agent_credential_create(name="a", queues=["cpu", "gpu"])
     claim = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:1")
     submission.refresh_from_db()
@@ -209,23 +193,8 @@ def test_a_cancelled_submissions_job_is_refused_and_its_agent_told_to_stop(
 def test_a_run_cancelled_while_running_keeps_its_late_report_once(people, smoke_track) -> None:
     from runs.services import runjob_cancel
 
-    submission = Submission.objects.create(
-        team=people.team,
-        track=smoke_track,
-        method_name="m",
-        training_data="x",
-        image_id="sha256:x",
-        status=Status.QUEUED,
-        queued_at=timezone.now(),
-    )
-    split = smoke_track.splits.get(name="test")
-    job = runjob_create(
-        kind="run",
-        submission=submission,
-        split=split,
-        inputs_dir=Path(split.inputs_dir),
-        artifacts_dir=Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / "x",
-    )
+    job = queued_run_job(people, smoke_track, send=True)
+    submission, split = job.submission, job.split
     mine, _ = agent_credential_create(name="a", queues=["cpu", "gpu"])
     other, _ = agent_credential_create(name="b", queues=["cpu", "gpu"])
     claim = runjob_claim(job_id=job.pk, credential=mine, owner="host-a:1")

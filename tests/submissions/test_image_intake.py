@@ -147,21 +147,15 @@ def test_inspect_reads_manifest_and_config_without_the_engine(tmp_path) -> None:
     assert refused.value.code == "not_an_image"
 
 
-def test_the_api_upload_names_the_refusal_and_keeps_tags(
-    people, smoke_track, docker_client, tmp_path
-) -> None:
-    path = tmp_path / "volume.tar"
-    image_tarball(path, tags=["forgerybench/base:latest"], config={"Volumes": {"/scratch": {}}})
-    base = _tag_target(docker_client, "forgerybench/base:latest")
-    stored = store_files()
-    data = path.read_bytes()
+def _api_submit(user, data: bytes):  # type: ignore[no-untyped-def]
+    """Upload `data` through the API's resumable upload and submit it; the final response."""
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=people.owner, name='t')[1]}")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, name='t')[1]}")
     upload = api.post(
         "/api/v1/uploads/",
         {
             "track": "smoke-detect/image",
-            "method_name": "Volume",
+            "method_name": "Crafted",
             "training_data": "other: none",
             "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
@@ -176,7 +170,17 @@ def test_the_api_upload_names_the_refusal_and_keeps_tags(
         HTTP_UPLOAD_OFFSET="0",
     )
     assert patched.json()["state"] == "complete", patched.json()
-    refused = api.post("/api/v1/submissions/", {"upload": upload["id"]}, format="json")
+    return api.post("/api/v1/submissions/", {"upload": upload["id"]}, format="json")
+
+
+def test_the_api_upload_names_the_refusal_and_keeps_tags(
+    people, smoke_track, docker_client, tmp_path
+) -> None:
+    path = tmp_path / "volume.tar"
+    image_tarball(path, tags=["forgerybench/base:latest"], config={"Volumes": {"/scratch": {}}})
+    base = _tag_target(docker_client, "forgerybench/base:latest")
+    stored = store_files()
+    refused = _api_submit(people.owner, path.read_bytes())
     body = refused.json()
     assert refused.status_code == 422 and body["code"] == "image_rejected"
     assert body["reason"] == "declared_volume" and "VOLUME /scratch" in body["message"]
@@ -302,32 +306,6 @@ def test_a_member_written_over_another_is_refused_by_intake_and_agent(
     finally:
         with contextlib.suppress(docker.errors.APIError):
             docker_client.images.remove(loaded, force=True)
-
-
-def _api_submit(user, data: bytes):  # type: ignore[no-untyped-def]
-    """Upload `data` through the API's resumable upload and submit it; the final response."""
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, name='t')[1]}")
-    upload = api.post(
-        "/api/v1/uploads/",
-        {
-            "track": "smoke-detect/image",
-            "method_name": "Crafted",
-            "training_data": "other: none",
-            "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
-        },
-        format="json",
-    ).json()
-    patched = api.generic(
-        "PATCH",
-        f"/api/v1/uploads/{upload['id']}/",
-        data,
-        content_type="application/octet-stream",
-        HTTP_UPLOAD_OFFSET="0",
-    )
-    assert patched.json()["state"] == "complete", patched.json()
-    return api.post("/api/v1/submissions/", {"upload": upload["id"]}, format="json")
 
 
 @pytest.mark.parametrize(
