@@ -8,12 +8,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
 
 from evaluator import splitformat
 from evaluator.splitformat import ID_HEX
 
 from .forge import Cell, photo_cells
-from .photos import Photo
+from .photos import Photo, load_photos
 
 
 def split_code(split: str) -> int:
@@ -58,3 +61,20 @@ def write_task(inputs_dir: Path, task: str, track: str) -> None:
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SplitDraw(NamedTuple):
+    photos: list[Photo]
+    cells: list[Cell]
+    code: int
+    order_rng: np.random.Generator
+
+
+def split_draw(*, inputs_dir: Path, labels_dir: Path, split: str, seed: int) -> SplitDraw:
+    """How every generator starts: separate fresh folders, the photos, the split's own cells,
+    and the seeded generator that orders its labels (independent of the ids' hash, so neither
+    an id nor the index behind it says anything about the class)."""
+    check_dirs(inputs_dir, labels_dir)
+    photos = load_photos()
+    code = split_code(split)
+    return SplitDraw(photos, split_cells(photos, split), code, np.random.default_rng([seed, code]))

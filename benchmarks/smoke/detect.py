@@ -36,10 +36,8 @@ from PIL import Image
 from evaluator import splitformat
 
 from . import common, forge
-from .photos import Photo, load_photos
+from .photos import Photo
 
-_split_code = common.split_code
-_check_dirs = common.check_dirs
 VARIANTS = ("shifted",)
 SHIFTED_JPEG_QUALITY = 75
 
@@ -112,14 +110,9 @@ def build_detection_split(
     if count < 2 or count % 2:
         raise ValueError("count must be an even number >= 2 (classes are exactly balanced)")
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
-    _check_dirs(inputs_dir, labels_dir)
-    photos = load_photos()
-    cells = common.split_cells(photos, split)
-
-    # Labels come from a seeded shuffle, independent of the ids' hash, so neither an id nor
-    # the index behind it says anything about the class.
-    code = _split_code(split)
-    order_rng = np.random.default_rng([seed, code])
+    photos, cells, code, order_rng = common.split_draw(
+        inputs_dir=inputs_dir, labels_dir=labels_dir, split=split, seed=seed
+    )
     labels = order_rng.permutation(np.repeat([0, 1], count // 2))
     ids = common.unique_ids(seed, track, split, count)
 

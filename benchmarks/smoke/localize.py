@@ -16,7 +16,6 @@ import numpy as np
 from evaluator import splitformat
 
 from . import common, forge
-from .photos import load_photos
 
 KINDS = ("splice", "copymove", "inpaint")
 AUTHENTIC_SHARE = 4  # one image in four is authentic
@@ -29,11 +28,9 @@ def build_localization_split(
     if count < 4:
         raise ValueError("count must be at least 4 (both authentic and manipulated images)")
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
-    common.check_dirs(inputs_dir, labels_dir)
-    photos = load_photos()
-    cells = common.split_cells(photos, split)
-    code = common.split_code(split)
-    order_rng = np.random.default_rng([seed, code])
+    photos, cells, code, order_rng = common.split_draw(
+        inputs_dir=inputs_dir, labels_dir=labels_dir, split=split, seed=seed
+    )
     authentic = count // AUTHENTIC_SHARE
     labels = order_rng.permutation(np.repeat([0, 1], [authentic, count - authentic]))
     ids = common.unique_ids(seed, track, split, count)

@@ -17,7 +17,6 @@ import numpy as np
 from evaluator import splitformat
 
 from . import common, forge
-from .photos import load_photos
 
 MIN_PATCH, MAX_PATCH = 36, 72  # side of a spliced patch: big enough to be found again
 
@@ -58,11 +57,9 @@ def build_retrieval_split(
     if count < 2:
         raise ValueError("count must be at least 2 queries")
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
-    common.check_dirs(inputs_dir, labels_dir)
-    photos = load_photos()
-    cells = common.split_cells(photos, split)
-    code = common.split_code(split)
-    order_rng = np.random.default_rng([seed, code])
+    _, cells, code, order_rng = common.split_draw(
+        inputs_dir=inputs_dir, labels_dir=labels_dir, split=split, seed=seed
+    )
     donors_per_query = [1 + int(v) for v in order_rng.integers(0, 2, size=count)]
     n_gallery = 2 * sum(donors_per_query)
     n_total = count + n_gallery

@@ -17,7 +17,6 @@ import numpy as np
 from evaluator import splitformat
 
 from . import common, forge
-from .photos import load_photos
 
 FRAMES = 8
 AUTHENTIC_SHARE = 4
@@ -40,11 +39,9 @@ def build_video_inpaint_split(
     if count < 2:
         raise ValueError("count must be at least 2 videos")
     inputs_dir, labels_dir = Path(inputs_dir), Path(labels_dir)
-    common.check_dirs(inputs_dir, labels_dir)
-    photos = load_photos()
-    cells = common.split_cells(photos, split)
-    code = common.split_code(split)
-    order_rng = np.random.default_rng([seed, code])
+    _, cells, code, order_rng = common.split_draw(
+        inputs_dir=inputs_dir, labels_dir=labels_dir, split=split, seed=seed
+    )
     authentic = max(1, count // AUTHENTIC_SHARE)
     labels = order_rng.permutation(np.repeat([0, 1], [authentic, count - authentic]))
     videos = common.unique_ids(seed, track, split, count, what="video")
