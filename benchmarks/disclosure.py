@@ -12,34 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from .models import Phase, Split
 
-# Everything ever submitted: the cutoff of a public split.
-ALWAYS = dt.datetime.max.replace(tzinfo=dt.UTC)
-
-
-def phase_moments(*, phase: Phase, now: dt.datetime) -> list[dt.datetime]:
-    """The phase's declared publication moments that have passed by ``now``."""
-    moments = [dt.datetime.fromisoformat(m) for m in phase.publication_schedule or []]
-    if phase.publish == Phase.Publish.AT_END and phase.ends_at is not None:
-        moments.append(phase.ends_at)
-    return [m for m in moments if m <= now]
-
 
 def split_disclosed_through(*, split: Split, now: dt.datetime | None = None) -> dt.datetime | None:
-    """Results of submissions made at or before this moment may be shown; None: none yet."""
-    if split.visibility == Split.Visibility.PUBLIC:
-        return ALWAYS
-    now = now or timezone.now()
-    moments = [split.published_through] if split.published_through else []
-    if split.visibility == Split.Visibility.HIDDEN:
-        # OOD splits are disclosed by the reveal alone (they hold final picks only).
-        for phase in Phase.objects.filter(benchmark_id=split.track.benchmark_id):
-            moments += phase_moments(phase=phase, now=now)
-    return max(moments, default=None)
+    """Results of submissions made at or before this moment may be shown; None: none yet.
+
+    The moments themselves are the models' (``Split.disclosed_through``,
+    ``Phase.publication_moments``), which ``Split.results_visible`` needs too."""
+    return split.disclosed_through(now=now)
 
 
 def phase_at(*, benchmark_id: int, moment: dt.datetime) -> Phase | None:

@@ -1,9 +1,14 @@
 """Benchmarks, their tracks and the data splits each track is scored on."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+# Everything ever submitted: the disclosure cutoff of a public split.
+ALWAYS = datetime.max.replace(tzinfo=UTC)
 
 
 class Task(models.TextChoices):
@@ -136,13 +141,24 @@ class Split(models.Model):
         """An organizer has published this split at least once (see ``published_through``)."""
         return self.published_through is not None
 
+    def disclosed_through(self, *, now: datetime | None = None) -> datetime | None:
+        """Results of submissions made at or before this moment may be shown; None: none yet
+        (protocol §5; the policy is told in benchmarks.disclosure)."""
+        if self.visibility == self.Visibility.PUBLIC:
+            return ALWAYS
+        now = now or timezone.now()
+        moments = [self.published_through] if self.published_through else []
+        if self.visibility == self.Visibility.HIDDEN:
+            # OOD splits are disclosed by the reveal alone (they hold final picks only).
+            for phase in Phase.objects.filter(benchmark_id=self.track.benchmark_id):
+                moments += phase.publication_moments(now=now)
+        return max(moments, default=None)
+
     @property
     def results_visible(self) -> bool:
         """Whether any result of this split may be shown to everyone now: a public split, or a
         hidden one with a publication moment passed. Which results: benchmarks.disclosure."""
-        from .disclosure import split_disclosed_through
-
-        return split_disclosed_through(split=self) is not None
+        return self.disclosed_through() is not None
 
     @property
     def shortcut_scan(self) -> dict[str, Any] | None:
@@ -197,6 +213,13 @@ class Phase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.benchmark.name} / {self.name}"
+
+    def publication_moments(self, *, now: datetime) -> list[datetime]:
+        """The phase's declared publication moments that have passed by ``now``."""
+        moments = [datetime.fromisoformat(m) for m in self.publication_schedule or []]
+        if self.publish == self.Publish.AT_END and self.ends_at is not None:
+            moments.append(self.ends_at)
+        return [m for m in moments if m <= now]
 
 
 class Terms(models.Model):

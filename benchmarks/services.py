@@ -9,6 +9,7 @@ from django.db import transaction
 from evaluator.splitformat import MANIFEST_FILE, TASK_FILE, file_sha256
 
 from .models import Benchmark, Split, Track
+from .signals import results_published
 
 
 class SplitFilesError(ValueError):
@@ -136,9 +137,7 @@ def split_publish_results(
                 },
             )
             if published:
-                from notifications.events import notify_results_published
-
-                notify_results_published(split=split)
+                results_published.send_robust(sender=Split, split=split)
     split.refresh_from_db(fields=["published_through"])
     if moved:
         track_results_changed(track=split.track)

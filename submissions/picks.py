@@ -33,6 +33,7 @@ from .models import FinalPick, Result, Status, Submission
 from .ood import ood_run_enqueue, ood_runs_resend
 from .queues import SCORE_QUEUE
 from .selectors import final_pick_default, final_pick_list, phase_is_open
+from .signals import phase_revealed
 
 logger = logging.getLogger(__name__)
 
@@ -280,9 +281,7 @@ def phase_reveal(*, phase: Phase, user: User, reason: str = "") -> RevealReport:
             split_publish_results(
                 split=split, published=True, actor=actor, reason=reason or "OOD reveal"
             )
-        from notifications.events import notify_phase_revealed  # the layer above
-
-        notify_phase_revealed(phase=phase)
+        phase_revealed.send_robust(sender=Phase, phase=phase)
     # The OOD boards, and the hidden boards that automatic picks now choose rows on.
     for track in Track.objects.filter(benchmark_id=phase.benchmark_id).select_related("benchmark"):
         track_results_changed(track=track)

@@ -31,6 +31,7 @@ from .models import Result, SplitRun, Status, Submission
 from .queues import SCORE_QUEUE
 from .run_disclosure import BAD_OUTPUT, Limits, hidden_prediction_reason, hidden_run_message
 from .services import submission_claim, submission_fail
+from .signals import submission_done
 
 logger = logging.getLogger(__name__)
 
@@ -328,8 +329,6 @@ def submission_score(*, submission_id: int) -> None:
             submission_id=submission.pk, from_status=Status.SCORING, to_status=Status.FINISHED
         )
         if finished:
-            from notifications.events import notify_submission_done  # the layer above
-
-            notify_submission_done(submission_id=submission.pk)
+            submission_done.send_robust(sender=Submission, submission_id=submission.pk)
     if finished:
         track_results_changed(track=track)

@@ -24,6 +24,7 @@ from .selectors import (
     submission_phase_refusal,
     submission_quota_usage,
 )
+from .signals import submission_done
 
 logger = logging.getLogger(__name__)
 
@@ -337,9 +338,7 @@ def submission_fail(*, submission_id: int, code: str, reason: str, log_tail: str
     with transaction.atomic():
         moved = Submission.objects.filter(pk=submission_id, status__in=ACTIVE).update(**fields)
         if moved:
-            from notifications.events import notify_submission_done  # the layer above
-
-            notify_submission_done(submission_id=submission_id)
+            submission_done.send_robust(sender=Submission, submission_id=submission_id)
     if moved:
         logger.info("submission %s failed: %s (%s)", submission_id, code, reason)
     return moved == 1

@@ -1,8 +1,10 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.urls import reverse
 from django.utils.translation import gettext
 
+from .invitations import invitation_token
 from .models import Invitation, Team
 
 
@@ -44,8 +46,4 @@ def invitation_list_open(*, team: Team, now: datetime) -> list[Invitation]:
 
 def invitation_path(*, invitation: Invitation) -> str:
     """The site path an invitation's link opens."""
-    from django.urls import reverse
-
-    from .invitations import invitation_token
-
     return reverse("invitation-detail", args=[invitation_token(invitation_id=invitation.pk)])

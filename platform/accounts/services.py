@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Membership, Team
 from .selectors import invitation_refusal, team_role
+from .signals import invitation_created, team_changed
 from .team_rule import team_join_refusal
 
 logger = logging.getLogger(__name__)
@@ -84,9 +85,7 @@ def _require_owner(*, team: Team, user: User) -> None:
 
 
 def _notify(*, users: list[User], subject: str | Promise, body: str | Promise, link: str) -> None:
-    from notifications.events import notify_team_change  # the layer above
-
-    notify_team_change(users=users, subject=subject, body=body, link=link)
+    team_changed.send_robust(sender=Team, users=users, subject=subject, body=body, link=link)
 
 
 class TeamRuleRefused(TeamActionRefused):
@@ -126,9 +125,7 @@ def invitation_create(*, team: Team, user: User, email: str = "") -> Invitation:
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     if address:
-        from notifications.services import invitation_enqueue_mail  # the layer above
-
-        invitation_enqueue_mail(invitation_id=invitation.pk)
+        invitation_created.send_robust(sender=Team, invitation_id=invitation.pk)
         invited = list(User.objects.filter(email__iexact=address, is_active=True))
         if invited:
             _notify(

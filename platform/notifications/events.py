@@ -1,8 +1,9 @@
 """What each platform event tells the people it concerns.
 
-Called by the services where the events happen (submissions, benchmarks, picks, audit), inside
-their transactions, so a notification exists exactly when its event committed. A fault here
-is logged and rolled back to its own savepoint: telling people never breaks the event itself.
+Called by the receivers (``receivers``) of the signals sent where the events happen
+(submissions, benchmarks, picks, teams), inside their transactions, so a notification exists
+exactly when its event committed. A fault here is logged and rolled back to its own savepoint:
+telling people never breaks the event itself.
 """
 
 import functools
@@ -22,7 +23,7 @@ from submissions.models import PLATFORM_FAILURE_CODES, FinalPick, Status, Submis
 
 from .models import Kind
 from .selectors import submission_mail_results
-from .services import notification_create_many
+from .services import invitation_enqueue_mail, notification_create_many
 
 logger = logging.getLogger(__name__)
 
@@ -218,3 +219,9 @@ def notify_team_change(
 ) -> None:
     """Invitations, joins, departures, removals and ownership changes of a team."""
     notification_create_many(users=users, kind=Kind.TEAM, subject=subject, body=body, link=link)
+
+
+@_never_raises
+def notify_invitation_mail(*, invitation_id: int) -> None:
+    """A team invited someone by mail: the mail goes out once the invitation is committed."""
+    invitation_enqueue_mail(invitation_id=invitation_id)

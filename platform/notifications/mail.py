@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
+from accounts.invitations import invitation_token
 from accounts.models import Invitation
 
 from .models import Kind, Notification, Preference
@@ -115,8 +116,6 @@ def invitation_message(*, invitation: Invitation) -> EmailMessage:
 
 
 def _invitation_message(*, invitation: Invitation, account: User | None) -> EmailMessage:
-    from accounts.invitations import invitation_token
-
     token = invitation_token(invitation_id=invitation.pk)
     page = absolute_url(reverse("invitation-detail", args=[token]))
     unsubscribe = unsubscribe_url(user=account, kind=Kind.TEAM) if account else page

@@ -12,6 +12,7 @@ import smtplib
 from collections.abc import Iterable
 from datetime import datetime
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import mailers
@@ -20,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
+from accounts.models import Invitation
 from benchmarks.models import Benchmark
 
 from .mail import digest_message, invitation_message, notification_message
@@ -30,6 +32,10 @@ from .tokens import ALL_KINDS
 logger = logging.getLogger(__name__)
 
 SUBJECT_MAX = 200
+# The tasks (``tasks``) that mail notifications and invitations, queued by name: the tasks
+# import these services, never the reverse. Routed to the score queue (CELERY_TASK_ROUTES).
+SEND_TASK = "notifications.send"
+INVITATION_TASK = "notifications.invitation"
 
 
 class NotificationRefused(ValueError):
@@ -50,11 +56,10 @@ def _email_state(*, user: User, kind: str, preference: Preference | None) -> str
 
 def notification_enqueue_mail(*, notification_ids: list[int]) -> None:
     """Send the mails once the rows are committed; a lost message is sent by the flush."""
-    from .tasks import send_notifications
 
     def send() -> None:
         try:
-            send_notifications.delay(notification_ids)
+            current_app.send_task(SEND_TASK, (notification_ids,))
         except Exception:
             logger.exception("could not queue mail for notifications %s", notification_ids)
 
@@ -296,11 +301,10 @@ def broadcast_send(*, benchmark: Benchmark, user: User, subject: str, body: str)
 
 def invitation_enqueue_mail(*, invitation_id: int) -> None:
     """Mail a team invitation once its row is committed (the address may have no account)."""
-    from .tasks import send_invitation
 
     def send() -> None:
         try:
-            send_invitation.delay(invitation_id)
+            current_app.send_task(INVITATION_TASK, (invitation_id,))
         except Exception:
             logger.exception("could not queue the mail of invitation %s", invitation_id)
 
@@ -309,8 +313,6 @@ def invitation_enqueue_mail(*, invitation_id: int) -> None:
 
 def invitation_mail_send(*, invitation_id: int) -> bool:
     """Mail an invitation (Celery task only); claimed first, so it goes out at most once."""
-    from accounts.models import Invitation
-
     if not Invitation.objects.filter(
         pk=invitation_id, emailed_at__isnull=True, revoked_at__isnull=True
     ).update(emailed_at=timezone.now()):

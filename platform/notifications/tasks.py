@@ -8,6 +8,8 @@ from celery import Task, shared_task
 from django.utils import timezone
 
 from .services import (
+    INVITATION_TASK,
+    SEND_TASK,
     digest_send_all,
     invitation_mail_send,
     notification_flush_pending,
@@ -20,7 +22,7 @@ SEND_RETRIES = 5  # backoff 30 s, 60 s, … 8 min; after that the periodic flush
 FLUSH_AFTER = timedelta(minutes=10)
 
 
-@shared_task(bind=True, name="notifications.send", acks_late=True)
+@shared_task(bind=True, name=SEND_TASK, acks_late=True)
 def send_notifications(self: Task, notification_ids: list[int]) -> None:
     try:
         sent = notification_send(notification_ids=notification_ids)
@@ -48,7 +50,7 @@ def send_digests() -> None:
     logger.info("sent %d digest(s)", digest_send_all())
 
 
-@shared_task(bind=True, name="notifications.invitation", acks_late=True)
+@shared_task(bind=True, name=INVITATION_TASK, acks_late=True)
 def send_invitation(self: Task, invitation_id: int) -> None:
     try:
         invitation_mail_send(invitation_id=invitation_id)
