@@ -19,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -227,20 +228,23 @@ class Workers:
         from tests.agents import agent_broker_url, ensure_credential
 
         django_env = {"FORGERYBENCH_HEARTBEAT_SECONDS": "1", **(env or {})}
+        # The instance in the name: parallel suites on one engine and one Redis never clean up
+        # each other's containers or reset each other's broker user.
+        agent_name = f"agent-{name}-{settings.FORGERYBENCH_INSTANCE}"
         token = f"fba_{name}-" + secrets.token_hex(8)
-        ensure_credential(f"agent-{name}", token)
+        ensure_credential(agent_name, token)
         web = self.stack.web(
             database_url=database_url, broker_url=broker_url, name=name, env=django_env
         )
         worker = self.stack.score_worker(
             database_url=database_url, broker_url=broker_url, name=name, beat=beat, env=django_env
         )
-        agent_broker = agent_broker_url(broker_url, name)
+        agent_broker = agent_broker_url(broker_url, agent_name)
         agent = self.stack.agent(
             platform_url=web.url,
             broker_url=agent_broker,
             token=token,
-            name=f"agent-{name}",
+            name=agent_name,
             concurrency=concurrency,
         )
 
@@ -250,7 +254,7 @@ class Workers:
                 platform_url=web.url,
                 broker_url=agent_broker,
                 token=token,
-                name=f"agent-{name}",
+                name=agent_name,
                 concurrency=concurrency,
                 log_name=log,
             )
@@ -261,6 +265,7 @@ class Workers:
             )
 
         return SimpleNamespace(
+            name=agent_name,
             process=agent.process,
             agent=agent,
             worker=worker,

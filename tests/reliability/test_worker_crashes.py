@@ -254,7 +254,7 @@ def test_agent_sigkilled_whole_is_cleaned_up_at_restart_and_finishes_once(
     )
 
     def state() -> str:
-        found = [a for a in agents_seen(now=timezone.now()) if a.name == "agent-whole"]
+        found = [a for a in agents_seen(now=timezone.now()) if a.name == worker.name]
         return found[0].state if found else ""
 
     wait_for(lambda: state() == "idle", 20, "the idle agent's presence")
@@ -268,7 +268,7 @@ def test_agent_sigkilled_whole_is_cleaned_up_at_restart_and_finishes_once(
     )
     wait_for(lambda: state() == "busy", 10, "the busy agent's presence")
     (container,) = _containers(docker_client, submission.pk)
-    runs_dir = Path(settings.DATA_DIR) / "agent-agent-whole" / "runs"
+    runs_dir = Path(settings.DATA_DIR) / f"agent-{worker.name}" / "runs"
     assert _mounts_under(runs_dir), "the run's capped /output is mounted"
     os.killpg(worker.process.pid, signal.SIGKILL)
     worker.process.wait(timeout=10)
@@ -305,4 +305,4 @@ def test_agent_sigkilled_whole_is_cleaned_up_at_restart_and_finishes_once(
     # A clean stop says goodbye: down at once.
     rig.workers.stack.stop(again.process)
     assert state() == "down"
-    assert AgentPresence.objects.get(name="agent-whole").stopped
+    assert AgentPresence.objects.get(name=worker.name).stopped
