@@ -49,7 +49,7 @@ def _run(n: int, repeat: int) -> None:
     import django
 
     django.setup()
-    from console.analytics_views import console_analytics, console_analytics_csv
+    from console.views.analytics import console_analytics, console_analytics_csv
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.http import HttpResponse

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Team
 from benchmarks.models import Benchmark, Track
 
 from .services import MAX_FINAL_PICKS, ConsoleEditRefused
@@ -94,3 +95,52 @@ class TrackRulesForm(ReasonMixin):
         help_text=_("The submission a team's leaderboard row shows: its best or its latest"),
     )
     field_order = ["daily_submission_limit", "total_submission_limit", "entry_rule", "reason"]
+
+
+def _teams() -> forms.ModelChoiceField[Team]:
+    return forms.ModelChoiceField(
+        queryset=Team.objects.filter(is_baseline=False, merged_into__isnull=True).order_by("name")
+    )
+
+
+class TeamMergeForm(forms.Form):
+    other = _teams()
+    into = _teams()
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason"),
+        help_text=_("Written to the audit log with your name"),
+    )
+    field_order = ["other", "into", "reason"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["other"].label = _("Merge team")
+        self.fields["other"].help_text = _("Its members and picks move; it takes no new submission")
+        self.fields["into"].label = _("Into team")
+        self.fields["into"].help_text = _(
+            "Allowed only if both teams' past submissions, counted as one team's, fit every "
+            "quota, and their picks fit each phase"
+        )
+
+
+class DefinitionForm(forms.Form):
+    definition = forms.CharField(
+        required=False,
+        strip=False,
+        label=_("Definition (YAML)"),
+        widget=forms.Textarea(attrs={"rows": 28, "cols": 100, "spellcheck": "false"}),
+    )
+    upload = forms.FileField(
+        required=False,
+        label=_("Or upload a file"),
+        help_text=_("A .yaml file; it replaces the text above."),
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to apply; written to the audit log with your name"),
+    )

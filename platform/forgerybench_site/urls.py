@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from notifications import views as notification_views
-from submissions import views as submission_views
+from submissions.views.submissions import queue_status
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,7 +13,7 @@ urlpatterns = [
     # The language switch in every page's header (English, 简体中文).
     path("i18n/setlang/", notification_views.language_switch, name="set_language"),
     path("submissions/", include("submissions.urls")),
-    path("status/", submission_views.queue_status, name="queue-status"),
+    path("status/", queue_status, name="queue-status"),
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("organize/", include("console.urls")),

@@ -1,20 +1,20 @@
 from django.urls import path
 
-from . import terms_views, views
+from .views import boards, terms
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("generalization/", views.generalization, name="generalization"),
-    path("b/<slug:benchmark_slug>/", views.benchmark_detail, name="benchmark-detail"),
-    path("b/<slug:benchmark_slug>/terms/", terms_views.benchmark_terms, name="benchmark-terms"),
+    path("", boards.home, name="home"),
+    path("generalization/", boards.generalization, name="generalization"),
+    path("b/<slug:benchmark_slug>/", boards.benchmark_detail, name="benchmark-detail"),
+    path("b/<slug:benchmark_slug>/terms/", terms.benchmark_terms, name="benchmark-terms"),
     path(
         "b/<slug:benchmark_slug>/<slug:track_slug>/",
-        views.track_leaderboard,
+        boards.track_leaderboard,
         name="track-leaderboard",
     ),
     path(
         "b/<slug:benchmark_slug>/<slug:track_slug>/<slug:split_name>.<str:fmt>",
-        views.leaderboard_export,
+        boards.leaderboard_export,
         name="leaderboard-export",
     ),
 ]

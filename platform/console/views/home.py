@@ -16,7 +16,7 @@ from accounts.services import team_set_baseline
 from benchmarks.models import Benchmark, Split
 from benchmarks.services import split_publish_results
 
-from .selectors import definition_drift
+from ..selectors import definition_drift
 
 
 @staff_member_required

@@ -9,11 +9,11 @@ from django.utils.translation import gettext
 
 from submissions.selectors import submission_list_for_team, team_quota_lines
 
-from .forms import InvitationForm, SignupForm, TeamCreateForm
-from .models import Membership, Team
-from .selectors import invitation_list_open, invitation_path, team_is_member, team_role
-from .services import team_create
-from .throttles import SignupThrottle, retry_after
+from ..forms import InvitationForm, SignupForm, TeamCreateForm
+from ..models import Membership, Team
+from ..selectors import invitation_list_open, invitation_path, team_is_member, team_role
+from ..services import team_create
+from ..throttles import SignupThrottle, retry_after
 
 
 def signup(request: HttpRequest) -> HttpResponse:

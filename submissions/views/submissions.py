@@ -23,11 +23,11 @@ from audit.services import (
 )
 from benchmarks.models import Track
 
-from .disclosure import result_public_part, results_visible_to, results_withheld_from
-from .forms import ReasonForm, SubmissionUploadForm
-from .models import Submission
-from .queue_status import median_wait_seconds, queue_states, submission_queue_place
-from .selectors import (
+from ..disclosure import result_public_part, results_visible_to, results_withheld_from
+from ..forms import ReasonForm, SubmissionUploadForm
+from ..models import Submission
+from ..queue_status import median_wait_seconds, queue_states, submission_queue_place
+from ..selectors import (
     QuotaLine,
     submission_can_cancel,
     submission_can_see_logs,
@@ -37,8 +37,8 @@ from .selectors import (
     submission_run_views,
     team_quota_lines,
 )
-from .services import SubmissionRejected, submission_cancel, submission_create_from_tarball
-from .uploads import UPLOAD_ERROR_ATTR, StreamedTarball
+from ..services import SubmissionRejected, submission_cancel, submission_create_from_tarball
+from ..uploads import UPLOAD_ERROR_ATTR, StreamedTarball
 
 
 @login_required

@@ -24,8 +24,8 @@ from benchmarks.terms import terms_current
 from evaluator.metrics.registry import task_spec
 from submissions.selectors import phase_is_open
 
-from .exports import frame_anchored, frame_csv, leaderboard_frame, response_anchored
-from .selectors import (
+from ..exports import frame_anchored, frame_csv, leaderboard_frame, response_anchored
+from ..selectors import (
     generalization_matrix,
     leaderboard_cache_key,
     leaderboard_for_split,

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from benchmarks.models import Benchmark, Track
 from leaderboards.exports import frame_csv
 
-from .access import organizer_required
-from .analytics import PLOTS, histogram, plot_frame
-from .svgplot import Series, chart
+from ..access import organizer_required
+from ..analytics import PLOTS, histogram, plot_frame
+from ..svgplot import Series, chart
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Console views for phases and track rules (quotas, entry rule): each edit is audited.
 
-Kept apart from the publish/baseline views in views.py; staff only, like the whole console.
+Kept apart from the publish/baseline views in home.py; staff only, like the whole console.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.utils.translation import gettext
 
 from benchmarks.models import Benchmark, Phase, Track
 
-from .forms import PhaseCreateForm, PhaseForm, TrackRulesForm
-from .services import (
+from ..forms import PhaseCreateForm, PhaseForm, TrackRulesForm
+from ..services import (
     ConsoleEditRefused,
     PhaseValues,
     phase_create,

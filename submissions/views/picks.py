@@ -14,9 +14,9 @@ from accounts.models import Team
 from accounts.selectors import team_is_member
 from benchmarks.models import Phase
 
-from .models import Submission
-from .picks import PickForbidden, PickRefused, final_pick_add, final_pick_remove
-from .selectors import (
+from ..models import Submission
+from ..picks import PickForbidden, PickRefused, final_pick_add, final_pick_remove
+from ..selectors import (
     final_pick_candidates,
     final_pick_list,
     phase_is_open,

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from .forms import InvitationForm
-from .invitations import BadInvitationToken, invitation_token_read
-from .models import Invitation, Team
-from .selectors import invitation_refusal, team_is_member
-from .services import (
+from ..forms import InvitationForm
+from ..invitations import BadInvitationToken, invitation_token_read
+from ..models import Invitation, Team
+from ..selectors import invitation_refusal, team_is_member
+from ..services import (
     TeamActionRefused,
     TeamPermissionDenied,
     invitation_accept,

@@ -4,19 +4,17 @@ Organizers only (``console.access``)."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from benchmarks.models import Benchmark
 
-from .access import organizer_required
-from .definitions import (
+from ..access import organizer_required
+from ..definitions import (
     MAX_DEFINITION_BYTES,
     DefinitionCheck,
     DefinitionRefused,
@@ -24,27 +22,7 @@ from .definitions import (
     definition_check,
     definition_text,
 )
-
-
-class DefinitionForm(forms.Form):
-    definition = forms.CharField(
-        required=False,
-        strip=False,
-        label=gettext_lazy("Definition (YAML)"),
-        widget=forms.Textarea(attrs={"rows": 28, "cols": 100, "spellcheck": "false"}),
-    )
-    upload = forms.FileField(
-        required=False,
-        label=gettext_lazy("Or upload a file"),
-        help_text=gettext_lazy("A .yaml file; it replaces the text above."),
-    )
-    reason = forms.CharField(
-        required=False,
-        max_length=2000,
-        label=gettext_lazy("Reason"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("Needed to apply; written to the audit log with your name"),
-    )
+from ..forms import DefinitionForm
 
 
 def _text(form: DefinitionForm) -> tuple[str, list[str]]:
