@@ -25,7 +25,7 @@ TEST_ENV := FORGERYBENCH_DATA_DIR=$(CURDIR)/$(TEST_DATA) SECRET_KEY=test-only-no
 	FORGERYBENCH_DB_APP_ROLE=forgerybench_app FORGERYBENCH_REQUIRE_SERVICES=1 \
 	FORGERYBENCH_STORE_REFERENCED_IMAGES=0
 
-.PHONY: help venv services images demo stop test security-report lint import-report bench clean
+.PHONY: help venv services images demo stop test security-report lint import-report layers-doc bench clean
 
 help:
 	@echo "make demo   set up everything and serve the site on http://$(HOST):$(PORT)"
@@ -115,6 +115,11 @@ lint: venv
 import-report: venv
 	$(PY) deploy/scripts/import_cycles.py
 	-$(VENV)/bin/lint-imports --config .importlinter-layers
+
+# Redraw the layer diagram that opens docs/architecture.md from the layers contract
+# (tests/deploy/test_layer_diagram.py fails while the two differ).
+layers-doc: venv
+	$(PY) deploy/scripts/layer_diagram.py
 
 bench: venv
 	$(PY) perf/bench_metrics.py
