@@ -23,7 +23,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Membership, Team
-from accounts.team_rule import team_and_merged, team_submission_refusal
+from accounts.selectors import team_and_merged
 from audit.roles import actor_name
 from audit.services import audit_append
 from benchmarks.models import Phase, Track
@@ -31,6 +31,7 @@ from benchmarks.services import track_results_changed
 
 from .models import FinalPick, Submission
 from .selectors import submissions_counted
+from .team_rule import team_submission_refusal
 
 
 class TeamMergeRefused(ValueError):

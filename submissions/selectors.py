@@ -6,8 +6,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
 from accounts.models import Team
-from accounts.team_rule import team_and_merged
+from accounts.selectors import team_and_merged
 from benchmarks.models import Phase, Split, Track
+from benchmarks.selectors import higher_is_better, selection_split
 from evaluator.metrics import DetectionTable, load_table
 from evaluator.metrics.curves import pr_points, roc_points
 
@@ -300,11 +301,6 @@ def final_pick_default(*, phase: Phase, team: Team, count: int = 2) -> list[Subm
     §5): per track, under ``entry_rule: best`` its best ``count`` by the primary metric on the
     hidden split's public part where one is scored, else on the public split (``val``); under
     ``last`` (or with no public number at all) its latest ``count``. Ties: the earlier one."""
-    from leaderboards.selectors import (  # leaderboards sit above submissions
-        higher_is_better,
-        selection_split,
-    )
-
     chosen: list[Submission] = []
     candidates = list(final_pick_candidates(phase=phase, team=team))
     tracks = {s.track_id: s.track for s in candidates}

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Team
-from accounts.team_rule import team_submission_refusal
 from benchmarks.models import Track
+from benchmarks.services import track_results_changed
 from benchmarks.terms import terms_refusal
 
 from .images import ImageIntakeError, StagedImage, image_tarball_stage, submission_image_name
@@ -25,6 +25,7 @@ from .selectors import (
     submission_quota_usage,
 )
 from .signals import submission_done
+from .team_rule import team_submission_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -368,3 +369,15 @@ def submission_cancel(*, submission: Submission, user: User) -> bool:
         runjob_cancel(submission_id=submission.pk)
         logger.info("submission %s cancelled by %s", submission.pk, user.get_username())
     return moved == 1
+
+
+def team_set_baseline(*, team: Team, is_baseline: bool) -> Team:
+    """Mark a team's rows as the platform's reference methods (shown apart on leaderboards):
+    the boards of every track it submitted to change."""
+    Team.objects.filter(pk=team.pk).update(is_baseline=is_baseline)
+    team.refresh_from_db(fields=["is_baseline"])
+    for track in (
+        Track.objects.filter(submissions__team=team).distinct().select_related("benchmark")
+    ):
+        track_results_changed(track=track)
+    return team

@@ -13,7 +13,7 @@ import logging
 from celery import Task, shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from ops.logs import submission_context
+from lib.logs import submission_context
 
 from .pipeline import submission_score
 from .services import submission_fail

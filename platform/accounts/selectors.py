@@ -8,6 +8,16 @@ from .invitations import invitation_token
 from .models import Invitation, Team
 
 
+def team_effective(team: Team) -> Team:
+    """The team a team's submissions count and rank for: the one it was merged into, if any."""
+    return team.merged_into if team.merged_into_id else team  # type: ignore[return-value]
+
+
+def team_and_merged(team: Team) -> list[Team]:
+    """A team with every team merged into it: whose submissions its quotas and picks count."""
+    return [team, *Team.objects.filter(merged_into=team).order_by("pk")]
+
+
 def team_list_for_user(*, user: User | AnonymousUser) -> list[Team]:
     if not user.is_authenticated:
         return []

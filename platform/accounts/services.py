@@ -12,10 +12,10 @@ from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .join_rules import join_refusal
 from .models import Invitation, Membership, Team
 from .selectors import invitation_refusal, team_role
 from .signals import invitation_created, team_changed
-from .team_rule import team_join_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -50,20 +50,6 @@ def user_create(*, username: str, password: str, is_staff: bool = False) -> User
     return user
 
 
-def team_set_baseline(*, team: Team, is_baseline: bool) -> Team:
-    """Mark a team's rows as the platform's reference methods (shown apart on leaderboards)."""
-    from benchmarks.models import Track
-    from benchmarks.services import track_results_changed
-
-    Team.objects.filter(pk=team.pk).update(is_baseline=is_baseline)
-    team.refresh_from_db(fields=["is_baseline"])
-    for track in (
-        Track.objects.filter(submissions__team=team).distinct().select_related("benchmark")
-    ):
-        track_results_changed(track=track)
-    return team
-
-
 # Teams: invitations, leaving, removing a member, transferring ownership.
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -95,8 +81,8 @@ class TeamRuleRefused(TeamActionRefused):
 def team_membership_check(*, team: Team, user: User) -> None:
     """One person, one team per benchmark phase: refuse `user` joining `team` while another
     of their teams takes part in the phase in force that `team` takes part in too (the rule
-    and its reads: accounts.team_rule)."""
-    refusal = team_join_refusal(team=team, user=user, now=timezone.now())
+    and its reads: submissions.team_rule, registered in accounts.join_rules)."""
+    refusal = join_refusal(team=team, user=user, now=timezone.now())
     if refusal:
         raise TeamRuleRefused(refusal)
 

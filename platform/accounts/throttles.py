@@ -1,5 +1,5 @@
 """Throttles of account creation and API token creation (Django REST framework's sliding
-window in the cache), keyed on the client address the trusted proxy reports (ops.clientip)
+window in the cache), keyed on the client address the trusted proxy reports (lib.clientip)
 or on the account. Login throttling is django-axes (settings: AXES_*)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
 
-from ops.clientip import client_ip
+from lib.clientip import client_ip
 
 
 class _Throttle(SimpleRateThrottle):

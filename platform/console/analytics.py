@@ -22,7 +22,7 @@ import pandas as pd
 from django.db.models import QuerySet
 
 from benchmarks.models import Benchmark, Split, Track
-from leaderboards.selectors import higher_is_better
+from benchmarks.selectors import higher_is_better
 from submissions.models import Result, Status, Submission
 
 PLOTS = ("activity", "failures", "waits", "runtimes", "best-scores")

@@ -5,7 +5,7 @@ import os
 from celery import Celery
 from kombu import Queue
 
-from ops.logs import install_record_factory
+from lib.logs import install_record_factory
 
 # Before any worker logs: Celery's log format names each record's submission.
 install_record_factory()

@@ -117,7 +117,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Accounts behind a proxy. How many reverse proxies in front of Django append to
 # X-Forwarded-For (nginx of deploy/compose.yaml: 1; gunicorn serving directly: 0). The client's
-# address (ops.clientip) is the one they report; what a client writes there itself is ignored.
+# address (lib.clientip) is the one they report; what a client writes there itself is ignored.
 FORGERYBENCH_TRUSTED_PROXY_COUNT = env_int("FORGERYBENCH_TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Login throttling by django-axes: after LOGIN_FAILURE_LIMIT failed logins from one client
 # address, or for one account, further logins are refused (429) for LOGIN_COOLOFF_MINUTES.
@@ -130,7 +130,7 @@ AXES_FAILURE_LIMIT = env_int("FORGERYBENCH_LOGIN_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("FORGERYBENCH_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "ops.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "lib.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Signups per client address and API tokens created per account (DRF's throttle syntax).
 FORGERYBENCH_SIGNUP_RATE = env_str("FORGERYBENCH_SIGNUP_RATE", "10/hour")
@@ -301,7 +301,7 @@ FORGERYBENCH_GPU_LOCK_DIR = env_path(
 FORGERYBENCH_HEALTH_CHECKS = env_list("FORGERYBENCH_HEALTH_CHECKS", ["database", "broker", "disk"])
 FORGERYBENCH_HEALTH_MIN_FREE_MB = env_int("FORGERYBENCH_HEALTH_MIN_FREE_MB", 1024, minimum=0)
 FORGERYBENCH_METRICS_TOKEN = env_str("FORGERYBENCH_METRICS_TOKEN", "")
-# Without a token, /metrics answers only clients (ops.clientip) in these networks.
+# Without a token, /metrics answers only clients (lib.clientip) in these networks.
 FORGERYBENCH_METRICS_NETWORKS = env_list(
     "FORGERYBENCH_METRICS_NETWORKS",
     ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
@@ -394,7 +394,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": "score", "expires": 3600.0},
     },
 }
-# Worker lines carry the submission being worked on (ops.logs sets it on every record).
+# Worker lines carry the submission being worked on (lib.logs sets it on every record).
 CELERY_WORKER_LOG_FORMAT = (
     "[%(asctime)s: %(levelname)s/%(processName)s] submission=%(submission_id)s %(message)s"
 )
@@ -406,13 +406,13 @@ if LOG_FORMAT not in ("plain", "json"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Every line names the submission being worked on (ops.logs), "-" when there is none.
+    # Every line names the submission being worked on (lib.logs), "-" when there is none.
     "formatters": {
         "plain": {
-            "()": "ops.logs.ContextFormatter",
+            "()": "lib.logs.ContextFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s submission=%(submission_id)s %(message)s",
         },
-        "json": {"()": "ops.logs.JsonFormatter"},
+        "json": {"()": "lib.logs.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -22,11 +22,11 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
-from accounts.team_rule import team_effective
+from accounts.selectors import team_effective
 from audit.selectors import result_filter_shown
 from benchmarks.disclosure import split_disclosed_through
 from benchmarks.models import Split, Track
-from benchmarks.selectors import track_results_generation
+from benchmarks.selectors import higher_is_better, selection_split, track_results_generation
 from evaluator.metrics.registry import task_spec
 from submissions.artifacts import unit_table_path
 from submissions.disclosure import results_filter_disclosed
@@ -118,10 +118,6 @@ def metric_columns(results: list[Result], track: Track) -> list[str]:
     return [track.primary_metric, *(name for name in names if name != track.primary_metric)]
 
 
-def higher_is_better(track: Track, metric: str) -> bool:
-    return task_spec(track.task).metric(metric).higher_is_better
-
-
 def _sort_key(track: Track) -> Callable[[Result], tuple[bool, float, datetime]]:
     sign = -1.0 if higher_is_better(track, track.primary_metric) else 1.0
 
@@ -156,15 +152,6 @@ def _best_per_entry(results: list[Result], track: Track) -> list[Result]:
             seen.add(_entry_key(result))
             chosen.append(result)
     return sorted(chosen, key=_sort_key(track))
-
-
-def selection_split(*, track: Track) -> Split | None:
-    """The public split whose numbers choose a team's entry on hidden boards (``val`` first;
-    never the debug split, a handful of samples that is not ranked)."""
-    public = [
-        s for s in track.splits.all() if s.visibility == Split.Visibility.PUBLIC and not s.is_debug
-    ]
-    return min(public, key=lambda s: (s.name != "val", s.name), default=None)
 
 
 def _selection_values(track: Track, results: list[Result]) -> tuple[dict[int, float], str]:

@@ -1,1 +1,1 @@
-"""Operations: health checks, Prometheus metrics, log context, the periodic sweeper task."""
+"""Operations: health checks, Prometheus metrics and the status pages; it reads every app."""

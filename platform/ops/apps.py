@@ -1,10 +1,10 @@
 from django.apps import AppConfig
 
+from lib.logs import install_record_factory
+
 
 class OpsConfig(AppConfig):
     name = "ops"
 
     def ready(self) -> None:
-        from .logs import install_record_factory
-
         install_record_factory()

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from .clientip import client_ip, ip_in_networks
+from lib.clientip import client_ip, ip_in_networks
+
 from .health import UnknownCheck, health_run
 from .metrics import metrics_registry
 

@@ -20,7 +20,7 @@ from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonRespons
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from ops.logs import submission_context
+from lib.logs import submission_context
 
 from .bundles import BundleError, bundle_path, bundle_store
 from .inputs import inputs_archive_path

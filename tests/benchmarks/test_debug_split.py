@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.models import Split, Track
-from benchmarks.selectors import split_list_for_track
+from benchmarks.selectors import selection_split, split_list_for_track
 from benchmarks.smoke_install import smoke_install
-from leaderboards.selectors import selection_split
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from accounts.services import team_create
 from audit.models import AuditAction, AuditEntry
 from benchmarks.definitions_apply import DefinitionConflict, definitions_apply
 from benchmarks.models import Benchmark, Phase, Split, Track
-from benchmarks.selectors import robustness_results
 from benchmarks.spec import parse_definition
+from leaderboards.robustness import robustness_results
 from submissions.models import Result, Status, Submission
 from tests.benchmarks import media
 

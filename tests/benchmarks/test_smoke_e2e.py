@@ -11,9 +11,9 @@ from django.test import Client
 
 from accounts.services import team_create
 from benchmarks.models import Split, Track
-from benchmarks.selectors import robustness_results
 from benchmarks.services import split_publish_results
 from benchmarks.smoke_install import smoke_install
+from leaderboards.robustness import robustness_results
 from submissions.models import Result, Status, Submission
 from submissions.services import submission_create_from_image
 

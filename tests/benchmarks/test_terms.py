@@ -6,13 +6,12 @@ import dataclasses
 import pytest
 from django.test import Client
 
-from accounts.services import team_set_baseline
 from audit.models import AuditAction, AuditEntry
 from benchmarks.definitions_apply import check_conflicts
 from benchmarks.models import TermsAcceptance
 from benchmarks.spec import DefinitionError, TermsDef, load_definitions, parse_definition
 from benchmarks.terms import TermsRefused, terms_accept, terms_current, terms_publish
-from submissions.services import SubmissionRejected, submission_create_from_image
+from submissions.services import SubmissionRejected, submission_create_from_image, team_set_baseline
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 

@@ -5,12 +5,12 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import team_create
-from accounts.team_rule import team_submission_refusal
 from audit.models import AuditEntry
 from benchmarks.models import Track
 from submissions.merges import TeamMergeRefused, team_merge
 from submissions.models import Status, Submission
 from submissions.selectors import submission_quota_usage
+from submissions.team_rule import team_submission_refusal
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
-from accounts.services import team_set_baseline
 from benchmarks.models import Benchmark, Split
 from benchmarks.services import split_publish_results
+from submissions.services import team_set_baseline
 
 from ..selectors import definition_drift
 

@@ -15,7 +15,6 @@ from benchmarks.disclosure import policy_summary, split_disclosed_through
 from benchmarks.models import Benchmark, Split, Track
 from benchmarks.selectors import (
     benchmark_list,
-    robustness_results,
     split_list_for_track,
     track_get,
     track_results_generation,
@@ -25,6 +24,7 @@ from evaluator.metrics.registry import task_spec
 from submissions.selectors import phase_is_open
 
 from ..exports import frame_anchored, frame_csv, leaderboard_frame, response_anchored
+from ..robustness import robustness_results
 from ..selectors import (
     generalization_matrix,
     leaderboard_cache_key,

@@ -11,7 +11,9 @@ platform's own and are exempt. An organizer may relax the rule per phase
 (``Phase.one_team_per_person``, in the definition YAML or the console).
 
 The submission service refuses a submission that would put a person on a second team, and the
-team-joining paths (invitations, merges) ask ``team_join_refusal`` before adding a member.
+team-joining paths ask ``team_join_refusal`` before adding a member: merges here, invitations
+and members added in ``accounts``, which registers it as a join rule
+(``accounts.join_rules``, from ``SubmissionsConfig.ready``) since accounts sits below.
 """
 
 from __future__ import annotations
@@ -22,19 +24,9 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
-from benchmarks.models import Phase
-
-from .models import Team
-
-
-def team_effective(team: Team) -> Team:
-    """The team a team's submissions count and rank for: the one it was merged into, if any."""
-    return team.merged_into if team.merged_into_id else team  # type: ignore[return-value]
-
-
-def team_and_merged(team: Team) -> list[Team]:
-    """A team with every team merged into it: whose submissions its quotas and picks count."""
-    return [team, *Team.objects.filter(merged_into=team).order_by("pk")]
+from accounts.models import Team
+from accounts.selectors import team_and_merged, team_effective
+from benchmarks.models import Benchmark, Phase
 
 
 def phase_in_force(*, benchmark_id: int, now: datetime) -> Phase | None:
@@ -147,8 +139,6 @@ def team_join_refusal(*, team: Team, user: User, now: datetime) -> str | None:
             "team": team.name,
             "into": team_effective(team).name,
         }
-    from benchmarks.models import Benchmark
-
     teams = team_and_merged(team)
     benchmarks = Benchmark.objects.filter(tracks__submissions__team__in=teams).distinct()
     for benchmark in benchmarks.order_by("name"):

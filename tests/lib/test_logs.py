@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from ops.logs import JsonFormatter, submission_context
+from lib.logs import JsonFormatter, submission_context
 from submissions.models import Status, Submission
 from submissions.services import submission_create_from_image
 from tests.agents import submission_run_here
