@@ -49,7 +49,6 @@ def _run(n: int, repeat: int) -> None:
     import django
 
     django.setup()
-    from console.views.analytics import console_analytics, console_analytics_csv
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.http import HttpResponse
@@ -57,6 +56,7 @@ def _run(n: int, repeat: int) -> None:
 
     from accounts.models import Team
     from benchmarks.models import Benchmark, Split, Track
+    from console.views.analytics import console_analytics, console_analytics_csv
     from submissions.models import Result, Status, Submission
 
     call_command("migrate", verbosity=0)

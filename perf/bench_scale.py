@@ -330,7 +330,6 @@ def agent_steps(log_dir: Path) -> dict[str, float]:
 
 def burst(count: int, workers: int, track, teams, image: str, sleep: float) -> dict:
     from runs.models import RunJob
-
     from submissions.models import Result, SplitRun, Status, Submission
 
     pool = Workers(workers)

@@ -6,10 +6,9 @@ class SubmissionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: these import models, which need the app registry.
+        from accounts.join_rules import join_rule_register
         from runs.models import RunJob
         from runs.services import register_kind
-
-        from accounts.join_rules import join_rule_register
 
         from . import ood, pipeline, team_rule
 

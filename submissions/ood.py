@@ -24,12 +24,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from runs.models import RunJob
-from runs.services import runjob_create, runjob_send
 
 from benchmarks.models import Split
 from benchmarks.services import track_results_changed
 from evaluator.validation import PredictionError, TruthError
+from runs.models import RunJob
+from runs.services import runjob_create, runjob_send
 
 from .models import Result, SplitRun, Submission
 from .pipeline import artifacts_dir_for, split_score_run

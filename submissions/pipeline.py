@@ -13,8 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from runs.models import RunJob
-from runs.services import run_limits_for, runjob_create, runjob_send
 
 import evaluator
 from audit.provenance import result_record_provenance
@@ -24,6 +22,8 @@ from benchmarks.services import track_results_changed
 from evaluator.parts import score_parts
 from evaluator.scoring import evaluate
 from evaluator.validation import PredictionError, TruthError
+from runs.models import RunJob
+from runs.services import run_limits_for, runjob_create, runjob_send
 
 from .artifacts import PREDICTIONS_FILE, unit_table_path
 from .fairness import submission_run_priority

@@ -26,9 +26,9 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
-from runs.selectors import agents_seen
 
 from benchmarks.models import Track
+from runs.selectors import agents_seen
 
 from .fairness import priority_for_backlog
 from .models import Status, Submission

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+
 from runs.services import runjob_sweep
 
 from .models import Status, Submission

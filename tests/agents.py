@@ -123,10 +123,10 @@ def run_jobs_here(
     """Carry out queued run jobs in this process (in creation order) until none is left;
     returns the job ids run."""
     import docker
-    from runs.models import RunJob
 
     from runagent.client import PlatformClient
     from runagent.job import run_job
+    from runs.models import RunJob
 
     config = _here_config(gpu_devices, gpu_lock_dir)
     ensure_credential(config.name, config.token)

@@ -32,13 +32,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from runs.models import RunJob
-from runs.services import runjob_create
 
 from benchmarks.models import Task
 from evaluator.splitformat import MANIFEST_FILE, PREDICTIONS_FILE, TASK_FILE
 from evaluator.validation.errors import PredictionError
 from evaluator.validation.files import jsonl_objects, open_regular
+from runs.models import RunJob
+from runs.services import runjob_create
 from submissions.models import Result
 
 from .masks import compare_localization, read_localization_outputs

@@ -4,13 +4,6 @@ reload of the definition files sets file-declared fields back (reported as drift
 import datetime as dt
 
 import pytest
-from console.selectors import definition_drift
-from console.services import (
-    ConsoleEditRefused,
-    PhaseValues,
-    phase_update,
-    track_rules_update,
-)
 from django.db import IntegrityError, transaction
 from django.test import Client
 
@@ -18,6 +11,13 @@ from audit.models import AuditAction, AuditEntry
 from audit.services import audit_verify_chain
 from benchmarks.models import Phase, Track
 from benchmarks.smoke_install import smoke_detect_install
+from console.selectors import definition_drift
+from console.services import (
+    ConsoleEditRefused,
+    PhaseValues,
+    phase_update,
+    track_rules_update,
+)
 from submissions.services import SubmissionRejected, _check_quota
 
 pytestmark = pytest.mark.django_db

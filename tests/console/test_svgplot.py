@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+
 from console.svgplot import Series, chart, y_ticks
 
 NS = "{http://www.w3.org/2000/svg}"

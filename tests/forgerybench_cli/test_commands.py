@@ -75,6 +75,7 @@ def test_status_shows_the_queues_and_the_agents_serving_them(
     cli, live_server, people, smoke_track, token_for
 ):
     from django.utils import timezone
+
     from runs.models import AgentPresence
     from runs.services import agent_credential_create
 

@@ -150,6 +150,7 @@ def test_nginx_keeps_metrics_private_with_or_without_the_slash() -> None:
 
 def test_run_agents_are_counted_by_queue_and_presence_state() -> None:
     from django.conf import settings
+
     from runs.models import AgentPresence
     from runs.services import agent_credential_create
 

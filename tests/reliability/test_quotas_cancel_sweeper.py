@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from runs.models import RunJob
 
 from benchmarks.models import Track
+from runs.models import RunJob
 from submissions.models import Result, SplitRun, Status, Submission
 from submissions.selectors import submission_quota_usage
 from submissions.services import (

@@ -113,9 +113,8 @@ def test_worker_sigkilled_mid_run_redelivers_removes_orphan_and_finishes_once(
 
 
 def test_the_same_run_delivered_twice_at_once_runs_once(rig, test_image, docker_client) -> None:
-    from runs.models import RunJob
-
     from forgerybench_site.celery import app
+    from runs.models import RunJob
 
     image = test_image("reliability-slow")
     since = datetime.now(UTC)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+
 from runs.models import RunJob
 from runs.services import runjob_create
-
 from submissions.models import Status, Submission
 
 

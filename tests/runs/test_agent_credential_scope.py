@@ -18,10 +18,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from runs.models import RunJob
-from runs.services import agent_credential_create
 
 from api.tokens import token_create
+from runs.models import RunJob
+from runs.services import agent_credential_create
 from submissions.models import Status
 from tests.runs.jobs import queued_run_job
 

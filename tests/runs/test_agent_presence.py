@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+
 from runs.models import AgentPresence, RunJob
 from runs.presence import MAX_NAMES_PER_CREDENTIAL
 from runs.selectors import agents_seen
@@ -18,7 +19,6 @@ from runs.services import (
     agent_credential_revoke,
     runjob_claim,
 )
-
 from tests.runs.jobs import queued_run_job
 
 pytestmark = pytest.mark.django_db

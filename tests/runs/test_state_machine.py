@@ -13,6 +13,8 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.utils import timezone
+
+from benchmarks.models import Split
 from runs.models import RunJob
 from runs.services import (
     agent_credential_create,
@@ -20,8 +22,6 @@ from runs.services import (
     runjob_finish,
     runjob_heartbeat,
 )
-
-from benchmarks.models import Split
 from submissions.models import Result, SplitRun, Status, Submission
 from submissions.ood import ood_run_enqueue, ood_runs_sweep
 from submissions.sweeper import submission_sweep

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from runs.models import RunJob
 
 from accounts.services import team_create
 from audit.models import AuditAction, AuditEntry
 from benchmarks.models import Phase
+from runs.models import RunJob
 from submissions.models import FinalPick, SplitRun, Submission
 from submissions.picks import (
     PickForbidden,
