@@ -1,6 +1,6 @@
 """Runs on the out-of-distribution tier: one final pick on one OOD split, after the reveal.
 
-A normal submission never runs its OOD splits (see ``pipeline.submission_next_job``). At the
+A normal submission never runs its OOD splits (see ``run_queue.submission_next_job``). At the
 reveal each pick gets a ``SplitRun`` row in state ``queued`` and a run job of kind ``ood``
 (runs.services: one lease and heartbeat for every container). The job's agent runs the
 container; when its outcome arrives the run row records it and the score step, which writes
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -32,8 +33,9 @@ from runs.models import RunJob
 from runs.services import runjob_create, runjob_send
 
 from .models import Result, SplitRun, Submission
-from .pipeline import artifacts_dir_for, split_score_run
-from .queues import SCORE_QUEUE
+from .pipeline import split_score_run
+from .queues import OOD_SCORE_TASK, SCORE_QUEUE
+from .run_queue import artifacts_dir_for
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +124,8 @@ def ood_job_finished(job: RunJob) -> None:
 
 
 def ood_score_send(*, submission_id: int, split_id: int) -> None:
-    from .ood_tasks import score_ood_split
-
     transaction.on_commit(
-        lambda: score_ood_split.apply_async((submission_id, split_id), queue=SCORE_QUEUE)
+        lambda: current_app.send_task(OOD_SCORE_TASK, (submission_id, split_id), queue=SCORE_QUEUE)
     )
 
 

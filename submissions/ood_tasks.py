@@ -11,12 +11,13 @@ from celery import Task, shared_task
 import audit.tasks  # noqa: F401  (registers "audit.run_tests" with the worker)
 
 from .ood import ood_score
+from .queues import OOD_SCORE_TASK
 from .tasks import DB_RETRIES, DB_UNREACHABLE
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, name="submissions.ood_score", acks_late=True, reject_on_worker_lost=True)
+@shared_task(bind=True, name=OOD_SCORE_TASK, acks_late=True, reject_on_worker_lost=True)
 def score_ood_split(self: Task, submission_id: int, split_id: int) -> None:
     try:
         ood_score(submission_id=submission_id, split_id=split_id)

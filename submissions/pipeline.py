@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -23,13 +24,13 @@ from evaluator.parts import score_parts
 from evaluator.scoring import evaluate
 from evaluator.validation import PredictionError, TruthError
 from runs.models import RunJob
-from runs.services import run_limits_for, runjob_create, runjob_send
+from runs.services import run_limits_for
 
 from .artifacts import PREDICTIONS_FILE, unit_table_path
-from .fairness import submission_run_priority
 from .models import Result, SplitRun, Status, Submission
-from .queues import SCORE_QUEUE
+from .queues import SCORE_QUEUE, SCORE_TASK
 from .run_disclosure import BAD_OUTPUT, Limits, hidden_prediction_reason, hidden_run_message
+from .run_queue import run_order, submission_next_job
 from .services import submission_claim, submission_fail
 from .signals import submission_done
 
@@ -46,13 +47,6 @@ def disclosure_limits(track: Track, split: Split) -> Limits:
         output_cap_mb=settings.FORGERYBENCH_OUTPUT_CAP_MB,
         sample_count=split.sample_count,
     )
-
-
-def run_order(split: Split) -> tuple[bool, str]:
-    """Public splits (debug, val) run and score first: a crash there is told in full, and a
-    container that fails to run there never runs on the hidden split (predictions are
-    validated in the score step, after every split ran)."""
-    return (split.visibility != Split.Visibility.PUBLIC, split.name)
 
 
 def run_failure_reason(split: Split, job: RunJob, track: Track) -> str:
@@ -79,56 +73,6 @@ def prediction_failure_reason(split: Split, exc: PredictionError, track: Track) 
         code=exc.code, count=exc.total, limits=disclosure_limits(track, split)
     )
     return f"{split.name}: {reason}"
-
-
-def artifacts_dir_for(submission: Submission, split: Split) -> Path:
-    return Path(settings.FORGERYBENCH_ARTIFACTS_DIR) / str(submission.pk) / split.name
-
-
-def _run_splits(submission: Submission) -> list[Split]:
-    # The OOD tier runs only on final picks, at the organizer's reveal (submissions.ood).
-    # Public splits first: a crash there is told in full and never touches a hidden split.
-    splits = submission.track.splits.exclude(visibility=Split.Visibility.OOD)
-    return sorted(splits, key=run_order)
-
-
-def submission_next_job(*, submission: Submission, send: bool = True) -> RunJob | None:
-    """The submission's open run job, or a new one for its next split not yet run; None when
-    every split has completed."""
-    open_job = (
-        RunJob.objects.filter(
-            submission=submission, kind=RunJob.Kind.RUN, state__in=["queued", "running"]
-        )
-        .order_by("pk")
-        .first()
-    )
-    if open_job is not None:
-        return open_job
-    completed = set(
-        RunJob.objects.filter(
-            submission=submission, kind=RunJob.Kind.RUN, state="done", outcome="completed"
-        ).values_list("split_id", flat=True)
-    )
-    for split in _run_splits(submission):
-        if split.pk not in completed:
-            return runjob_create(
-                kind=RunJob.Kind.RUN,
-                submission=submission,
-                split=split,
-                inputs_dir=Path(split.inputs_dir),
-                artifacts_dir=artifacts_dir_for(submission, split),
-                priority=submission_run_priority(submission=submission),
-                send=send,
-            )
-    return None
-
-
-def submission_send_run(*, submission: Submission) -> RunJob | None:
-    """Send the submission's run job again (creating it if it has none yet)."""
-    job = submission_next_job(submission=submission, send=False)
-    if job is not None:
-        runjob_send(job=job, priority=submission_run_priority(submission=submission))
-    return job
 
 
 def _record_run(job: RunJob) -> SplitRun:
@@ -213,10 +157,9 @@ def run_job_finished(job: RunJob) -> None:
         last_sent_at=timezone.now(),
         log_tail=_log_tails(submission),
     ):
-        from .tasks import score_submission
-
+        submission_id = submission.pk
         transaction.on_commit(
-            lambda: score_submission.apply_async((submission.pk,), queue=SCORE_QUEUE)
+            lambda: current_app.send_task(SCORE_TASK, (submission_id,), queue=SCORE_QUEUE)
         )
 
 

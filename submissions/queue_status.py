@@ -23,6 +23,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
@@ -106,10 +107,8 @@ def worker_state_counts(workers: list[WorkerState]) -> dict[str, int]:
 
 def _ping_workers() -> dict[str, list[str]]:
     """{worker name: queues it consumes} from the workers that answer within a second."""
-    from forgerybench_site.celery import app
-
     try:
-        replies = app.control.inspect(timeout=1.0).active_queues() or {}
+        replies = current_app.control.inspect(timeout=1.0).active_queues() or {}
     except Exception:  # the broker is down: no worker can be seen
         return {}
     return {name: sorted(q["name"] for q in queues) for name, queues in replies.items()}

@@ -15,6 +15,7 @@ from evaluator.metrics.curves import pr_points, roc_points
 from .artifacts import unit_table_path
 from .models import PLATFORM_FAILURE_CODES, FinalPick, Result, SplitRun, Status, Submission
 from .run_disclosure import HiddenRunView, Limits, hidden_view
+from .run_queue import run_order
 
 CANCELLED_RUN = "cancelled"  # the runner's outcome for a container stopped by a cancel
 
@@ -64,8 +65,6 @@ def submission_run_views(
     """The runs of a submission for a viewer who may see its logs (check that first):
     public splits, debug included, in full; hidden and out-of-distribution splits as banded
     measurements, except for organizers."""
-    from .pipeline import run_order
-
     staff = bool(getattr(user, "is_staff", False))
     views = []
     runs = list(submission.runs.select_related("split"))

@@ -19,6 +19,7 @@ from benchmarks.terms import terms_refusal
 
 from .images import ImageIntakeError, StagedImage, image_tarball_stage, submission_image_name
 from .models import Status, Submission
+from .run_queue import submission_next_job
 from .selectors import (
     submission_can_cancel,
     submission_phase_refusal,
@@ -160,8 +161,6 @@ def _check_quota(*, team: Team, track: Track) -> None:
 
 def submission_enqueue_run(*, submission: Submission) -> None:
     """Queue the first run job once the row is committed, on its track's run queue."""
-    from .pipeline import submission_next_job
-
     submission_next_job(submission=submission)
 
 

@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -31,7 +32,8 @@ from runs.services import runjob_sweep
 
 from .models import Status, Submission
 from .ood import ood_runs_sweep
-from .queues import SCORE_QUEUE
+from .queues import SCORE_QUEUE, SCORE_TASK
+from .run_queue import submission_send_run
 from .services import submission_fail
 
 logger = logging.getLogger(__name__)
@@ -53,16 +55,12 @@ def _seconds(name: str) -> timedelta:
 
 
 def _send_run(submission: Submission, now: datetime) -> None:
-    from .pipeline import submission_send_run
-
     submission_send_run(submission=submission)
     Submission.objects.filter(pk=submission.pk).update(last_sent_at=now)
 
 
 def _send_score(submission: Submission, now: datetime) -> None:
-    from .tasks import score_submission
-
-    score_submission.apply_async((submission.pk,), queue=SCORE_QUEUE)
+    current_app.send_task(SCORE_TASK, (submission.pk,), queue=SCORE_QUEUE)
     Submission.objects.filter(pk=submission.pk).update(last_sent_at=now)
 
 

@@ -16,6 +16,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from lib.logs import submission_context
 
 from .pipeline import submission_score
+from .queues import SCORE_TASK
 from .services import submission_fail
 from .sweeper import submission_sweep
 
@@ -54,7 +55,7 @@ def _retry_or_fail(task: Task, submission_id: int, step: str, exc: Exception) ->
     raise task.retry(exc=exc, countdown=2**retries, max_retries=DB_RETRIES)
 
 
-@shared_task(bind=True, name="submissions.score", acks_late=True, reject_on_worker_lost=True)
+@shared_task(bind=True, name=SCORE_TASK, acks_late=True, reject_on_worker_lost=True)
 def score_submission(self: Task, submission_id: int) -> None:
     with submission_context(submission_id):
         try:
@@ -69,7 +70,3 @@ def score_submission(self: Task, submission_id: int) -> None:
 def sweep_submissions() -> None:
     """Periodic (celery beat): resend or fail stale submissions, remove orphan containers."""
     submission_sweep()
-
-
-# The OOD tier's tasks live beside these; importing them registers them with the worker.
-from . import ood_tasks  # noqa: E402, F401

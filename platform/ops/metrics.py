@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from prometheus_client.core import (
@@ -30,10 +31,8 @@ SCORE_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
 
 def queue_depths(queues: Sequence[str] = QUEUES) -> dict[str, int]:
     """Messages waiting in each broker queue (raises when the broker does not answer)."""
-    from forgerybench_site.celery import app
-
     depths = {}
-    with app.connection_for_read() as conn:
+    with current_app.connection_for_read() as conn:
         conn.ensure_connection(max_retries=1, timeout=3)
         channel: Any = conn.default_channel  # a kombu Channel (the stub's type lacks declare)
         for queue in queues:

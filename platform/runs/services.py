@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -32,9 +33,11 @@ from django.utils import timezone
 from benchmarks.models import Split, Track
 from evaluator.runner import OUTCOMES as RUNNER_OUTCOMES
 from evaluator.runner import RunLimits
+from submissions.fairness import submission_run_priority
 from submissions.models import Status, Submission
 
 from .bundles import bundle_path, bundle_unpack
+from .inputs import inputs_archive
 from .models import RUN_QUEUES, AgentCredential, RunJob
 
 logger = logging.getLogger(__name__)
@@ -222,8 +225,6 @@ def runjob_create(
 def runjob_send(*, job: RunJob, priority: int | None = None, stamp: bool = True) -> None:
     """Ring the agents' doorbell for `job` (on commit); a lost message is resent by the
     sweeper, and a duplicate finds the job claimed."""
-    from forgerybench_site.celery import app
-
     if stamp:
         RunJob.objects.filter(pk=job.pk).update(last_sent_at=timezone.now())
     level = job.priority if priority is None else priority
@@ -231,7 +232,7 @@ def runjob_send(*, job: RunJob, priority: int | None = None, stamp: bool = True)
 
     def send() -> None:
         try:
-            app.send_task(RUN_TASK, (job_id,), queue=queue, priority=level)
+            current_app.send_task(RUN_TASK, (job_id,), queue=queue, priority=level)
         except Exception:
             logger.exception("could not send run job %s; the sweeper will retry", job_id)
 
@@ -309,8 +310,6 @@ def runjob_claim(
     if takeover_from:
         logger.warning("job %s: held by %s in place of %s (gone)", job.pk, owner, takeover_from)
     if not job.inputs_sha256:
-        from .inputs import inputs_archive
-
         job.inputs_sha256 = inputs_archive(Path(job.inputs_dir))
         RunJob.objects.filter(pk=job.pk).update(inputs_sha256=job.inputs_sha256)
     return ClaimAnswer(job, attempt=token)
@@ -554,8 +553,6 @@ def runjob_release_restarted(*, credential: AgentCredential, name: str) -> list[
 
 
 def _priority(job: RunJob) -> int:
-    from submissions.fairness import submission_run_priority
-
     if job.kind != RunJob.Kind.RUN:
         return job.priority
     return submission_run_priority(submission=job.submission)

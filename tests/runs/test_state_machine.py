@@ -55,17 +55,9 @@ def _ood_job(people, track) -> RunJob:  # type: ignore[no-untyped-def]
 
 def _sent(capture, call) -> list:  # type: ignore[no-untyped-def]
     """Run `call`, executing its on-commit sends; the (task, args, queue) it sent."""
-    with (
-        mock.patch("forgerybench_site.celery.app.send_task") as send,
-        mock.patch("submissions.ood_tasks.score_ood_split.apply_async") as score,
-        capture(execute=True),
-    ):
+    with mock.patch("forgerybench_site.celery.app.send_task") as send, capture(execute=True):
         call()
-    sent = [(c.args[0], c.args[1], c.kwargs.get("queue")) for c in send.call_args_list]
-    sent += [
-        ("submissions.ood_score", c.args[0], c.kwargs.get("queue")) for c in score.call_args_list
-    ]
-    return sent
+    return [(c.args[0], c.args[1], c.kwargs.get("queue")) for c in send.call_args_list]
 
 
 @pytest.mark.django_db

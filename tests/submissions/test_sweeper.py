@@ -37,7 +37,7 @@ def test_only_stale_queued_submissions_are_sent_again(
         assert submission_requeue_stale(older_than=timedelta(minutes=10)) == [old.pk]
     # Its run job (made now: the row was created without one), on its track's run queue.
     job = RunJob.objects.get(submission=old)
-    from submissions.pipeline import run_order
+    from submissions.run_queue import run_order
 
     first = min(smoke_track.splits.exclude(visibility="ood"), key=run_order)
     assert (job.kind, job.state, job.split) == ("run", "queued", first)
