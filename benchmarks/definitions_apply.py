@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -443,8 +443,6 @@ def definitions_apply(
 
 
 def _only_tracks(bdef: BenchmarkDef, wanted: set[str]) -> BenchmarkDef:
-    from dataclasses import replace
-
     keep = [t for t in bdef.tracks if f"{bdef.slug}/{t.slug}" in wanted or bdef.slug in wanted]
     # A robustness track needs the track it perturbs.
     needed = {t.robustness.track for t in keep if t.robustness}

@@ -100,7 +100,7 @@ def perturb_image(
         noisy = pixels.astype(np.float64) + rng.normal(0.0, level, size=pixels.shape)
         return png_bytes(np.clip(np.rint(noisy), 0, 255).astype(np.uint8)), ".png"
     if kind == "blur":
-        import cv2
+        import cv2  # OpenCV: only the blur perturbation needs it (a heavy optional library)
 
         size = 2 * math.ceil(3 * level) + 1
         blurred = cv2.GaussianBlur(pixels, (size, size), sigmaX=level, sigmaY=level)
@@ -116,7 +116,7 @@ def perturb_image(
 
 def perturb_video(source: Path, target: Path, crf: float) -> None:
     """Re-encode a video with libx264 at ``crf`` (video stream only, same size and rate)."""
-    import av
+    import av  # PyAV: only video perturbations need it (a heavy optional library)
 
     with av.open(str(source)) as src, av.open(str(target), "w", format="mp4") as dst:
         stream_in = src.streams.video[0]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from evaluator.splitformat import MANIFEST_FILE, TASK_FILE, file_sha256
 
@@ -112,8 +113,6 @@ def split_publish_results(
     now, or up to ``through`` (not in the future); ``published=False`` withdraws every
     organizer publication. Later submissions stay hidden until the next publication. Each event
     is an audit log entry."""
-    from django.utils import timezone
-
     from audit.models import AuditAction  # audit sits above benchmarks; import late
     from audit.services import audit_append
 

@@ -93,7 +93,7 @@ def image_features(path: Path) -> dict[str, float | str]:
 
 def video_features(path: Path) -> dict[str, float | str]:
     """Size, container format, frame count, duration (s), bitrate, width and height."""
-    import av
+    import av  # PyAV: only video datasets need it (a heavy optional library)
 
     out: dict[str, float | str] = {"file_size": float(path.stat().st_size)}
     try:
@@ -208,6 +208,7 @@ def _design(units: Units, names: list[str]) -> NDArray[np.float64]:
 
 def _combined(units: Units, names: list[str]) -> dict[str, Any] | None:
     """Cross-validated logistic regression over every feature: out-of-fold AUC with interval."""
+    # scikit-learn is heavy to import and only the combined-feature scan needs it.
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline

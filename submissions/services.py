@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from runs.services import runjob_cancel
 
 from accounts.models import Team
 from benchmarks.models import Track
@@ -363,8 +364,6 @@ def submission_cancel(*, submission: Submission, user: User) -> bool:
         failure_reason=f"cancelled by {user.get_username()}",
     )
     if moved:
-        from runs.services import runjob_cancel
-
         runjob_cancel(submission_id=submission.pk)
         logger.info("submission %s cancelled by %s", submission.pk, user.get_username())
     return moved == 1

@@ -103,7 +103,7 @@ def progress[T](items: list[T], description: str, quiet: bool) -> Iterator[T]:
     if quiet:
         yield from items
         return
-    from rich.progress import track
+    from rich.progress import track  # the progress bar only when someone watches
 
     yield from track(items, description=description, total=len(items), transient=True)
 

@@ -57,7 +57,7 @@ def face_crop_record(enabled: bool, counts: dict[str, int] | None = None) -> dic
 
 
 def _cv2_version() -> str:
-    import cv2
+    import cv2  # OpenCV: heavy, only video datasets need it (see base.py)
 
     return str(cv2.__version__)
 
@@ -70,7 +70,7 @@ def frame_indices(total: int, count: int) -> list[int]:
 
 
 def _decode(path: Path, wanted: set[int] | None) -> tuple[int, dict[int, np.ndarray]]:
-    import av
+    import av  # PyAV: heavy, only video datasets need it
 
     frames: dict[int, np.ndarray] = {}
     total = 0
@@ -98,7 +98,7 @@ def sample_frames(path: Path, count: int) -> list[tuple[int, np.ndarray]]:
 
 @cache
 def _detector() -> Any:
-    import cv2
+    import cv2  # OpenCV: heavy, only video datasets need it (see base.py)
 
     path = Path(cv2.data.haarcascades) / CASCADE  # type: ignore[attr-defined]
     detector = cv2.CascadeClassifier(str(path))
@@ -111,7 +111,7 @@ def _detector() -> Any:
 
 def _face_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
     """The largest face's box, enlarged, square and inside the frame; None without a face."""
-    import cv2
+    import cv2  # OpenCV: heavy, only video datasets need it (see base.py)
 
     gray = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     faces = _detector().detectMultiScale(gray, scaleFactor=SCALE_FACTOR, minNeighbors=MIN_NEIGHBORS)

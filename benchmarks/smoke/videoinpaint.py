@@ -34,7 +34,7 @@ def build_video_inpaint_split(
     *, inputs_dir: Path, labels_dir: Path, split: str, count: int, seed: int, track: str
 ) -> dict[str, Any]:
     """``count`` videos of FRAMES frames each; same arguments give byte-identical files."""
-    import cv2
+    import cv2  # OpenCV: only the video smoke sets need it (a heavy optional library)
 
     if count < 2:
         raise ValueError("count must be at least 2 videos")

@@ -5,7 +5,6 @@ from .views import members, teams
 urlpatterns = [
     path("signup/", teams.signup, name="signup"),
     path("teams/new/", teams.team_new, name="team-new"),
-    path("teams/<slug:slug>/", teams.team_detail, name="team-detail"),
     path("teams/<slug:slug>/invite/", members.team_invite, name="team-invite"),
     path(
         "teams/<slug:slug>/invitations/<int:pk>/revoke/",

@@ -1,5 +1,6 @@
 """Request and response shapes. They translate only; rules live in services."""
 
+from dataclasses import asdict
 from typing import Any
 
 from django.utils import timezone
@@ -310,8 +311,6 @@ class LeaderboardSerializer(serializers.Serializer):
 
 def row_dict(row: Any) -> dict[str, Any]:
     """A leaderboard row as plain JSON-ready data (every field the row carries)."""
-    from dataclasses import asdict
-
     data = asdict(row)
     data["scored_at"] = row.scored_at.isoformat()
     if data.get("interval") is not None:

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from notifications import views as notification_views
 from submissions.views.submissions import queue_status
+from submissions.views.teams import team_detail
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -21,5 +22,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("account/", include("api.account_urls")),
     path("", include("accounts.urls")),
+    # A team's page lists its submissions, so it lives in submissions; after accounts' own
+    # team paths (``teams/new/`` is not a team).
+    path("teams/<slug:slug>/", team_detail, name="team-detail"),
     path("", include("leaderboards.urls")),
 ]

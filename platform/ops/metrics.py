@@ -19,6 +19,7 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector, CollectorRegistry
+from runs.selectors import agents_seen
 
 from submissions.models import SplitRun, Status, Submission
 from submissions.queues import ALL_QUEUES, CPU_QUEUE, GPU_QUEUE
@@ -71,8 +72,6 @@ AGENT_STATES = ("idle", "busy", "stale", "down")
 
 def _run_agents() -> GaugeMetricFamily:
     """Run agents per run queue and presence state (those heard from within a day)."""
-    from runs.selectors import agents_seen
-
     counts: dict[tuple[str, str], int] = {}
     for agent in agents_seen(now=timezone.now()):
         for queue in agent.queues:

@@ -1,2 +1,2 @@
-"""Submission pages, one module per group: upload, list, detail and the queue status, and a
-team's final picks."""
+"""Submission pages, one module per group: upload, list, detail and the queue status, a
+team's final picks, and a team's page (its submissions and quotas)."""

@@ -3,6 +3,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.request import Request
 
+from ..errors import ApiError
 from ..serializers import ErrorSerializer
 
 ERROR = OpenApiResponse(ErrorSerializer, description='{"code": ..., "message": ...}')
@@ -13,8 +14,6 @@ def errors(*codes: int) -> dict[int, Any]:
 
 
 def export_format(request: Request) -> str:
-    from ..errors import ApiError
-
     chosen = request.query_params.get("format", "json")
     if chosen not in ("csv", "json"):
         raise ApiError("bad_format", f"format must be csv or json, not {chosen!r}")

@@ -1,6 +1,7 @@
 """`manage.py agent_credential_create NAME --queues cpu[,gpu]`: print a new agent credential
 (shown once) that may claim jobs of those run queues only."""
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,6 @@ class Command(BaseCommand):
         else:
             _, token = agent_credential_create(name=name, queues=queues or [])
         if options.get("output"):
-            import os
-
             descriptor = os.open(options["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(token + "\n")
