@@ -11,12 +11,12 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from runs.services import runjob_cancel
 
 from accounts.models import Team
 from benchmarks.models import Track
 from benchmarks.services import track_results_changed
 from benchmarks.terms import terms_refusal
+from runs.services import runjob_cancel
 
 from .images import ImageIntakeError, StagedImage, image_tarball_stage, submission_image_name
 from .models import Status, Submission

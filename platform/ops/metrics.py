@@ -19,8 +19,8 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector, CollectorRegistry
-from runs.selectors import agents_seen
 
+from runs.selectors import agents_seen
 from submissions.models import SplitRun, Status, Submission
 from submissions.queues import ALL_QUEUES, CPU_QUEUE, GPU_QUEUE
 
