@@ -68,13 +68,15 @@ Result.objects.bulk_create(results, batch_size=2000)
 # A signed-in reader, member of one team, with a session the bench sends as its cookie.
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
-from django.contrib.sessions.backends.db import SessionStore
+from importlib import import_module
+from django.conf import settings
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 from accounts.models import Membership
 reader = User.objects.create_user(username="reader", password="reader-pw-123")
 Membership.objects.create(team=teams[0], user=reader, role="owner")
 session = SessionStore()
 session[SESSION_KEY] = str(reader.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
 session[HASH_SESSION_KEY] = reader.get_session_auth_hash()
 session.create()
 print("SESSION", session.session_key)
@@ -165,7 +167,17 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         board_url, bare_url = f"{base}/b/bench/image/", f"{base}/__bare__/"
-        cookie = f"sessionid={session_key}"
+        # A signed-in browser also holds the CSRF cookie (set by the login form it came through).
+        login_page = subprocess.run(
+            ["curl", "-fsS", "-D", "-", "-o", "/dev/null", f"{base}/login/"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        csrf = re.search(r"csrftoken=(\w+)", login_page)
+        if not csrf:
+            raise SystemExit(f"the login page set no CSRF cookie:\n{login_page}")
+        cookie = f"sessionid={session_key}; csrftoken={csrf.group(1)}"
         # The signed-in page really is the reader's (else the cookie measured nothing).
         page = subprocess.run(
             ["curl", "-fsS", "-H", f"Cookie: {cookie}", board_url],

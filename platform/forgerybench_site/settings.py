@@ -122,9 +122,11 @@ FORGERYBENCH_TRUSTED_PROXY_COUNT = env_int("FORGERYBENCH_TRUSTED_PROXY_COUNT", 0
 # Login throttling by django-axes: after LOGIN_FAILURE_LIMIT failed logins from one client
 # address, or for one account, further logins are refused (429) for LOGIN_COOLOFF_MINUTES.
 # A success clears the count. `manage.py axes_reset_username NAME` unlocks an account early.
+# Django's ModelBackend, reading the signed-in user's row through the shared cache
+# (accounts.backends: every save of a user drops the copy; at most 30 s old otherwise).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.CachedModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("FORGERYBENCH_LOGIN_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("FORGERYBENCH_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
@@ -135,6 +137,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Signups per client address and API tokens created per account (DRF's throttle syntax).
 FORGERYBENCH_SIGNUP_RATE = env_str("FORGERYBENCH_SIGNUP_RATE", "10/hour")
 FORGERYBENCH_TOKEN_CREATE_RATE = env_str("FORGERYBENCH_TOKEN_CREATE_RATE", "20/hour")
+# Sessions are read from the shared cache (written through to the database, which stays the
+# record): no query per request. Logout, expiry and flush delete both copies.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -188,11 +193,18 @@ else:
         "filesystem, s3"
     )
 
-# Leaderboards are cached under keys that change with their data; a file cache is shared by
-# the web server and the workers on one machine.
+# Leaderboards are cached under keys that change with their data, and sessions, signed-in
+# users and unread counts under keys their writers delete: the cache must be shared by every
+# web process and worker (a file cache on one machine, Redis across nodes), never per process.
+_cache_backend = env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache")
+if _cache_backend.endswith(".LocMemCache"):
+    raise ConfigError(
+        f"CACHE_BACKEND={_cache_backend} is not shared between processes: a logout or a "
+        "password change would not reach the others; use the file cache or Redis"
+    )
 CACHES = {
     "default": {
-        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
+        "BACKEND": _cache_backend,
         "LOCATION": env_str("CACHE_LOCATION", str(DATA_DIR / "cache")),
     },
     # Each process's own copy of the hottest entries (the anonymous leaderboard pages), under

@@ -7,6 +7,8 @@ from submissions.views.submissions import queue_status
 from submissions.views.teams import team_detail
 
 urlpatterns = [
+    # First: the most read pages (the leaderboards) resolve without trying every other pattern.
+    path("", include("leaderboards.urls")),
     path("admin/", admin.site.urls),
     # django-axes throttles failed logins (AUTHENTICATION_BACKENDS, AxesMiddleware).
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -25,5 +27,4 @@ urlpatterns = [
     # A team's page lists its submissions, so it lives in submissions; after accounts' own
     # team paths (``teams/new/`` is not a team).
     path("teams/<slug:slug>/", team_detail, name="team-detail"),
-    path("", include("leaderboards.urls")),
 ]

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from benchmarks.models import Benchmark
@@ -10,6 +11,7 @@ from submissions.disclosure import result_is_disclosed
 from submissions.models import Result, Submission
 
 from .models import Kind, Notification, Preference
+from .unread import UNREAD_SECONDS, unread_cache_key
 
 
 def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
@@ -17,9 +19,15 @@ def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
 
 
 def notification_unread_count(*, user: User | AnonymousUser) -> int:
+    """The person's unread notifications (notifications.unread: cached, dropped by writes)."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    key = unread_cache_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        cache.set(key, count, timeout=UNREAD_SECONDS)
+    return int(count)
 
 
 def preference_for_user(*, user: User) -> Preference:

@@ -28,6 +28,7 @@ from .mail import digest_message, invitation_message, notification_message
 from .models import Broadcast, EmailState, Frequency, Kind, Notification, Preference
 from .selectors import benchmark_participants, preference_for_user
 from .tokens import ALL_KINDS
+from .unread import unread_forget
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def notification_create_many(
         )
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows)
+        unread_forget(user_ids=people)
         pending = [n.pk for n in created if n.email_state == EmailState.PENDING]
         if pending:
             notification_enqueue_mail(notification_ids=pending)
@@ -212,7 +214,9 @@ def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None
     rows: QuerySet[Notification] = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         rows = rows.filter(pk__in=list(notification_ids))
-    return rows.update(read_at=timezone.now())
+    marked = rows.update(read_at=timezone.now())
+    unread_forget(user_ids=[user.pk])
+    return marked
 
 
 def _check_language(language: str) -> None:

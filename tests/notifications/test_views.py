@@ -45,6 +45,24 @@ def test_unread_count_list_open_and_mark_all_read(people, smoke_track) -> None:
     assert "unread" not in client.get("/").content.decode().split("</header>")[0]
 
 
+def test_a_row_written_behind_the_services_back_shows_within_the_cache_lifetime(
+    people, monkeypatch
+) -> None:
+    """The header's count is cached per person (notifications.unread): the services drop it
+    at once; any other write is seen once the count expires (UNREAD_SECONDS)."""
+    import time
+
+    from notifications import selectors
+
+    monkeypatch.setattr(selectors, "UNREAD_SECONDS", 1)
+    client = _client(people.owner)
+    assert "unread" not in client.get("/").content.decode().split("</header>")[0]
+    Notification.objects.create(user=people.owner, kind=Kind.BROADCAST, subject="s", body="b")
+    assert "unread" not in client.get("/").content.decode().split("</header>")[0]
+    time.sleep(1.2)
+    assert 'aria-label="1 unread"' in client.get("/").content.decode()
+
+
 def test_preferences_page_saves_frequency_and_kinds(people) -> None:
     client = _client(people.owner)
     response = client.post(

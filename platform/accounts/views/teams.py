@@ -26,7 +26,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return response
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.CachedModelBackend")
         messages.success(
             request,
             gettext("Welcome! Create a team, or open the invitation link a team's owner sent you."),

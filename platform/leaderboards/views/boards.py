@@ -1,11 +1,14 @@
 import hashlib
+from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -21,8 +24,10 @@ from benchmarks.selectors import (
 )
 from benchmarks.terms import terms_current
 from evaluator.metrics.registry import task_spec
+from notifications.selectors import notification_unread_count
 from submissions.selectors import phase_is_open
 
+from .. import pagecache
 from ..exports import frame_anchored, frame_csv, leaderboard_frame, response_anchored
 from ..robustness import robustness_results
 from ..selectors import (
@@ -69,20 +74,8 @@ def _track_or_404(benchmark_slug: str, track_slug: str) -> Track:
         raise Http404("no such track") from None
 
 
-# The track page's content is the same for every reader: it is rendered once per language and
-# change of the track's boards (the generation that track_results_changed bumps) and kept for a
-# short while; each reader's page is that content in the site's frame (their name, their unread
-# count, their messages). Anonymous visitors (most readers) get the whole page from the cache.
-# The short lifetime bounds staleness should a writer ever forget track_results_changed, and
-# what depends on the clock alone (a phase opening or closing in the policy summary).
-ANONYMOUS_PAGE_SECONDS = 30
-CONTENT_SECONDS = ANONYMOUS_PAGE_SECONDS
-# Each web process also keeps the anonymous pages it served for a few seconds (the key holds
-# the generation, so a change is seen at once); a missed invalidation lasts at most 30 + 10 s.
-LOCAL_PAGE_SECONDS = 10
-
-
 def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str) -> HttpResponse:
+    """The track's boards: cached content in each reader's frame (leaderboards.pagecache)."""
     sort = request.GET.get("sort") or None
     order = request.GET.get("order") if request.GET.get("order") in ("asc", "desc") else None
     # Deployment metrics (optional columns) on request: ?columns=all
@@ -91,39 +84,50 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
     version = (
         f"{get_language()}:{benchmark_slug}:{track_slug}:{sort}:{order}:{int(extra)}:{generation}"
     )
-    shared_page = not request.user.is_authenticated and not len(messages.get_messages(request))
     page_key = f"leaderboard-page:{version}"
-    if shared_page and (page := _shared_page(page_key)) is not None:
+    if pagecache.cookieless(request):
+        # No session, so no user and no messages: the shared page, without loading either.
+        page = pagecache.shared_get(page_key)
+        if page is not None:
+            response = HttpResponse(page)
+            patch_vary_headers(response, ("Cookie",))  # as reading the session would add
+            return response
+    signed_in = request.user.is_authenticated
+    plain = not len(messages.get_messages(request))  # else the messages are shown (and used)
+    if not signed_in and plain and (page := pagecache.shared_get(page_key)) is not None:
         return HttpResponse(page)
-    content_key = f"leaderboard-content:{version}"
-    parts = cache.get(content_key)
+    content_key = f"leaderboard-content-utf8:{version}"
+    parts = pagecache.shared_get(content_key)
     if parts is None:
         parts = _track_leaderboard_content(benchmark_slug, track_slug, sort, order, extra)
-        cache.set(content_key, parts, timeout=CONTENT_SECONDS)
-    response = render(
-        request,
-        "leaderboards/track.html",
-        {
-            "title": parts["title"],
-            "content": mark_safe(parts["content"]),  # our own template's output, escaped there
-            "protocol": evaluator.PROTOCOL_VERSION,
-        },
-    )
-    if shared_page:
-        cache.set(page_key, response.content, timeout=ANONYMOUS_PAGE_SECONDS)
+        pagecache.shared_set(content_key, parts)
+    assert isinstance(parts, dict)
+    context = {"title": parts["title"], "protocol": evaluator.PROTOCOL_VERSION}
+    if signed_in and plain:
+        # The reader's frame, rendered once per change of what it shows, around the content.
+        unread = notification_unread_count(user=request.user)
+        key = pagecache.frame_key(version=version, request=request, unread=unread)
+        frame = pagecache.frame_get(key)
+        if frame is None:
+            frame = render_to_string(
+                "leaderboards/track.html",
+                {
+                    **context,
+                    "content": pagecache.CONTENT_MARK,
+                    "csrf_token": pagecache.CSRF_MARK,
+                },
+                request=request,
+            )
+            pagecache.frame_set(key, frame)
+        head, tail = frame.replace(pagecache.CSRF_MARK, get_token(request)).split(
+            pagecache.CONTENT_MARK
+        )
+        return HttpResponse(b"".join((head.encode(), parts["content"], tail.encode())))
+    content = mark_safe(parts["content"].decode())  # our own template's output, escaped there
+    response = render(request, "leaderboards/track.html", {**context, "content": content})
+    if not signed_in and plain:
+        pagecache.shared_set(page_key, response.content)
     return response
-
-
-def _shared_page(key: str) -> bytes | None:
-    """An anonymous page: this process's copy (no file read, no decompression), else the
-    shared cache's, kept here for a few seconds."""
-    local = caches["local"]
-    page = local.get(key)
-    if page is None:
-        page = cache.get(key)
-        if page is not None:
-            local.set(key, page, timeout=LOCAL_PAGE_SECONDS)
-    return page
 
 
 def _track_leaderboard_content(
@@ -132,8 +136,8 @@ def _track_leaderboard_content(
     sort: str | None,
     order: str | None,
     extra: bool = False,
-) -> dict[str, str]:
-    """The page's title and content, for any reader in the active language."""
+) -> dict[str, Any]:
+    """The page's title and content (UTF-8), for any reader in the active language."""
     track = _track_or_404(benchmark_slug, track_slug)
     boards = []
     for split in sorted(split_list_for_track(track=track), key=_tier_order):
@@ -169,7 +173,8 @@ def _track_leaderboard_content(
             "phases": phases,
         },
     )
-    return {"title": f"{track.name} · {track.benchmark.name}", "content": content}
+    # Kept encoded: the response's bytes as they are (no decoding when read back, no encoding).
+    return {"title": f"{track.name} · {track.benchmark.name}", "content": content.encode()}
 
 
 def _tier_order(split: Split) -> int:

@@ -1,0 +1,72 @@
+"""The track page's caches: what each holds, under which key, for how long.
+
+- The content (boards, robustness, policy): the same for every reader, so keyed by language,
+  track, sort, columns and the track's results generation (`track_results_changed` bumps it;
+  a publication, a new result, a pick, a disqualification). Shared cache for CONTENT_SECONDS,
+  and each web process's own copy for LOCAL_SECONDS under the same key.
+- The whole page of an anonymous reader with nothing to be told: the same key and lifetimes.
+- A signed-in reader's frame (header and footer around the content): this process only, for
+  LOCAL_SECONDS, keyed by the content's key and everything the frame shows of the reader
+  (their id, name, whether staff, their unread count, the page's path for the language
+  switch). The CSRF token is never cached: a placeholder in the frame takes each request's own.
+
+Nothing a reader sees about themselves is in a key another reader can reach, and the content
+holds no number the disclosure policy keeps from anyone (it is rendered for every reader).
+The short lifetimes bound staleness should a writer ever forget `track_results_changed`, and
+what depends on the clock alone (a phase opening or closing in the policy summary).
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache, caches
+from django.http import HttpRequest
+
+CONTENT_SECONDS = 30
+LOCAL_SECONDS = 10
+
+# Stand-ins rendered into a cached frame, replaced per request. Random per process, so no text
+# a team writes (a method name) can contain them.
+CSRF_MARK = f"csrf{secrets.token_hex(16)}"
+CONTENT_MARK = f"content{secrets.token_hex(16)}"
+
+
+def cookieless(request: HttpRequest) -> bool:
+    """No session cookie and no message cookie: an anonymous reader with nothing to be told."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+
+
+def shared_get(key: str) -> object | None:
+    """This process's copy (no file read, no decompression), else the shared cache's, which
+    this process then keeps for LOCAL_SECONDS."""
+    local = caches["local"]
+    value = local.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            local.set(key, value, timeout=LOCAL_SECONDS)
+    return value
+
+
+def shared_set(key: str, value: object) -> None:
+    cache.set(key, value, timeout=CONTENT_SECONDS)
+
+
+def frame_key(*, version: str, request: HttpRequest, unread: int) -> str:
+    """The key of a signed-in reader's frame: the content's version and all the frame shows."""
+    user = request.user
+    reader = f"{user.pk}\0{user.get_username()}\0{int(user.is_staff)}\0{unread}"
+    path = request.get_full_path()
+    digest = hashlib.sha256(f"{version}\0{reader}\0{path}".encode()).hexdigest()
+    return f"leaderboard-frame:{digest}"
+
+
+def frame_get(key: str) -> str | None:
+    return caches["local"].get(key)
+
+
+def frame_set(key: str, frame: str) -> None:
+    caches["local"].set(key, frame, timeout=LOCAL_SECONDS)
