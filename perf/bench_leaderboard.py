@@ -3,9 +3,10 @@
 Seeds 10,000 finished submissions from 100 teams on one track (a fresh SQLite database in a
 temporary data folder), serves the site with gunicorn, and measures requests per second with
 wrk on the leaderboard page and on a bare view that only passes the same middleware (locale
-middleware included), for an anonymous reader and for a signed-in one (a session cookie; the
-bare view gets the same cookie). Rounds alternate bare and board; each ratio is the median of
-the rounds. Goal: the leaderboard reaches at least 80% of the bare view, both ways.
+middleware included), for an anonymous reader and for a signed-in one (the session cookie and
+the CSRF cookie a signed-in browser holds; the bare view gets the same cookies). Rounds
+alternate bare and board; each ratio is the median of the rounds. Goal: the leaderboard reaches
+at least 80% of the bare view, both ways.
 
     .venv/bin/python perf/bench_leaderboard.py [--submissions 10000] [--teams 100] [--seconds 10]
         [--rounds 3]

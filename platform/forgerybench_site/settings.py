@@ -214,6 +214,13 @@ CACHES = {
         "LOCATION": "forgerybench-local",
         "OPTIONS": {"MAX_ENTRIES": 256},
     },
+    # Each process's copy of signed-in readers' page frames (leaderboards.pagecache; a few KB
+    # each): apart, so many readers never push the pages and contents above out.
+    "frames": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "forgerybench-frames",
+        "OPTIONS": {"MAX_ENTRIES": 2048},
+    },
 }
 
 # Uploaded image tarballs stream straight to disk (never into memory).

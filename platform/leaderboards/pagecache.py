@@ -5,10 +5,11 @@
   a publication, a new result, a pick, a disqualification). Shared cache for CONTENT_SECONDS,
   and each web process's own copy for LOCAL_SECONDS under the same key.
 - The whole page of an anonymous reader with nothing to be told: the same key and lifetimes.
-- A signed-in reader's frame (header and footer around the content): this process only, for
-  LOCAL_SECONDS, keyed by the content's key and everything the frame shows of the reader
-  (their id, name, whether staff, their unread count, the page's path for the language
-  switch). The CSRF token is never cached: a placeholder in the frame takes each request's own.
+- A signed-in reader's frame (header and footer around the content): this process only (the
+  `frames` cache), for LOCAL_SECONDS, keyed by the content's key and everything the frame
+  shows of the reader (their id, name, whether staff, their unread count, the page's path for
+  the language switch). The CSRF token is never cached: a placeholder in the frame takes each
+  request's own.
 
 Nothing a reader sees about themselves is in a key another reader can reach, and the content
 holds no number the disclosure policy keeps from anyone (it is rendered for every reader).
@@ -65,8 +66,8 @@ def frame_key(*, version: str, request: HttpRequest, unread: int) -> str:
 
 
 def frame_get(key: str) -> str | None:
-    return caches["local"].get(key)
+    return caches["frames"].get(key)
 
 
 def frame_set(key: str, frame: str) -> None:
-    caches["local"].set(key, frame, timeout=LOCAL_SECONDS)
+    caches["frames"].set(key, frame, timeout=LOCAL_SECONDS)
