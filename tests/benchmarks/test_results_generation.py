@@ -1,0 +1,37 @@
+"""The generation counter that keys every cached board of a track."""
+
+import pytest
+from django.db import transaction
+
+from benchmarks.models import Benchmark, Track
+from benchmarks.selectors import track_results_generation
+from benchmarks.services import track_results_changed
+
+pytestmark = pytest.mark.django_db
+
+
+def _track() -> Track:
+    bench = Benchmark.objects.create(slug="gen", name="Gen", synthetic=True)
+    return Track.objects.create(
+        benchmark=bench, slug="image", name="Image", task="detection", primary_metric="auc"
+    )
+
+
+def test_a_write_outside_a_transaction_bumps_once() -> None:
+    track = _track()
+    before = track_results_generation(benchmark_slug="gen", track_slug="image")
+    track_results_changed(track=track)
+    assert track_results_generation(benchmark_slug="gen", track_slug="image") == before + 1
+
+
+def test_a_board_cached_between_the_write_and_its_commit_is_left_behind(
+    django_capture_on_commit_callbacks,
+) -> None:
+    """A reader on another connection still sees the rows from before an uncommitted removal;
+    what it caches under the generation it read must not be served after the commit."""
+    track = _track()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        track_results_changed(track=track)
+        read_mid_write = track_results_generation(benchmark_slug="gen", track_slug="image")
+    after_commit = track_results_generation(benchmark_slug="gen", track_slug="image")
+    assert after_commit > read_mid_write
