@@ -112,6 +112,8 @@ REGISTRY: dict[str, TaskSpec] = {
 }
 
 TASKS = tuple(REGISTRY)
+# Every metric any task reports: what a board may be sorted by (besides its rank).
+METRIC_NAMES = frozenset(spec.name for task in REGISTRY.values() for spec in task.metrics)
 
 
 def task_spec(task: str) -> TaskSpec:

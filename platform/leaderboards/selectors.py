@@ -36,6 +36,10 @@ from submissions.run_disclosure import Limits, memory_band, time_band
 
 from .ranking import shared_ranks_for_entries
 
+# Board entries are keyed by their data's generation, so a new one replaces an old one: the
+# lifetime only bounds what old generations keep in the cache.
+BOARD_CACHE_SECONDS = 24 * 3600
+
 
 @dataclass(frozen=True)
 class RunCost:
@@ -300,7 +304,7 @@ def leaderboard_for_split(
     cached = cache.get(key)
     if cached is None:
         cached = _compute_board(split=split, track=track)
-        cache.set(key, cached, timeout=None)
+        cache.set(key, cached, timeout=BOARD_CACHE_SECONDS)
     return cached
 
 

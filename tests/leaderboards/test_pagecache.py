@@ -105,3 +105,46 @@ def test_the_unread_count_in_the_frame_follows_new_notifications(smoke_track, pe
     assert 'aria-label="1 unread"' in _header(_page(client))
     notification_mark_read(user=people.owner)
     assert "unread" not in _header(_page(client))
+
+
+def test_the_shared_page_carries_no_visitors_query_string(smoke_track) -> None:
+    """The first anonymous reader's address must not end up in the page everyone is served."""
+    _result(smoke_track, team_create(name="Owls"), "owl", "val", 0.91234)
+    first = Client().get(URL + "?utm=planted-text&next=//evil.example&sort=auc&order=asc")
+    assert first.status_code == 200 and b"planted-text" not in first.content
+    later = Client().get(URL + "?sort=auc&order=asc").content.decode()
+    assert "planted-text" not in later and "evil.example" not in later
+    assert 'name="next" value="/b/smoke-detect/image/?sort=auc&amp;order=asc"' in later
+
+
+class _RecordingCache:
+    """The cache, with the keys written through it recorded."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner, self.keys = inner, []  # type: ignore[var-annotated]
+
+    def set(self, key: str, *args: object, **kwargs: object) -> None:
+        self.keys.append(key)
+        self.inner.set(key, *args, **kwargs)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def test_an_unknown_sort_makes_no_cache_entry_of_its_own(smoke_track, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    from leaderboards import pagecache, selectors
+    from leaderboards.views import boards
+
+    _result(smoke_track, team_create(name="Owls"), "owl", "val", 0.91234)
+    recording = _RecordingCache(cache)
+    for module in (boards, pagecache, selectors):
+        monkeypatch.setattr(module, "cache", recording)
+    for n in range(3):
+        assert Client().get(f"{URL}?sort=junk{n}xxxxxxxx").status_code == 200
+    assert recording.keys, "the first request filled the caches"
+    assert not [key for key in recording.keys if "junk" in key]
+    written = len(recording.keys)
+    assert Client().get(f"{URL}?sort=junk9").status_code == 200
+    assert len(recording.keys) == written, "served from the entry of the unsorted page"

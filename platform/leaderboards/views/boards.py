@@ -1,5 +1,6 @@
 import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -7,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
@@ -23,7 +25,7 @@ from benchmarks.selectors import (
     track_results_generation,
 )
 from benchmarks.terms import terms_current
-from evaluator.metrics.registry import task_spec
+from evaluator.metrics.registry import METRIC_NAMES, task_spec
 from notifications.selectors import notification_unread_count
 from submissions.selectors import phase_is_open
 
@@ -31,12 +33,15 @@ from .. import pagecache
 from ..exports import frame_anchored, frame_csv, leaderboard_frame, response_anchored
 from ..robustness import robustness_results
 from ..selectors import (
+    BOARD_CACHE_SECONDS,
     generalization_matrix,
     leaderboard_cache_key,
     leaderboard_for_split,
     leaderboard_sorted,
     public_part_board,
 )
+
+SORT_KEYS = METRIC_NAMES | {"rank"}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -76,7 +81,8 @@ def _track_or_404(benchmark_slug: str, track_slug: str) -> Track:
 
 def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str) -> HttpResponse:
     """The track's boards: cached content in each reader's frame (leaderboards.pagecache)."""
-    sort = request.GET.get("sort") or None
+    # Only known values reach a cache key: any other query makes no entry of its own.
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORT_KEYS else None
     order = request.GET.get("order") if request.GET.get("order") in ("asc", "desc") else None
     # Deployment metrics (optional columns) on request: ?columns=all
     extra = request.GET.get("columns") == "all"
@@ -102,7 +108,13 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
         parts = _track_leaderboard_content(benchmark_slug, track_slug, sort, order, extra)
         pagecache.shared_set(content_key, parts)
     assert isinstance(parts, dict)
-    context = {"title": parts["title"], "protocol": evaluator.PROTOCOL_VERSION}
+    context = {
+        "title": parts["title"],
+        "protocol": evaluator.PROTOCOL_VERSION,
+        # The page is shared: the language switch returns to its canonical address, never to
+        # the query string of whoever made the cached copy.
+        "language_next": _canonical_address(benchmark_slug, track_slug, sort, order, extra),
+    }
     if signed_in and plain:
         # The reader's frame, rendered once per change of what it shows, around the content.
         unread = notification_unread_count(user=request.user)
@@ -128,6 +140,16 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
     if not signed_in and plain:
         pagecache.shared_set(page_key, response.content)
     return response
+
+
+def _canonical_address(
+    benchmark_slug: str, track_slug: str, sort: str | None, order: str | None, extra: bool
+) -> str:
+    path = reverse("track-leaderboard", args=[benchmark_slug, track_slug])
+    query = urlencode(
+        [(k, v) for k, v in (("sort", sort), ("order", order), ("columns", extra and "all")) if v]
+    )
+    return f"{path}?{query}" if query else path
 
 
 def _track_leaderboard_content(
@@ -207,7 +229,7 @@ def robustness_view(*, track: Track) -> dict[str, object] | None:
             "levels": rows[0].levels if rows else [],
             "chance": rows[0].skill.chance if rows else None,
         }
-        cache.set(key, view, timeout=None)
+        cache.set(key, view, timeout=BOARD_CACHE_SECONDS)
     if not view["rows"] or not view["kinds"]:
         return None
     return view
@@ -244,7 +266,7 @@ def _board_html(
                 "extra": extra,
             },
         )
-        cache.set(html_key, html, timeout=None)
+        cache.set(html_key, html, timeout=BOARD_CACHE_SECONDS)
     return mark_safe(html)  # our own template's output, escaped when it was rendered
 
 
