@@ -1,9 +1,9 @@
-from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
 
 from evaluator.metrics import task_spec
 
 from .models import Benchmark, Split, Track
+from .results_generation import generation_key, generation_read
 
 
 def benchmark_list() -> QuerySet[Benchmark]:
@@ -43,4 +43,4 @@ def selection_split(*, track: Track) -> Split | None:
 
 def track_results_generation(*, benchmark_slug: str, track_slug: str) -> int:
     """A counter bumped by every write that changes what a track's leaderboards show."""
-    return int(cache.get(f"track-results-generation:{benchmark_slug}:{track_slug}", 0))
+    return generation_read(generation_key(benchmark_slug=benchmark_slug, track_slug=track_slug))

@@ -3,13 +3,13 @@
 from datetime import datetime
 from pathlib import Path
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from evaluator.splitformat import MANIFEST_FILE, TASK_FILE, file_sha256
 
 from .models import Benchmark, Split, Track
+from .results_generation import generation_bump, generation_key
 from .signals import results_published
 
 
@@ -143,11 +143,6 @@ def split_publish_results(
     return split
 
 
-def _generation_bump(key: str) -> None:
-    cache.add(key, 0, timeout=None)
-    cache.incr(key)
-
-
 def track_results_changed(*, track: Track) -> None:
     """Invalidate the track's cached leaderboards: call after any write they show.
 
@@ -155,7 +150,7 @@ def track_results_changed(*, track: Track) -> None:
     from before the write and caches them under the first new generation, which the second
     bump leaves behind (else a removed result would stay on the board until the next change).
     """
-    key = f"track-results-generation:{track.benchmark.slug}:{track.slug}"
-    _generation_bump(key)
+    key = generation_key(benchmark_slug=track.benchmark.slug, track_slug=track.slug)
+    generation_bump(key)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _generation_bump(key))
+        transaction.on_commit(lambda: generation_bump(key))

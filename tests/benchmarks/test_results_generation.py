@@ -35,3 +35,18 @@ def test_a_board_cached_between_the_write_and_its_commit_is_left_behind(
         read_mid_write = track_results_generation(benchmark_slug="gen", track_slug="image")
     after_commit = track_results_generation(benchmark_slug="gen", track_slug="image")
     assert after_commit > read_mid_write
+
+
+def test_a_lost_counter_starts_past_every_value_it_had() -> None:
+    """Evicted or flushed, the counter must not name a board cached long ago again."""
+    from django.core.cache import cache
+
+    track = _track()
+    for _ in range(3):
+        track_results_changed(track=track)
+    before = track_results_generation(benchmark_slug="gen", track_slug="image")
+    cache.delete("track-results-generation:gen:image")
+    assert track_results_generation(benchmark_slug="gen", track_slug="image") > before
+    cache.delete("track-results-generation:gen:image")
+    track_results_changed(track=track)
+    assert track_results_generation(benchmark_slug="gen", track_slug="image") > before
