@@ -6,6 +6,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_append
 from evaluator.splitformat import MANIFEST_FILE, TASK_FILE, file_sha256
 
 from .models import Benchmark, Split, Track
@@ -113,8 +115,6 @@ def split_publish_results(
     now, or up to ``through`` (not in the future); ``published=False`` withdraws every
     organizer publication. Later submissions stay hidden until the next publication. Each event
     is an audit log entry."""
-    from audit.models import AuditAction  # audit sits above benchmarks; import late
-    from audit.services import audit_append
 
     now = timezone.now()
     if through is not None and through > now:

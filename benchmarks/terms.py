@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from accounts.models import Team
+from audit.models import AuditAction
+from audit.services import audit_append
 
 from .models import Benchmark, Terms, TermsAcceptance
 
@@ -73,8 +75,6 @@ def terms_refusal(*, team: Team, benchmark: Benchmark) -> str | None:
 
 def terms_accept(*, terms: Terms, team: Team, user: User) -> TermsAcceptance:
     """A team member accepts the terms for the team; recorded once and audited."""
-    from audit.models import AuditAction  # audit sits above benchmarks; import late
-    from audit.services import audit_append
 
     if not team.memberships.filter(user=user).exists():
         raise TermsRefused(f"you are not a member of {team}")

@@ -82,7 +82,7 @@ session[HASH_SESSION_KEY] = reader.get_session_auth_hash()
 session.create()
 print("SESSION", session.session_key)
 # Leaderboards show only results with complete provenance, as the score step writes them.
-from audit.models import Provenance
+from submissions.models import Provenance
 Provenance.objects.bulk_create([
     Provenance(result=r, image_id="sha256:bench", method_name=r.submission.method_name,
                training_data="other: bench", split=split, manifest_sha256="0"*64,

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Result, SplitRun, Submission
+from audit.admin import ReadOnlyAdmin
+
+from .models import Provenance, Result, ResultReview, SplitRun, Submission
 
 
 class SplitRunInline(admin.TabularInline):
@@ -28,3 +30,15 @@ class ResultAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(Provenance)
+class ProvenanceAdmin(ReadOnlyAdmin):
+    list_display = ["result", "split", "image_id", "evaluator_version", "complete"]
+    list_filter = ["complete"]
+
+
+@admin.register(ResultReview)
+class ResultReviewAdmin(ReadOnlyAdmin):
+    list_display = ["result", "status", "changed_by", "changed_at"]
+    list_filter = ["status"]

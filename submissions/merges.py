@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team
 from accounts.selectors import team_and_merged
-from audit.roles import actor_name
+from audit.actors import actor_name
 from audit.services import audit_append
 from benchmarks.models import Phase, Track
 from benchmarks.services import track_results_changed

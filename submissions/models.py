@@ -1,4 +1,4 @@
-"""A team's submitted image, its runs on each split and the scored results."""
+"""A team's submitted image, its runs on each split, the scored results and their provenance."""
 
 from django.conf import settings
 from django.db import models
@@ -159,3 +159,77 @@ class FinalPick(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["phase", "submission"], name="one_pick_per_submission")
         ]
+
+
+class Provenance(models.Model):
+    """Everything needed to say where one Result came from; written with the Result."""
+
+    result = models.OneToOneField(Result, on_delete=models.PROTECT, related_name="provenance")
+    # The submission's identity, pinned as it was scored.
+    image_id = models.CharField(max_length=80)
+    image_digest = models.CharField(max_length=200, blank=True)
+    image_reference = models.CharField(max_length=200, blank=True)
+    tarball_sha256 = models.CharField(max_length=64, blank=True)
+    tarball_size = models.BigIntegerField(null=True, blank=True)
+    method_name = models.CharField(max_length=120)
+    training_data = models.CharField(max_length=200)
+    # The declared model card (by its SHA-256; the text stays on the submission) and license.
+    model_card_sha256 = models.CharField(max_length=64, blank=True)
+    license = models.CharField(max_length=120, blank=True)
+    # The data it was scored on.
+    split = models.ForeignKey(Split, on_delete=models.PROTECT, related_name="+")
+    manifest_sha256 = models.CharField(max_length=64)
+    labels_sha256 = models.CharField(max_length=64)
+    sample_count = models.PositiveIntegerField()
+    # The scorer and its settings.
+    protocol_version = models.PositiveSmallIntegerField()
+    evaluator_version = models.CharField(max_length=40)
+    evaluator_commit = models.CharField(max_length=40, blank=True)
+    metric_settings = models.JSONField(default=dict)
+    bootstrap_seed = models.BigIntegerField()
+    # Where and how it ran.
+    worker_host = models.CharField(max_length=200)
+    engine_host = models.CharField(max_length=200, blank=True)
+    gpu_model = models.CharField(max_length=200, blank=True)
+    gpu_driver = models.CharField(max_length=80, blank=True)
+    runtime_flags = models.JSONField(default=dict)
+    container_id = models.CharField(max_length=80, blank=True)
+    exit_code = models.IntegerField(null=True, blank=True)
+    run_outcome = models.CharField(max_length=40, blank=True)
+    step_times = models.JSONField(default=dict)
+    # Stored per-sample predictions and the unit table (trusted storage).
+    predictions_path = models.CharField(max_length=500)
+    predictions_sha256 = models.CharField(max_length=64)
+    predictions_size = models.BigIntegerField()
+    units_path = models.CharField(max_length=500, blank=True)
+    units_sha256 = models.CharField(max_length=64, blank=True)
+    metrics_sha256 = models.CharField(max_length=64)
+    # A record missing a required field is never shown on a leaderboard.
+    complete = models.BooleanField(default=False)
+    missing = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"provenance of result {self.result_id}"
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    FLAGGED = "flagged"
+    REMOVED = "removed"
+
+
+class ResultReview(models.Model):
+    """A reviewer's verdict on one Result; every change is also an audit log entry.
+
+    Written unverified with the Result's provenance; the review app's services change it.
+    The leaderboards' "shown" rule (selectors.result_filter_shown) reads it."""
+
+    result = models.OneToOneField(Result, on_delete=models.PROTECT, related_name="review")
+    status = models.CharField(
+        max_length=12, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
+    )
+    reason = models.TextField(blank=True)
+    changed_by = models.CharField(max_length=150, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)

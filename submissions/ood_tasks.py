@@ -1,14 +1,8 @@
-"""Celery tasks of the OOD tier: thin wrappers over ``submissions.ood``.
-
-Importing this module also registers the audit tests task with the worker: the reveal queues
-it for every final pick.
-"""
+"""Celery tasks of the OOD tier: thin wrappers over ``submissions.ood``."""
 
 import logging
 
 from celery import Task, shared_task
-
-import audit.tasks  # noqa: F401  (registers "audit.run_tests" with the worker)
 
 from .ood import ood_score
 from .queues import OOD_SCORE_TASK

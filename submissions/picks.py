@@ -5,14 +5,15 @@ phase's benchmark while the phase is open and not yet revealed. The reveal (orga
 freezes the picks, gives every team that chose none two picks chosen without the hidden labels
 (``automatic``; see ``final_pick_default``),
 publishes the OOD splits so that results show as they are scored, queues each pick's run on
-them, and queues the audit tests on each pick's results. Every change is an audit log entry.
+them, and has the review app queue the audit tests on each pick's results
+(``signals.final_pick_revealed``). Every change is an audit log entry.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -21,19 +22,16 @@ from django.utils.translation import gettext
 
 from accounts.models import Team
 from accounts.selectors import team_is_member
-from audit import conformance
+from audit.actors import actor_name
 from audit.models import AuditAction
-from audit.roles import actor_name
-from audit.selectors import result_filter_shown
 from audit.services import audit_append
-from benchmarks.models import Phase, Split, Task, Track
+from benchmarks.models import Phase, Split, Track
 from benchmarks.services import split_publish_results, track_results_changed
 
-from .models import FinalPick, Result, Status, Submission
+from .models import FinalPick, Status, Submission
 from .ood import ood_run_enqueue, ood_runs_resend
-from .queues import SCORE_QUEUE
 from .selectors import final_pick_default, final_pick_list, phase_is_open
-from .signals import phase_revealed
+from .signals import final_pick_revealed, phase_revealed
 
 logger = logging.getLogger(__name__)
 
@@ -215,25 +213,13 @@ def _ood_splits(phase: Phase) -> list[Split]:
 
 
 def _queue_audit_tests(pick: FinalPick, report: RevealReport) -> None:
-    from audit.tasks import run_audit_tests
-
-    track = pick.submission.track
-    # The tasks the audit tests can rerun and compare (detection first; others as they come).
-    supported = getattr(conformance, "SUPPORTED", (Task.DETECTION,))
-    if track.task not in supported:
-        kinds = ", ".join(str(task) for task in supported)
-        reason = f"#{pick.submission_id}: audit tests support {kinds} tracks, not {track.task}"
-        logger.info("final pick %s", reason)
-        report.skipped.append(reason)
-        return
-    results = result_filter_shown(results=Result.objects.filter(submission=pick.submission))
-    for result_id in results.exclude(split__visibility=Split.Visibility.OOD).values_list(
-        "pk", flat=True
-    ):
-        transaction.on_commit(
-            functools.partial(run_audit_tests.apply_async, (result_id, "system"), queue=SCORE_QUEUE)
-        )
-        report.audit_tests_queued += 1
+    """The review app queues the pick's audit tests (``final_pick_revealed``)."""
+    for _, answer in final_pick_revealed.send(sender=FinalPick, pick=pick):
+        queued, skipped = cast(tuple[int, str], answer)
+        report.audit_tests_queued += queued
+        if skipped:
+            logger.info("final pick %s", skipped)
+            report.skipped.append(skipped)
 
 
 def phase_reveal(*, phase: Phase, user: User, reason: str = "") -> RevealReport:

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 import evaluator
-from audit.provenance import result_record_provenance
 from benchmarks.disclosure import phase_at, policy_record
 from benchmarks.models import Split, Track
 from benchmarks.services import track_results_changed
@@ -28,6 +27,7 @@ from runs.services import run_limits_for
 
 from .artifacts import PREDICTIONS_FILE, unit_table_path
 from .models import Result, SplitRun, Status, Submission
+from .provenance import result_record_provenance
 from .queues import SCORE_QUEUE, SCORE_TASK
 from .run_disclosure import BAD_OUTPUT, Limits, hidden_prediction_reason, hidden_run_message
 from .run_queue import run_order, submission_next_job

@@ -13,11 +13,33 @@ from evaluator.metrics import DetectionTable, load_table
 from evaluator.metrics.curves import pr_points, roc_points
 
 from .artifacts import unit_table_path
-from .models import PLATFORM_FAILURE_CODES, FinalPick, Result, SplitRun, Status, Submission
+from .models import (
+    PLATFORM_FAILURE_CODES,
+    FinalPick,
+    Result,
+    SplitRun,
+    Status,
+    Submission,
+    VerificationStatus,
+)
 from .run_disclosure import HiddenRunView, Limits, hidden_view
 from .run_queue import run_order
 
 CANCELLED_RUN = "cancelled"  # the runner's outcome for a container stopped by a cancel
+
+# What a leaderboard may show: complete provenance, not removed by a reviewer, and not of a
+# disqualified submission.
+SHOWN = (
+    Q(provenance__complete=True)
+    & ~Q(review__status=VerificationStatus.REMOVED)
+    & Q(submission__disqualified_at__isnull=True)
+)
+
+
+def result_filter_shown(*, results: QuerySet[Result]) -> QuerySet[Result]:
+    """Leaderboards and final picks apply this: a Result without complete provenance, removed
+    by a reviewer or of a disqualified submission is never shown."""
+    return results.filter(SHOWN)
 
 
 def submission_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Submission]:

@@ -156,7 +156,7 @@ def submission_run_here(*, submission_id: int, **kwargs: Any) -> list[int]:
 
 def audit_tests_here(**kwargs: Any) -> list[Any]:
     """Queue a Result's audit tests, run their reruns here, compare: the reports."""
-    from audit.conformance import audit_rerun_finish, result_run_audit_tests
+    from review.audit_tests import audit_rerun_finish, result_run_audit_tests
 
     jobs = result_run_audit_tests(**kwargs)
     run_jobs_here(kinds=("rerun",))

@@ -22,8 +22,7 @@ def finished_result(*, track, split, team, method: str, metrics: dict, primary_v
     step writes them (leaderboards show nothing without provenance)."""
     from django.utils import timezone
 
-    from audit.models import Provenance
-    from submissions.models import Result, Status, Submission
+    from submissions.models import Provenance, Result, Status, Submission
 
     submission = Submission.objects.filter(team=team, track=track, method_name=method).first()
     if submission is None:
@@ -149,3 +148,16 @@ def platform_image_names(client):  # type: ignore[no-untyped-def]
     for image in client.images.list(name="forgerybench/*"):
         names.update(image.tags)
     return sorted(names)
+
+
+def results_of(submission):  # type: ignore[no-untyped-def]
+    """A submission's Results by split name (``results_of(s).test``)."""
+    from types import SimpleNamespace
+
+    from submissions.models import Result
+
+    by_split = {
+        r.split.name: r
+        for r in Result.objects.filter(submission=submission).select_related("split")
+    }
+    return SimpleNamespace(**by_split)

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class AuditConfig(AppConfig):
     name = "audit"
-    verbose_name = "Audit"
+    verbose_name = "Audit log"
 
     def ready(self) -> None:
         # Benchmark definitions change through the admin, services and importers alike; one
@@ -11,16 +11,3 @@ class AuditConfig(AppConfig):
         from . import definitions
 
         definitions.connect()
-
-        # An audit test's rerun is a run job; its comparison follows the outcome.
-        from runs.models import RunJob
-        from runs.services import register_kind
-
-        from .conformance import rerun_job_finished
-
-        register_kind(
-            RunJob.Kind.RERUN,
-            claimed=lambda job: True,
-            wanted=lambda job: True,
-            finished=rerun_job_finished,
-        )

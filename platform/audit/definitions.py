@@ -5,7 +5,8 @@ organizer console; a post_save / post_delete receiver per model records a snapsh
 fields and, for an update, the fields that changed (``before`` / ``after``, compared with the
 snapshot the log last recorded). A save that changes nothing (an idempotent reload) adds no
 entry. Code that knows who changes a definition and why (the console) wraps its saves in
-:func:`definition_change_by`; everything else is logged as ``system``.
+:func:`definition_change_by`; everything else is logged as ``system``. Apps above add their
+own definition models with :func:`watch` (the review app: each track's audit-test policy).
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 
+from .models import AuditAction, AuditEntry
+from .services import audit_append
+
 DEFINITION_MODELS = (
     "benchmarks.Benchmark",
     "benchmarks.Track",
     "benchmarks.Split",
     "benchmarks.Phase",
-    "audit.TrackAuditPolicy",
 )
 # Bookkeeping columns that change on every save without changing the definition.
 IGNORED = {"updated_at", "created_at"}
@@ -85,8 +88,6 @@ def _target(instance: models.Model) -> tuple[str, str]:
 
 def last_snapshot(target_type: str, target_id: str) -> dict[str, Any] | None:
     """The row's fields as the log last recorded them."""
-    from .models import AuditAction, AuditEntry
-
     entry = (
         AuditEntry.objects.filter(
             action=AuditAction.DEFINITION_CHANGED, target_type=target_type, target_id=target_id
@@ -114,9 +115,6 @@ def record_saved(
 ) -> None:
     if raw:  # fixtures loading
         return
-    from .models import AuditAction
-    from .services import audit_append
-
     target_type, target_id = _target(instance)
     fields = snapshot(instance)
     previous = None if created else _before(target_type, target_id)
@@ -137,9 +135,6 @@ def record_saved(
 
 
 def record_deleted(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
-    from .models import AuditAction
-    from .services import audit_append
-
     target_type, target_id = _target(instance)
     actor, reason = _who()
     audit_append(
@@ -152,11 +147,17 @@ def record_deleted(sender: type[models.Model], instance: models.Model, **_: Any)
     )
 
 
+def watch(model: type[models.Model]) -> None:
+    """Log every change of this model's rows (an app above calls it from its ``ready``)."""
+    label = model._meta.label
+    post_save.connect(record_saved, sender=model, dispatch_uid=f"audit-save-{label}")
+    post_delete.connect(record_deleted, sender=model, dispatch_uid=f"audit-delete-{label}")
+
+
 def connect() -> None:
     for label in DEFINITION_MODELS:
         try:
             model = apps.get_model(label)
         except LookupError:
             continue
-        post_save.connect(record_saved, sender=model, dispatch_uid=f"audit-save-{label}")
-        post_delete.connect(record_deleted, sender=model, dispatch_uid=f"audit-delete-{label}")
+        watch(model)

@@ -25,9 +25,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from audit.actors import actor_name
 from audit.definitions import definition_change_by
 from audit.models import AuditAction
-from audit.roles import actor_name
 from audit.services import audit_append
 from benchmarks.definitions_apply import (
     DefinitionConflict,

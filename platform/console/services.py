@@ -15,8 +15,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
+from audit.actors import actor_name
 from audit.definitions import definition_change_by
-from audit.roles import actor_name
 from benchmarks.models import Benchmark, Phase, Track
 from benchmarks.services import track_results_changed
 

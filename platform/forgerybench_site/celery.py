@@ -15,6 +15,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forgerybench_site.settings")
 app = Celery("forgerybench")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("cpu"), Queue("gpu"), Queue("score"))
-app.autodiscover_tasks(["submissions", "notifications"])
-# The OOD tier's tasks (and, through them, the audit tests task) live in their own module.
+app.autodiscover_tasks(["submissions", "notifications", "review"])
+# The OOD tier's tasks live in their own module.
 app.autodiscover_tasks(["submissions"], related_name="ood_tasks")

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "leaderboards",
     "console",
     "audit",
+    "review",
     "runs",
     "ops",
     "notifications",

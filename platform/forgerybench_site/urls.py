@@ -18,6 +18,7 @@ urlpatterns = [
     path("submissions/", include("submissions.urls")),
     path("status/", queue_status, name="queue-status"),
     path("audit/", include("audit.urls")),
+    path("audit/", include("review.urls")),
     path("notifications/", include("notifications.urls")),
     path("organize/", include("console.urls")),
     path("api/agent/v1/", include("runs.urls")),

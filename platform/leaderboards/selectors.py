@@ -23,7 +23,6 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.selectors import team_effective
-from audit.selectors import result_filter_shown
 from benchmarks.disclosure import split_disclosed_through
 from benchmarks.models import Split, Track
 from benchmarks.selectors import higher_is_better, selection_split, track_results_generation
@@ -33,6 +32,7 @@ from submissions.disclosure import results_filter_disclosed
 from submissions.models import FinalPick, Result, SplitRun, Status
 from submissions.pipeline import disclosure_limits
 from submissions.run_disclosure import Limits, memory_band, time_band
+from submissions.selectors import result_filter_shown
 
 from .ranking import shared_ranks_for_entries
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from benchmarks.models import Phase, Split
+from review.models import Objection
 from submissions.models import PLATFORM_FAILURE_CODES, FinalPick, Status, Submission
 
 from .models import Kind
@@ -183,8 +184,6 @@ def notify_phase_revealed(*, phase: Phase) -> None:
 @_never_raises
 def notify_objection_raised(*, objection_id: int) -> None:
     """Another team objected to a team's result: that team hears of it and where to answer."""
-    from audit.models import Objection  # audit sits above submissions and benchmarks
-
     objection = Objection.objects.select_related(
         "team", "result__split__track", "result__submission"
     ).get(pk=objection_id)

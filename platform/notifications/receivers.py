@@ -1,6 +1,6 @@
 """Notifications hear the platform's events through the signals of the apps where they happen
-(``submissions.signals``, ``benchmarks.signals``, ``accounts.signals``), so those apps never
-import this one. ``connect`` is called once, from ``NotificationsConfig.ready``.
+(``submissions.signals``, ``benchmarks.signals``, ``accounts.signals``, ``review.signals``), so
+those apps never import this one. ``connect`` is called once, from ``NotificationsConfig.ready``.
 
 The receivers run inside the event's transaction: a notification exists exactly when its event
 committed. Each one calls a ``notify_*`` function of ``events``, which holds its own savepoint
@@ -16,11 +16,14 @@ from accounts.models import Team
 from accounts.signals import invitation_created, team_changed
 from benchmarks.models import Phase, Split
 from benchmarks.signals import results_published
+from review.models import Objection
+from review.signals import objection_raised
 from submissions.models import Submission
 from submissions.signals import phase_revealed, submission_done
 
 from .events import (
     notify_invitation_mail,
+    notify_objection_raised,
     notify_phase_revealed,
     notify_results_published,
     notify_submission_done,
@@ -56,6 +59,10 @@ def on_invitation_created(sender: type[Team], *, invitation_id: int, **_: Any) -
     notify_invitation_mail(invitation_id=invitation_id)
 
 
+def on_objection_raised(sender: type[Objection], *, objection: Objection, **_: Any) -> None:
+    notify_objection_raised(objection_id=objection.pk)
+
+
 def connect() -> None:
     """Connect every receiver (idempotent: each has a dispatch_uid)."""
     submission_done.connect(on_submission_done, dispatch_uid="notifications.submission_done")
@@ -63,3 +70,4 @@ def connect() -> None:
     phase_revealed.connect(on_phase_revealed, dispatch_uid="notifications.phase_revealed")
     team_changed.connect(on_team_changed, dispatch_uid="notifications.team_changed")
     invitation_created.connect(on_invitation_created, dispatch_uid="notifications.invitation")
+    objection_raised.connect(on_objection_raised, dispatch_uid="notifications.objection_raised")

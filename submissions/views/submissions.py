@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import Team
 from accounts.selectors import team_list_for_user
 from audit.chain import text_sha256
-from audit.services import (
+from benchmarks.models import Track
+from submissions.reviewer_actions import (
     AuditActionRefused,
     AuditPermissionDenied,
     submission_can_disqualify,
@@ -21,7 +22,6 @@ from audit.services import (
     submission_disqualify,
     submission_rerun,
 )
-from benchmarks.models import Track
 
 from ..disclosure import result_public_part, results_visible_to, results_withheld_from
 from ..forms import ReasonForm, SubmissionUploadForm

@@ -85,7 +85,7 @@ def test_columns_are_the_tasks_metrics_only(smoke_track) -> None:
 
 
 def test_results_without_complete_provenance_or_removed_are_never_shown(smoke_track) -> None:
-    from audit.models import Provenance, ResultReview, VerificationStatus
+    from submissions.models import Provenance, ResultReview, VerificationStatus
 
     owls, cats = team_create(name="Owls"), team_create(name="Cats")
     _finished(owls, smoke_track, "owl", {"val": 0.9, "test": 0.9})

@@ -7,9 +7,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import team_create, user_create
-from audit.services import objection_raise
 from benchmarks.models import Phase, Split
 from notifications.models import Kind, Notification, Preference
+from review.services import objection_raise
 from submissions.models import FinalPick
 from submissions.picks import phase_reveal
 from tests.support import finished_result

@@ -14,11 +14,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.services import user_create
-from audit.models import Provenance
 from benchmarks.models import Phase
 from benchmarks.services import split_publish_results
 from notifications.selectors import submission_mail_results
-from submissions.models import FinalPick
+from submissions.models import FinalPick, Provenance
 from tests.support import finished_result
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
-from audit.bundle import bundle_build
-from audit.models import Provenance
-from submissions.models import Result, Status, Submission
+from review.bundle import bundle_build
+from submissions.models import Provenance, Result, Status, Submission
 from submissions.pipeline import submission_score
 from submissions.services import (
     LICENSE_MAX_CHARS,

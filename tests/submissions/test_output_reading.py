@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from audit.models import Provenance
-from audit.storage import predictions_archive_write, predictions_jsonl_bytes, read_jsonl
 from evaluator.validation.errors import PredictionError
-from submissions.models import Status
+from submissions.models import Provenance, Status
 from submissions.pipeline import submission_score
 from submissions.selectors import submission_quota_usage
 from submissions.services import SubmissionRejected, submission_create_from_image
+from submissions.storage import predictions_archive_write, predictions_jsonl_bytes, read_jsonl
 from tests.agents import submission_run_here
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]

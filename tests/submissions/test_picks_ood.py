@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 
 from accounts.services import team_create
-from audit.models import AuditTestReport, Provenance
 from benchmarks.models import Split
 from leaderboards.selectors import leaderboard_for_split
-from submissions.models import FinalPick, Result, SplitRun, Status, Submission
+from review.models import AuditTestReport
+from submissions.models import FinalPick, Provenance, Result, SplitRun, Status, Submission
 from submissions.ood import ood_score
 from submissions.picks import final_pick_add, phase_reveal
 from submissions.pipeline import submission_score

@@ -6,16 +6,11 @@ from django.test import Client
 from accounts.services import user_create
 from audit.chain import text_sha256
 from audit.models import AuditAction, AuditEntry
-from audit.services import (
-    AuditActionRefused,
-    AuditPermissionDenied,
-    audit_verify_chain,
-    reviewer_add,
-    submission_disqualify,
-    submission_rerun,
-)
+from audit.services import AuditActionRefused, AuditPermissionDenied, audit_verify_chain
+from review.services import reviewer_add
 from submissions.models import Result, Status, Submission
 from submissions.pipeline import submission_score
+from submissions.reviewer_actions import submission_disqualify, submission_rerun
 from submissions.selectors import submission_quota_usage
 from submissions.services import submission_create_from_image
 from tests.agents import submission_run_here

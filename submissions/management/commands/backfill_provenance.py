@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from audit.backfill import result_backfill_provenance, results_lacking_provenance
+from submissions.backfill import result_backfill_provenance, results_lacking_provenance
 
 
 class Command(BaseCommand):

@@ -12,11 +12,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Team
 from accounts.services import team_add_member, team_create, user_create
-from audit.selectors import result_filter_shown
 from benchmarks.models import Split, Track
 from benchmarks.services import split_publish_results
 from benchmarks.smoke_install import smoke_definitions, smoke_install
 from submissions.models import Result, Status, Submission
+from submissions.selectors import result_filter_shown
 from submissions.services import submission_create_from_image
 from submissions.sweeper import submission_requeue_stale
 

@@ -1,26 +1,28 @@
 """``python manage.py verify_audit_log``: walk the hash chain, name the first broken entry.
 
-Also checks that every Result still holds the numbers its ``result_written`` entry pinned
-(``--chain-only`` skips that). ``--against FILE`` (repeatable) checks the log still holds the
+Then asks the apps above (``audit.signals.log_verifying``) to check the rows the log pinned:
+every Result still holds the numbers its ``result_written`` entry pinned (``--chain-only``
+skips that). ``--against FILE`` (repeatable) checks the log still holds the
 chain head published in an old leaderboard export or anchor document: the proof that history
 was not rewritten, even by the database owner. With FORGERYBENCH_AUDIT_HMAC_KEY set, the
 stored head's HMAC is checked too. Exits 1 on any finding.
 """
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.anchor import AnchorError, anchor_read
-from audit.selectors import audit_anchor_current, results_logged_mismatch
+from audit.selectors import audit_anchor_current
 from audit.services import (
     audit_seal_head,
     audit_verify_against,
     audit_verify_chain,
     audit_verify_head_mac,
 )
+from audit.signals import log_verifying
 
 
 class Command(BaseCommand):
@@ -72,9 +74,13 @@ class Command(BaseCommand):
             self.stdout.write("the head carries an HMAC; set the key to check it")
         if options["chain_only"]:
             return
-        problems = results_logged_mismatch()
+        problems = [
+            finding
+            for _, findings in log_verifying.send(sender=self.__class__)
+            for finding in cast(list[str], findings)
+        ]
         for finding in problems:
-            self.stdout.write(f"result {finding['result']}: {finding['problem']}")
+            self.stdout.write(finding)
         if problems:
             raise CommandError(f"{len(problems)} Results do not match the log")
         self.stdout.write(self.style.SUCCESS("every Result matches the numbers the log pinned"))

@@ -16,14 +16,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from audit.chain import sha256_json
+from audit.models import AuditAction
+from audit.services import audit_append
 from benchmarks.models import Track
-from submissions.artifacts import PREDICTIONS_FILE, unit_table_path
-from submissions.models import Result, SplitRun
 
-from .chain import sha256_json
-from .models import AuditAction, Provenance, ResultReview
+from .artifacts import PREDICTIONS_FILE, unit_table_path
+from .models import Provenance, Result, ResultReview, SplitRun
 from .provenance import iso_or_none, missing_fields, scored_facts
-from .services import audit_append
 from .storage import (
     PREDICTIONS_ARCHIVE,
     UNITS_FILE,

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from audit.models import Provenance
-from audit.rescoring import result_rescore
-from audit.storage import STORAGE_PREFIX, StoredPredictionsError, audit_dir_for, checked
-
-from .conftest import results_of
+from review.rescoring import result_rescore
+from submissions.models import Provenance
+from submissions.storage import STORAGE_PREFIX, StoredPredictionsError, audit_dir_for, checked
+from tests.support import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from audit.conformance import plan_disguised
-from audit.models import AuditTestReport, TrackAuditPolicy
 from benchmarks.dataset_import import dataset_import
 from benchmarks.definitions_apply import definitions_apply
 from benchmarks.models import Track
 from benchmarks.smoke_install import smoke_install
 from benchmarks.spec import parse_definition
+from review.audit_tests import plan_disguised
+from review.models import AuditTestReport, TrackAuditPolicy
 from submissions.models import Result, Status
 from submissions.pipeline import submission_score
 from submissions.services import submission_create_from_image

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from audit.conformance import plan_same
-from audit.masks import LocalizationOutput, compare_localization, mask_flipped
-from audit.models import AuditTestReport, TrackAuditPolicy
 from benchmarks.models import Track
 from benchmarks.smoke_install import smoke_install
+from review.audit_tests import plan_same
+from review.masks import LocalizationOutput, compare_localization, mask_flipped
+from review.models import AuditTestReport, TrackAuditPolicy
 from submissions.models import Result, Status
 from submissions.pipeline import submission_score
 from submissions.services import submission_create_from_image

@@ -18,15 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import evaluator
+from audit.chain import canonical_json
+from audit.selectors import audit_anchor_current
 from evaluator.splitformat import TRUTH_FILE
-from submissions.models import Result
+from submissions.models import Provenance, Result
+from submissions.provenance import provenance_document
+from submissions.storage import checked
 
-from .chain import canonical_json
-from .models import Provenance
-from .provenance import provenance_document
 from .rescoring import offline_command
-from .selectors import audit_anchor_current
-from .storage import checked
 
 TRUTH_NAME = TRUTH_FILE
 

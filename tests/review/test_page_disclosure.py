@@ -11,10 +11,11 @@ import pytest
 from django.test import Client
 
 from audit.chain import sha256_json
-from audit.models import AuditTestReport, Provenance, TrackAuditPolicy
 from benchmarks.services import split_publish_results
+from review.models import AuditTestReport, TrackAuditPolicy
+from submissions.models import Provenance
 from tests.agents import audit_tests_here
-from tests.audit.conftest import results_of
+from tests.support import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 

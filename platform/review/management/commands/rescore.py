@@ -11,9 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit.rescoring import result_rescore, split_moves
-from audit.selectors import results_for_moves, results_for_rescore
 from benchmarks.models import Split
+from review.rescoring import result_rescore, split_moves
+from review.selectors import results_for_moves, results_for_rescore
 
 
 class Command(BaseCommand):

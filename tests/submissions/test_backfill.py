@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from audit.backfill import NEVER_RECORDED
-from audit.models import AuditAction, AuditEntry, Provenance
-from audit.selectors import result_filter_shown
+from audit.models import AuditAction, AuditEntry
 from audit.services import audit_verify_chain
-from submissions.models import Result
+from submissions.backfill import NEVER_RECORDED
+from submissions.models import Provenance, Result
+from submissions.selectors import result_filter_shown
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 

@@ -20,12 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 import evaluator
+from audit.chain import sha256_json, text_sha256, timestamp
+from audit.models import AuditAction
+from audit.services import audit_append
 from benchmarks.models import Track
-from submissions.models import Result, SplitRun
 
-from .chain import sha256_json, text_sha256, timestamp
-from .models import AuditAction, Provenance, ResultReview
-from .services import audit_append
+from .models import Provenance, Result, ResultReview, SplitRun
 from .storage import (
     PREDICTIONS_ARCHIVE,
     UNITS_FILE,

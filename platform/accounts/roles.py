@@ -16,9 +16,3 @@ def user_is_reviewer(user: User | AnonymousUser) -> bool:
     if user.is_staff:
         return True
     return user.groups.filter(name=REVIEWERS_GROUP).exists()
-
-
-def actor_name(user: User | AnonymousUser | None) -> str:
-    if user is None or not user.is_authenticated:
-        return "system"
-    return user.get_username()

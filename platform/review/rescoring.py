@@ -20,15 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 
 import evaluator
+from audit.models import AuditAction
+from audit.services import audit_append
 from evaluator.metrics.registry import task_spec
 from evaluator.scoring import evaluate
 from evaluator.splitformat import file_sha256
 from evaluator.validation import PredictionError, TruthError
-from submissions.models import Result
+from submissions.models import Provenance, Result
+from submissions.storage import StoredPredictionsError, predictions_archive_extract
 
-from .models import AuditAction, Provenance, RescoreReport
-from .services import audit_append
-from .storage import StoredPredictionsError, predictions_archive_extract
+from .models import RescoreReport
 
 
 class RescoreUnavailable(ValueError):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.audit.conftest import results_of
+from tests.support import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
@@ -75,7 +75,7 @@ def test_a_leaderboard_bundle_recomputes_offline_to_the_same_numbers(
 
 
 def test_a_result_bundle_refuses_changed_predictions(score, baseline_image, reviewer) -> None:
-    from audit.models import Provenance
+    from submissions.models import Provenance
 
     result = results_of(score(baseline_image("sanity"))).val
     archive = Path(Provenance.objects.get(result=result).predictions_path)

@@ -8,9 +8,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from audit.models import AuditAction, AuditEntry, Provenance, RescoreReport
-from audit.rescoring import compare_reports, result_rescore
-from tests.audit.conftest import results_of
+from audit.models import AuditAction, AuditEntry
+from review.models import RescoreReport
+from review.rescoring import compare_reports, result_rescore
+from submissions.models import Provenance
+from tests.support import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 

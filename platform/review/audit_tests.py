@@ -6,7 +6,7 @@
   two different names; a prediction must not depend on ids, order or names.
 
 Detection (frame tracks included) compares scores; image and video localization also compare
-masks (``audit.masks``: the fraction of pixels that flip at the protocol's threshold, within the
+masks (``review.masks``: the fraction of pixels that flip at the protocol's threshold, within the
 track's mask tolerance).
 
 Each rerun is a run job (runs.services) of kind ``rerun``: a run agent runs it with the same
@@ -33,24 +33,25 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_append
 from benchmarks.models import Task
 from evaluator.splitformat import MANIFEST_FILE, PREDICTIONS_FILE, TASK_FILE
 from evaluator.validation.errors import PredictionError
 from evaluator.validation.files import jsonl_objects, open_regular
 from runs.models import RunJob
 from runs.services import runjob_create
-from submissions.models import Result
-
-from .masks import compare_localization, read_localization_outputs
-from .models import AuditAction, AuditTestReport, Provenance
-from .selectors import audit_policy_for
-from .services import audit_append
-from .storage import (
+from submissions.models import Provenance, Result
+from submissions.storage import (
     StoredPredictionsError,
     predictions_archive_extract,
     predictions_jsonl_bytes,
     read_jsonl,
 )
+
+from .masks import compare_localization, read_localization_outputs
+from .models import AuditTestReport
+from .selectors import audit_policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -281,14 +282,6 @@ def _compare_for(result: Result) -> Compare:
         return _detection_compare(provenance, policy.tolerance)
     except StoredPredictionsError as exc:
         raise AuditTestUnavailable(str(exc)) from None
-
-
-def rerun_job_finished(job: RunJob) -> None:
-    """The rerun's outcome is in: queue the comparison on the score queue."""
-    from .tasks import finish_audit_rerun
-
-    job_id = job.pk
-    transaction.on_commit(lambda: finish_audit_rerun.apply_async((job_id,), queue="score"))
 
 
 def audit_rerun_finish(*, job_id: int) -> AuditTestReport | None:

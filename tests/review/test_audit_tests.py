@@ -5,10 +5,11 @@ import random
 import pytest
 from django.test import Client
 
-from audit.conformance import plan_disguised
-from audit.models import AuditAction, AuditEntry, AuditTestReport, TrackAuditPolicy
+from audit.models import AuditAction, AuditEntry
+from review.audit_tests import plan_disguised
+from review.models import AuditTestReport, TrackAuditPolicy
 from tests.agents import audit_tests_here
-from tests.audit.conftest import results_of
+from tests.support import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 

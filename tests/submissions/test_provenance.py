@@ -9,13 +9,13 @@ import pytest
 
 import evaluator
 from audit.chain import sha256_json
-from audit.models import AuditAction, AuditEntry, Provenance, ResultReview, VerificationStatus
-from audit.provenance import evaluator_commit
-from audit.selectors import result_filter_shown
+from audit.models import AuditAction, AuditEntry
 from audit.services import audit_verify_chain
 from benchmarks.services import split_publish_results, track_upsert
-from submissions.models import Result
-from tests.audit.conftest import results_of
+from submissions.models import Provenance, Result, ResultReview, VerificationStatus
+from submissions.provenance import evaluator_commit
+from submissions.selectors import result_filter_shown
+from tests.support import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
@@ -75,7 +75,7 @@ def test_the_archive_is_reproducible_gzip(score, baseline_image) -> None:
     p = Provenance.objects.get(result=results_of(submission).val)
     with gzip.open(p.predictions_path) as handle:
         assert handle.read(1)  # a real gzip stream
-    from audit.storage import predictions_archive_write
+    from submissions.storage import predictions_archive_write
 
     again = predictions_archive_write(
         predictions=Path(submission.runs.get(split=p.split).artifacts_dir) / "predictions.jsonl",

@@ -5,12 +5,14 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from accounts.roles import user_is_reviewer
 from accounts.services import team_create
-from audit.models import AuditAction, AuditEntry, Objection, ResultReview, VerificationStatus
-from audit.roles import user_is_reviewer
+from audit.models import AuditAction, AuditEntry
 from audit.services import audit_verify_chain
 from benchmarks.services import split_publish_results
-from tests.audit.conftest import results_of
+from review.models import Objection
+from submissions.models import ResultReview, VerificationStatus
+from tests.support import results_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.django_db]
 
