@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from runs.models import RunJob
 
 import evaluator
 from audit.chain import sha256_json, text_sha256, timestamp
@@ -25,6 +26,7 @@ from audit.models import AuditAction
 from audit.services import audit_append
 from benchmarks.models import Track
 
+from .artifacts import PREDICTIONS_FILE, unit_table_path
 from .models import Provenance, Result, ResultReview, SplitRun
 from .storage import (
     PREDICTIONS_ARCHIVE,
@@ -74,8 +76,6 @@ def evaluator_commit() -> str:
 
 def _agent_facts(*, submission_id: int, split_id: int) -> dict[str, str] | None:
     """The host facts the run agent reported with the run's outcome, if an agent ran it."""
-    from runs.models import RunJob
-
     job = (
         RunJob.objects.filter(
             submission_id=submission_id,
@@ -167,8 +167,6 @@ def result_record_provenance(
     track = submission.track
     store = audit_dir_for(submission_id=submission.pk, split_name=split.name)
     artifacts = Path(run.artifacts_dir)
-    from submissions.artifacts import PREDICTIONS_FILE, unit_table_path
-
     archive = predictions_archive_write(
         predictions=artifacts / PREDICTIONS_FILE, destination=store / PREDICTIONS_ARCHIVE
     )
