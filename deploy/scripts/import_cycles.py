@@ -15,8 +15,8 @@ import grimp
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = (
     "accounts", "api", "audit", "benchmarks", "console", "evaluator", "forgerybench_cli",
-    "forgerybench_site", "leaderboards", "lib", "notifications", "ops", "runagent", "runs",
-    "submissions",
+    "forgerybench_site", "leaderboards", "lib", "notifications", "ops", "review", "runagent",
+    "runs", "submissions",
 )  # fmt: skip
 
 
