@@ -18,13 +18,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from runs.models import RunJob
 
 import evaluator
 from audit.chain import sha256_json, text_sha256, timestamp
 from audit.models import AuditAction
 from audit.services import audit_append
 from benchmarks.models import Track
+from runs.models import RunJob
 
 from .artifacts import PREDICTIONS_FILE, unit_table_path
 from .models import Provenance, Result, ResultReview, SplitRun

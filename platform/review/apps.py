@@ -6,10 +6,9 @@ class ReviewConfig(AppConfig):
     verbose_name = "Review"
 
     def ready(self) -> None:
+        from audit import definitions
         from runs.models import RunJob
         from runs.services import register_kind
-
-        from audit import definitions
 
         from . import receivers
         from .models import TrackAuditPolicy

@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
+
 from runs.models import RunJob
 
 from .audit_tests import AuditTestUnavailable, audit_rerun_finish, result_run_audit_tests
