@@ -1,17 +1,21 @@
-"""The robustness board: every submission's score at each perturbation level of a robustness
-track, and its skill retained (protocol §6)."""
+"""The robustness board: each team's entry (chosen as on the hidden boards) at each
+perturbation level of a robustness track, and its skill retained (protocol §6)."""
 
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 
+from accounts.selectors import team_effective
 from benchmarks.disclosure import split_disclosed_through
 from benchmarks.models import Split, Track
 from evaluator.metrics import Table, load_table
 from evaluator.robustness import SkillRetained, SplitScore, skill_retained
 from submissions.artifacts import unit_table_path
 from submissions.models import Result, Status
+from submissions.selectors import result_filter_shown
+
+from .selectors import entries_without_peeking
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,23 @@ def _split_score(
     return SplitScore(result.primary_value, table, _prevalence(result, metric))
 
 
+def _one_per_entry(
+    by_submission: dict[int, dict[int, Result]], *, clean: Split | None, track: Track
+) -> dict[int, dict[int, Result]]:
+    """One submission per team (baselines: per method), chosen as the hidden boards choose,
+    without these splits' labels: final picks, else the entry rule on public numbers. Ranking
+    every submission would hand a team that submits N times the best of N on hidden splits."""
+    representatives = [
+        found[clean.pk] if clean and clean.pk in found else next(iter(found.values()))
+        for found in by_submission.values()
+    ]
+    chosen, _ = entries_without_peeking(representatives, track)
+    return {r.submission_id: by_submission[r.submission_id] for r in chosen}
+
+
 def robustness_results(*, track: Track, visible_only: bool = True) -> list[RobustnessRow]:
-    """Per-level results and skill retained of every finished submission on ``track``.
+    """Per-level results and skill retained of each team's entry on ``track`` (one finished
+    submission per team, chosen without these splits' labels; only results a board may show).
 
     Rows above chance come first, ranked by skill retained (best first); rows at chance follow,
     unranked, in submission order.
@@ -96,9 +115,10 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
             -(s.level or 0) if s.perturbation in descending else s.level,
         ),
     )
-    results = Result.objects.filter(
-        split__in=splits, submission__status=Status.FINISHED, submission__disqualified_at=None
-    ).select_related("submission", "submission__team")
+    # What any board may show: complete provenance, not removed, not disqualified.
+    results = result_filter_shown(
+        results=Result.objects.filter(split__in=splits, submission__status=Status.FINISHED)
+    ).select_related("submission", "submission__team", "submission__team__merged_into")
     # Only results disclosed by a publication moment after their submission (protocol §5).
     cutoffs = {s.pk: split_disclosed_through(split=s) for s in splits}
     by_submission: dict[int, dict[int, Result]] = {}
@@ -107,6 +127,7 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
         if visible_only and (cutoff is None or result.submission.created_at > cutoff):
             continue
         by_submission.setdefault(result.submission_id, {})[result.split_id] = result
+    by_submission = _one_per_entry(by_submission, clean=clean, track=track)
     metric = track.primary_metric
     seed = int(settings.FORGERYBENCH_BOOTSTRAP_SEED)
     rows = []
@@ -141,7 +162,7 @@ def robustness_results(*, track: Track, visible_only: bool = True) -> list[Robus
         rows.append(
             RobustnessRow(
                 submission_id=submission_id,
-                team=submission.team.name,
+                team=team_effective(submission.team).name,
                 method=submission.method_name,
                 clean=clean_value,
                 levels=levels,

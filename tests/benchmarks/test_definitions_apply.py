@@ -19,8 +19,9 @@ from benchmarks.definitions_apply import DefinitionConflict, definitions_apply
 from benchmarks.models import Benchmark, Phase, Split, Track
 from benchmarks.spec import parse_definition
 from leaderboards.robustness import robustness_results
-from submissions.models import Result, Status, Submission
+from submissions.models import Result, Submission
 from tests.benchmarks import media
+from tests.support import finished_result
 
 pytestmark = pytest.mark.django_db
 
@@ -56,21 +57,16 @@ def _apply(text: str = DEFINITION) -> list[str]:
 
 
 def _score(split: Split, value: float, method: str = "m") -> Result:
+    """A finished result of ``method`` (one team per method), as the score step writes it."""
     previous = Submission.objects.filter(method_name=method).first()
     team = previous.team if previous else team_create(name=f"team-{method}")
-    submission, _ = Submission.objects.get_or_create(
-        team=team,
+    return finished_result(
         track=split.track,
-        method_name=method,
-        defaults={"training_data": "none", "image_id": "sha256:x", "status": Status.FINISHED},
-    )
-    return Result.objects.create(
-        submission=submission,
         split=split,
+        team=team,
+        method=method,
         metrics={"auc": value},
         primary_value=value,
-        protocol_version=1,
-        evaluator_version="t",
     )
 
 
