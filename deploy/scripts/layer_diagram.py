@@ -6,7 +6,7 @@ tests/deploy/test_layer_diagram.py) exits 1 and shows the difference when the do
 what the contract draws.
 
 Which contract: every ``type = layers`` contract of the import-linter files at the repository
-root (``.importlinter``, ``.importlinter-layers``); a contract kept in both files is drawn once.
+root (``.importlinter``); a contract kept twice is drawn once.
 The Django-free core is read from the contracts too: a layer is marked when each of its packages
 is a source of a ``forbidden`` contract that forbids ``django``.
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG_FILES = (".importlinter", ".importlinter-layers")
+CONFIG_FILES = (".importlinter",)
 DOC = Path("docs/architecture.md")
 BEGIN = "<!-- layer-diagram: begin (written by `make layers-doc` from the layers contract) -->"
 END = "<!-- layer-diagram: end -->"

@@ -117,14 +117,6 @@ def test_a_changed_contract_fails_the_check_until_layers_doc_runs(
     assert layer_diagram.main(["--check", "--root", str(root)]) == 0
 
 
-def test_the_same_contract_in_both_files_is_drawn_once(tmp_path: Path) -> None:
-    contract = _layers("pages", "engine")
-    root = _root(tmp_path, contract)
-    (root / ".importlinter-layers").write_text(contract)
-    assert layer_diagram.main(["--root", str(root)]) == 0
-    assert _block(root).count("┌") == 1
-
-
 def test_no_layers_contract_is_a_named_error_and_the_doc_is_left_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

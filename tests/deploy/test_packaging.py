@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-IMPORTLINTER_FILES = (".importlinter", ".importlinter-layers")
+IMPORTLINTER_FILES = (".importlinter",)
 # Imported by name but not a shipped package: the tests' own helpers (``tests.support``).
 FIRST_PARTY_EXTRA = {"tests"}
 

@@ -25,6 +25,8 @@ def test_the_import_contracts_hold() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "The run agent imports no Django and no platform app KEPT" in done.stdout
     assert "The platform's Django apps talk to no Docker engine" in done.stdout
+    # The house is one-way: each layer imports only from the layers below it.
+    assert "then the Django-free core KEPT" in " ".join(done.stdout.split())
 
 
 # An agent host need not have Django at all: block it, then import every agent module.
