@@ -27,6 +27,7 @@ from benchmarks.models import Track
 from runs.models import RunJob
 
 from .artifacts import PREDICTIONS_FILE, unit_table_path
+from .identity import result_follow_identity_removal
 from .models import Provenance, Result, ResultReview, SplitRun
 from .storage import (
     PREDICTIONS_ARCHIVE,
@@ -246,4 +247,5 @@ def result_record_provenance(
             "complete": provenance.complete,
         },
     )
+    result_follow_identity_removal(result=result, actor=actor)
     return provenance

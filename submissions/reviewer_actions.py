@@ -20,6 +20,7 @@ from audit.models import AuditAction
 from audit.services import AuditActionRefused, AuditPermissionDenied, audit_append
 from benchmarks.services import track_results_changed
 
+from .identity import reruns_of
 from .images import image_stored
 from .models import Status, Submission
 from .services import submission_enqueue_run
@@ -112,18 +113,6 @@ def submission_rerun(*, submission: Submission, user: User, reason: str) -> Subm
     return rerun
 
 
-def _reruns_of(submission_id: int) -> list[int]:
-    """Every rerun of the submission, reruns of reruns included."""
-    found: list[int] = []
-    frontier = [submission_id]
-    while frontier:
-        frontier = list(
-            Submission.objects.filter(rerun_of_id__in=frontier).values_list("pk", flat=True)
-        )
-        found += frontier
-    return found
-
-
 def submission_disqualify(*, submission: Submission, user: User, reason: str) -> Submission:
     """Take a submission, and its reruns (the same identity), off every leaderboard, with a
     reason; their rows and results stay."""
@@ -141,7 +130,7 @@ def submission_disqualify(*, submission: Submission, user: User, reason: str) ->
                 gettext("submission #%(number)s is already disqualified")
                 % {"number": submission.pk}
             )
-        reruns = _reruns_of(submission.pk)
+        reruns = reruns_of(submission.pk)
         Submission.objects.filter(pk__in=reruns, disqualified_at__isnull=True).update(
             disqualified_at=timezone.now(),
             disqualified_by=user,

@@ -210,6 +210,10 @@ def result_object_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def objection_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    # Only reviewers resolve: anyone else gets the same answer for any number, so the route
+    # never says which objections exist or which result each is on.
+    if not user_is_reviewer(request.user):
+        raise Http404("no such objection")
     objection = get_object_or_404(Objection, pk=pk)
     form = ResolveForm(request.POST)
     if not form.is_valid():

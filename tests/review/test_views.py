@@ -137,7 +137,7 @@ def test_verification_flag_thread_objection_and_resolution(scored, people, revie
         owner.post(
             f"/audit/objections/{objection.pk}/resolve/", {"decision": "reject", "resolution": "no"}
         ).status_code
-        == 403
+        == 404  # not a reviewer: told nothing, not even that the objection exists
     )
     rev.post(
         f"/audit/objections/{objection.pk}/resolve/",
@@ -182,3 +182,28 @@ def test_log_browser_filters(scored, reviewer) -> None:
 def test_what_would_move_page_with_the_installed_evaluator(scored, reviewer) -> None:
     body = _client(reviewer).get(f"/audit/splits/{scored.val.split.pk}/moves/").content.decode()
     assert '<strong id="moved-count">0</strong> of 1' in body
+
+
+def test_the_resolve_route_answers_a_non_reviewer_alike_for_any_number(people, smoke_track) -> None:
+    """Which objections exist, and on which result, is not told to anyone but reviewers."""
+    from django.test import Client
+
+    from review.models import Objection
+    from tests.support import finished_result
+
+    result = finished_result(
+        track=smoke_track,
+        split=smoke_track.splits.get(name="val"),
+        team=people.team,
+        method="m",
+        metrics={"auc": 0.7},
+        primary_value=0.7,
+    )
+    objection = Objection.objects.create(
+        result=result, team=people.team, raised_by="owner", rule="r", evidence="e"
+    )
+    client = Client()
+    client.force_login(people.outsider)
+    known = client.post(f"/audit/objections/{objection.pk}/resolve/", {})
+    unknown = client.post(f"/audit/objections/{objection.pk + 1000}/resolve/", {})
+    assert known.status_code == unknown.status_code == 404

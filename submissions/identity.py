@@ -1,0 +1,76 @@
+"""A submission's pinned identity: the submission it reruns (up the chain) and every rerun of
+any of them. A reviewer's disqualification or removal holds for every run of one identity, so a
+rerun never brings back what a reviewer took off the boards."""
+
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import audit_append
+
+from .models import Result, ResultReview, Submission, VerificationStatus
+
+
+def reruns_of(submission_id: int) -> list[int]:
+    """Every rerun of the submission, reruns of reruns included."""
+    found: list[int] = []
+    frontier = [submission_id]
+    while frontier:
+        frontier = list(
+            Submission.objects.filter(rerun_of_id__in=frontier).values_list("pk", flat=True)
+        )
+        found += frontier
+    return found
+
+
+def identity_ids(submission: Submission) -> list[int]:
+    """The ids of every run of the submission's identity, itself included."""
+    root_id = submission.pk
+    parent_id = submission.rerun_of_id
+    while parent_id is not None:
+        root_id = parent_id
+        parent_id = Submission.objects.values_list("rerun_of_id", flat=True).get(pk=parent_id)
+    return [root_id, *reruns_of(root_id)]
+
+
+def identity_results_on_split(*, result: Result) -> list[Result]:
+    """The same split's results of the other runs of the result's identity."""
+    return list(
+        Result.objects.filter(
+            submission_id__in=identity_ids(result.submission), split_id=result.split_id
+        ).exclude(pk=result.pk)
+    )
+
+
+def identity_removal(*, result: Result) -> Result | None:
+    """A removed result of the same split from another run of the same identity, if any."""
+    removed = [
+        other
+        for other in identity_results_on_split(result=result)
+        if getattr(getattr(other, "review", None), "status", None) == VerificationStatus.REMOVED
+    ]
+    return min(removed, key=lambda r: r.pk) if removed else None
+
+
+def result_follow_identity_removal(*, result: Result, actor: str) -> None:
+    """The score step calls this for each new result: on a split where a reviewer removed
+    another run's result of the same identity, the new one is removed too, in the log, so a
+    rerun never returns to a board what a reviewer took off it."""
+    removed = identity_removal(result=result)
+    if removed is None:
+        return
+    reason = f"follows the removal of result #{removed.pk} (the same identity)"
+    review, _ = ResultReview.objects.get_or_create(result=result)
+    ResultReview.objects.filter(pk=review.pk).update(
+        status=VerificationStatus.REMOVED,
+        reason=reason,
+        changed_by=actor,
+        changed_at=timezone.now(),
+    )
+    audit_append(
+        action=AuditAction.DISQUALIFIED,
+        target_type="result",
+        target_id=result.pk,
+        actor=actor,
+        reason=reason,
+        payload={"from": review.status, "to": VerificationStatus.REMOVED},
+    )
