@@ -2,6 +2,7 @@
 any of them. A reviewer's disqualification or removal holds for every run of one identity, so a
 rerun never brings back what a reviewer took off the boards."""
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.models import AuditAction
@@ -32,34 +33,21 @@ def identity_ids(submission: Submission) -> list[int]:
     return [root_id, *reruns_of(root_id)]
 
 
-def identity_results_on_split(*, result: Result) -> list[Result]:
+def identity_results_on_split(*, result: Result) -> QuerySet[Result]:
     """The same split's results of the other runs of the result's identity."""
-    return list(
-        Result.objects.filter(
-            submission_id__in=identity_ids(result.submission), split_id=result.split_id
-        ).exclude(pk=result.pk)
-    )
+    return Result.objects.filter(
+        submission_id__in=identity_ids(result.submission), split_id=result.split_id
+    ).exclude(pk=result.pk)
 
 
-def identity_removal(*, result: Result) -> Result | None:
-    """A removed result of the same split from another run of the same identity, if any."""
-    removed = [
-        other
-        for other in identity_results_on_split(result=result)
-        if getattr(getattr(other, "review", None), "status", None) == VerificationStatus.REMOVED
-    ]
-    return min(removed, key=lambda r: r.pk) if removed else None
-
-
-def result_follow_identity_removal(*, result: Result, actor: str) -> None:
-    """The score step calls this for each new result: on a split where a reviewer removed
-    another run's result of the same identity, the new one is removed too, in the log, so a
-    rerun never returns to a board what a reviewer took off it."""
-    removed = identity_removal(result=result)
-    if removed is None:
+def result_remove_following(*, result: Result, removed_id: int, actor: str, why: str = "") -> None:
+    """Mark ``result`` removed because result ``removed_id`` of the same identity was, in the
+    log; a result already removed is left as it is."""
+    review, _ = ResultReview.objects.select_for_update().get_or_create(result=result)
+    if review.status == VerificationStatus.REMOVED:
         return
-    reason = f"follows the removal of result #{removed.pk} (the same identity)"
-    review, _ = ResultReview.objects.get_or_create(result=result)
+    reason = f"follows the removal of result #{removed_id} (the same identity)"
+    reason = f"{reason}: {why}" if why else reason
     ResultReview.objects.filter(pk=review.pk).update(
         status=VerificationStatus.REMOVED,
         reason=reason,
@@ -74,3 +62,17 @@ def result_follow_identity_removal(*, result: Result, actor: str) -> None:
         reason=reason,
         payload={"from": review.status, "to": VerificationStatus.REMOVED},
     )
+
+
+def result_follow_identity_removal(*, result: Result, actor: str) -> None:
+    """The score step calls this for each new result: on a split where a reviewer removed
+    another run's result of the same identity, the new one is removed too, in the log, so a
+    rerun never returns to a board what a reviewer took off it."""
+    removed = (
+        identity_results_on_split(result=result)
+        .filter(review__status=VerificationStatus.REMOVED)
+        .order_by("pk")
+        .first()
+    )
+    if removed is not None:
+        result_remove_following(result=result, removed_id=removed.pk, actor=actor)

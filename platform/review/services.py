@@ -20,7 +20,7 @@ from audit.actors import actor_name
 from audit.models import AuditAction
 from audit.services import AuditActionRefused, AuditPermissionDenied, audit_append
 from benchmarks.services import track_results_changed
-from submissions.identity import identity_results_on_split
+from submissions.identity import identity_results_on_split, result_remove_following
 from submissions.models import Result, ResultReview, VerificationStatus
 
 from .models import Comment, Objection
@@ -102,35 +102,15 @@ def result_set_status(*, result: Result, status: str, user: User, reason: str = 
             payload={"from": previous, "to": status},
         )
         if status == VerificationStatus.REMOVED:
-            _remove_identity_results(result=result, user=user, reason=reason.strip())
+            # A removal holds for the same split's result of every run of the identity.
+            for other in identity_results_on_split(result=result):
+                result_remove_following(
+                    result=other, removed_id=result.pk, actor=actor_name(user), why=reason.strip()
+                )
         review.refresh_from_db()
     # Leaderboards show verification status and hide removed results.
     track_results_changed(track=result.split.track)
     return review
-
-
-def _remove_identity_results(*, result: Result, user: User, reason: str) -> None:
-    """A removal holds for the same split's result of every run of the identity (reruns and
-    the run they rerun): a rerun never keeps on a board what a reviewer took off it."""
-    for other in identity_results_on_split(result=result):
-        review, _ = ResultReview.objects.select_for_update().get_or_create(result=other)
-        if review.status == VerificationStatus.REMOVED:
-            continue
-        follows = f"follows the removal of result #{result.pk} (the same identity): {reason}"
-        ResultReview.objects.filter(pk=review.pk).update(
-            status=VerificationStatus.REMOVED,
-            reason=follows,
-            changed_by=actor_name(user),
-            changed_at=timezone.now(),
-        )
-        audit_append(
-            action=AuditAction.DISQUALIFIED,
-            target_type="result",
-            target_id=other.pk,
-            actor=actor_name(user),
-            reason=follows,
-            payload={"from": review.status, "to": VerificationStatus.REMOVED},
-        )
 
 
 def comment_add(*, result: Result, user: User, body: str) -> Comment:
