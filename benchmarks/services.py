@@ -9,6 +9,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_append
 from evaluator.splitformat import MANIFEST_FILE, TASK_FILE, file_sha256
+from lib.invalidation import invalidate_now_and_at_commit
 
 from .models import Benchmark, Split, Track
 from .results_generation import generation_bump, generation_key
@@ -151,6 +152,4 @@ def track_results_changed(*, track: Track) -> None:
     bump leaves behind (else a removed result would stay on the board until the next change).
     """
     key = generation_key(benchmark_slug=track.benchmark.slug, track_slug=track.slug)
-    generation_bump(key)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: generation_bump(key))
+    invalidate_now_and_at_commit(lambda: generation_bump(key))

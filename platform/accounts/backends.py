@@ -18,7 +18,8 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import transaction
+
+from lib.invalidation import invalidate_now_and_at_commit
 
 USER_SECONDS = 30
 
@@ -45,5 +46,4 @@ def user_cache_forget(sender: type[User], instance: User, **kwargs: object) -> N
     """Drop the cached row of a saved or deleted user, now and once the write is committed
     (a request between the two would otherwise store the row as it was before the commit)."""
     key = user_cache_key(instance.pk)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    invalidate_now_and_at_commit(lambda: cache.delete(key))

@@ -1,2 +1,3 @@
-"""Small helpers every layer may use: the log context and the client's address. No models and
-no imports of the platform's apps (like healthchecks' ``hc/lib``)."""
+"""Small helpers every layer may use: the log context, the client's address, cache invalidation
+around a transaction. No models and no imports of the platform's apps (like healthchecks'
+``hc/lib``)."""

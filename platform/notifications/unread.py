@@ -8,7 +8,8 @@ change at the next page. A row written behind the services' back shows within UN
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
+
+from lib.invalidation import invalidate_now_and_at_commit
 
 UNREAD_SECONDS = 60
 
@@ -22,5 +23,4 @@ def unread_forget(*, user_ids: Iterable[object]) -> None:
     (a request in between could store the count from before the commit)."""
     keys = [unread_cache_key(user_id) for user_id in user_ids]
     if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        invalidate_now_and_at_commit(lambda: cache.delete_many(keys))
