@@ -31,4 +31,17 @@ rules="$(cat "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/redis/agent-acl.r
 [ -f "$dir/agent_broker_url" ] ||
     printf 'redis://forgerybench-agent:%s@redis:6379/0\n' "$(cat "$dir/agent_broker_password")" \
         > "$dir/agent_broker_url"
+# The cache server's (Redis of its own, deploy/compose.yaml `cache`): one user for web and the
+# workers (cache_url), defined with the rules of deploy/redis/cache-acl.rules and its password's
+# SHA-256 (cache_acl); an unauthenticated connection may only PING (the health check). The run
+# agents get neither file.
+[ -f "$dir/cache_password" ] || random 32 > "$dir/cache_password"
+cache_rules="$(cat "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/redis/cache-acl.rules")"
+[ -f "$dir/cache_acl" ] ||
+    printf 'user default on nopass resetkeys resetchannels -@all +ping\nuser forgerybench-cache %s #%s\n' \
+        "$cache_rules" "$(tr -d '\n' < "$dir/cache_password" | sha256sum | cut -d' ' -f1)" \
+        > "$dir/cache_acl"
+[ -f "$dir/cache_url" ] ||
+    printf 'redis://forgerybench-cache:%s@cache:6379/0\n' "$(cat "$dir/cache_password")" \
+        > "$dir/cache_url"
 echo "secrets in $dir: $(ls "$dir" | tr '\n' ' ')"

@@ -1,7 +1,10 @@
 """deploy/compose.yaml: valid for Docker Compose itself, and wired the way operations need."""
 
+import contextlib
 import shutil
+import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,12 +47,10 @@ def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def resolved(secrets_dir: Path) -> dict:
-    """What Compose itself makes of the file, every profile on, as it would run it."""
+def _resolve(secrets_dir: Path, **variables: str) -> dict:
     completed = subprocess.run(
         [*_compose_command(), "-f", str(COMPOSE_FILE), "--profile", "gpu", "config"],
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "SECRETS_DIR": str(secrets_dir)},
+        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "SECRETS_DIR": str(secrets_dir), **variables},
         capture_output=True,
         text=True,
         check=False,
@@ -58,10 +59,17 @@ def resolved(secrets_dir: Path) -> dict:
     return yaml.safe_load(completed.stdout)
 
 
+@pytest.fixture(scope="module")
+def resolved(secrets_dir: Path) -> dict:
+    """What Compose itself makes of the file, every profile on, as it would run it."""
+    return _resolve(secrets_dir)
+
+
 def test_compose_accepts_the_file(resolved: dict) -> None:
     assert set(resolved["services"]) == {
         "postgres",
         "redis",
+        "cache",
         "migrate",
         "web",
         "nginx",
@@ -235,6 +243,203 @@ def test_beat_runs_the_schedule_that_holds_the_sweeper(resolved: dict) -> None:
 
 def test_the_queue_and_database_survive_restarts(resolved: dict) -> None:
     services = resolved["services"]
-    assert "--appendonly" in services["redis"]["command"]
+    command = services["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
     assert "/data" in _mounts(services["redis"])
     assert "/var/lib/postgresql/data" in _mounts(services["postgres"])
+
+
+def _option(command: list[str], name: str) -> str:
+    assert command.count(name) == 1, f"{name} given {command.count(name)} times in {command}"
+    return command[command.index(name) + 1]
+
+
+def _networks(service: dict) -> set[str]:
+    """The networks a service joins; none named is the project's default network."""
+    return set(service.get("networks") or {"default": None})
+
+
+def test_the_broker_never_evicts_and_the_cache_is_a_bounded_evicting_server_of_its_own(
+    resolved: dict,
+) -> None:
+    services = resolved["services"]
+    broker, cache = services["redis"]["command"], services["cache"]["command"]
+    assert _option(broker, "--maxmemory-policy") == "noeviction"
+    assert cache[0] == "redis-server"
+    assert _option(cache, "--maxmemory") == "256mb"
+    assert _option(cache, "--maxmemory-policy") == "allkeys-lru"
+    # A cache: nothing on disk, no volume to keep it in.
+    assert _option(cache, "--save") == ""
+    assert _option(cache, "--appendonly") == "no"
+    assert not services["cache"].get("volumes")
+    assert _option(cache, "--aclfile") == "/run/secrets/cache_acl"
+    assert _secret_names(services["cache"]) == {"cache_acl"}
+    assert "redis-cli" in services["cache"]["healthcheck"]["test"]
+    # The same image variable as the broker's.
+    raw = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    assert raw["cache"]["image"] == raw["redis"]["image"] == "${REDIS_IMAGE:-redis:7}"
+
+
+def test_the_cache_bound_is_configurable(secrets_dir: Path) -> None:
+    cache = _resolve(secrets_dir, CACHE_MAXMEMORY="1gb")["services"]["cache"]
+    assert _option(cache["command"], "--maxmemory") == "1gb"
+
+
+def test_web_and_workers_reach_the_cache_with_its_own_credential_and_agents_do_not(
+    resolved: dict, secrets_dir: Path
+) -> None:
+    services = resolved["services"]
+    url = (secrets_dir / "cache_url").read_text().strip()
+    password = (secrets_dir / "cache_password").read_text().strip()
+    assert url == f"redis://forgerybench-cache:{password}@cache:6379/0"
+    assert password not in (secrets_dir / "redis_acl").read_text()
+    assert password not in (secrets_dir / "cache_acl").read_text(), "stored as a hash"
+    assert "@redis:" not in url
+    for name in PLATFORM:
+        service = services[name]
+        env = service["environment"]
+        assert env["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache", name
+        assert env["CACHE_LOCATION_FILE"] == "/run/secrets/cache_url", name
+        assert "CACHE_LOCATION" not in env, f"{name} names the cache without its credential"
+        assert "cache_url" in _secret_names(service), name
+        assert "cache" in _networks(service), name
+    for name in ("web", "worker-score"):
+        depends = services[name]["depends_on"]
+        # Directly, or through the migrate step that waits for it.
+        assert "cache" in depends or "cache" in services["migrate"]["depends_on"], name
+    for name in AGENTS:
+        service = services[name]
+        assert not _secret_names(service) & {"cache_url", "cache_acl", "cache_password"}, name
+        assert not {k for k in service.get("environment") or {} if k.startswith("CACHE_")}, name
+        assert "cache" not in _networks(service), f"{name} can reach the cache"
+        assert "cache" not in (service.get("depends_on") or {}), name
+    # The cache answers on its own network only, one with no way out.
+    assert _networks(services["cache"]) == {"cache"}
+    assert resolved["networks"]["cache"]["internal"] is True
+    joined = {name for name, service in services.items() if "cache" in _networks(service)}
+    assert joined == {"cache", *PLATFORM}
+
+
+def _reply(port: int, *commands: tuple[str, ...]) -> list[str]:
+    """The first line of each reply, the commands sent on one connection in order."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        payload = b""
+        for words in commands:
+            payload += f"*{len(words)}\r\n".encode()
+            for word in words:
+                payload += f"${len(word.encode())}\r\n{word}\r\n".encode()
+        conn.sendall(payload)
+        data = b""
+        while data.count(b"\r\n") < len(commands):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data.decode(errors="replace").split("\r\n")[: len(commands)]
+
+
+@contextlib.contextmanager
+def _serve(command: list[str], secrets_dir: Path, workdir: Path) -> Iterator[int]:
+    """The service's own redis-server command line, on a free local port, its ACL file the one
+    make-secrets.sh wrote and its working folder `workdir`; stopped (SIGTERM) when done."""
+    if not shutil.which("redis-server"):
+        from tests.support import unavailable
+
+        unavailable("redis-server is not installed")
+    from tests.reliability.conftest import free_port, wait_for
+
+    acl = Path(_option(command, "--aclfile"))
+    assert acl.parent == Path("/run/secrets")
+    args = list(command)
+    args[args.index("--aclfile") + 1] = str(secrets_dir / acl.name)
+    port = free_port(6390)
+    args += ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir)]
+    with (workdir / "redis.log").open("ab") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    try:
+
+        def answers() -> bool:
+            try:
+                return _reply(port, ("PING",)) == ["+PONG"]
+            except OSError:
+                assert process.poll() is None, (workdir / "redis.log").read_text()
+                return False
+
+        wait_for(answers, 10, f"redis-server on port {port}")
+        yield port
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_cache_server_evicts_keeps_nothing_and_lets_in_only_its_user(
+    secrets_dir: Path, tmp_path: Path
+) -> None:
+    """The cache service's command line, run for real (CACHE_MAXMEMORY=4mb so it fills fast):
+    the platform's cache client works on its URL, a full cache drops its oldest keys (ones
+    without expiry too, like the generation counters) instead of failing writes, the user
+    cannot lift the bound, an unauthenticated client can only PING, and nothing is written
+    to disk."""
+    from django.core.cache.backends.redis import RedisCache
+
+    command = _resolve(secrets_dir, CACHE_MAXMEMORY="4mb")["services"]["cache"]["command"]
+    workdir = tmp_path / "data"
+    workdir.mkdir()
+    with _serve(command, secrets_dir, workdir) as port:
+        url = (secrets_dir / "cache_url").read_text().strip()
+        url = url.replace("@cache:6379/", f"@127.0.0.1:{port}/")
+        cache = RedisCache(url, {})
+        try:
+            cache.set("session", {"user": 1}, timeout=None)
+            assert cache.get("session") == {"user": 1}
+            assert cache.add("generation", 10, timeout=None) and cache.incr("generation") == 11
+            cache.set_many({"a": 1, "b": 2}, timeout=60)
+            assert cache.get_many(["a", "b"]) == {"a": 1, "b": 2}
+            assert cache.touch("a", 120) and cache.delete("b") and cache.has_key("a")
+            # Ten times the bound, no expiry on any of it: every write is accepted.
+            blob = b"x" * 100_000
+            for index in range(400):
+                cache.set(f"page:{index}", blob, timeout=None)
+            assert cache.get("page:399") == blob
+            assert cache.get("page:0") is None, "the least recently used keys went first"
+            assert cache.get("session") is None and cache.get("generation") is None
+            kept = sum(cache.has_key(f"page:{index}") for index in range(400))
+            assert 0 < kept < 50
+        finally:
+            cache._cache.get_client(write=True).connection_pool.disconnect()
+        password = (secrets_dir / "cache_password").read_text().strip()
+        user = ("AUTH", "forgerybench-cache", password)
+        for words in (
+            ("CONFIG", "SET", "maxmemory", "0"),
+            ("CONFIG", "SET", "maxmemory-policy", "noeviction"),
+            ("CONFIG", "SET", "save", "60 1"),
+            ("ACL", "SETUSER", "default", "+@all"),
+            ("BGSAVE",),
+            ("SHUTDOWN",),
+            ("FLUSHALL",),
+            ("KEYS", "*"),
+        ):
+            auth, answer = _reply(port, user, words)
+            assert auth == "+OK" and answer.startswith("-NOPERM"), (words, answer)
+        # What an operator watches (evicted_keys, used_memory) is readable by the user.
+        auth, stats = _reply(port, user, ("INFO", "stats"))
+        assert auth == "+OK" and stats.startswith("$"), stats
+        assert _reply(port, ("AUTH", "forgerybench-cache", "wrong"))[0].startswith("-WRONGPASS")
+        for anonymous in (("GET", "page:399"), ("SET", "x", "y"), ("SCAN", "0"), ("INFO",)):
+            (answer,) = _reply(port, anonymous)
+            assert answer.startswith("-NOPERM"), (anonymous, answer)
+    assert {path.name for path in workdir.iterdir()} == {"redis.log"}, "the cache kept files"
+
+
+def test_the_broker_command_starts_and_refuses_to_evict(secrets_dir: Path, tmp_path: Path) -> None:
+    """The broker's command line, run for real with a small bound added: a full broker refuses
+    a new message instead of dropping a queued one."""
+    command = _resolve(secrets_dir)["services"]["redis"]["command"]
+    with _serve([*command, "--maxmemory", "2mb"], secrets_dir, tmp_path) as port:
+        blob = "x" * 100_000
+        answers = [_reply(port, ("RPUSH", "cpu", blob))[0] for _ in range(60)]
+        assert answers[0] == ":1"
+        assert answers[-1].startswith("-OOM"), answers[-1]
+        queued = int(_reply(port, ("LLEN", "cpu"))[0].lstrip(":"))
+        assert queued == sum(answer.startswith(":") for answer in answers), "a message was dropped"

@@ -180,6 +180,7 @@ def test_services_select_their_pods_and_secrets_are_one_named_secret() -> None:
         "forgerybench-db-owner",
         "forgerybench-agent",
         "forgerybench-redis",
+        "forgerybench-cache",
     }
     config = _find("ConfigMap", "forgerybench-config")["data"]
     assert config["SECRET_KEY_FILE"].startswith("/run/secrets/forgerybench/")
@@ -204,3 +205,97 @@ def test_only_postgres_and_the_migrate_job_hold_the_database_owner() -> None:
     assert register in " ".join(script.split())
     config = _find("ConfigMap", "forgerybench-config")["data"]
     assert config["DATABASE_URL_FILE"] == "/run/secrets/forgerybench/database_url"
+
+
+def _args(doc: dict) -> list[str]:
+    (container,) = _pod(doc)["containers"]
+    return list(container["args"])
+
+
+def _option(args: list[str], name: str) -> str:
+    assert args.count(name) == 1, f"{name} given {args.count(name)} times in {args}"
+    return args[args.index(name) + 1]
+
+
+def _mebibytes(quantity: str) -> float:
+    """A Kubernetes memory quantity (Mi, Gi) or a Redis size (mb, gb) in MiB."""
+    units = {"Mi": 1, "Gi": 1024, "mb": 1, "gb": 1024}
+    for unit, factor in units.items():
+        if quantity.endswith(unit):
+            return float(quantity[: -len(unit)]) * factor
+    raise AssertionError(f"unexpected unit in {quantity}")
+
+
+def test_the_broker_never_evicts_and_the_cache_is_a_bounded_evicting_server_of_its_own() -> None:
+    broker = _find("StatefulSet", "redis")
+    assert _option(_args(broker), "--maxmemory-policy") == "noeviction"
+    assert _option(_args(broker), "--appendonly") == "yes"
+    cache = _find("Deployment", "cache")  # nothing to keep: no StatefulSet, no volume claim
+    args = _args(cache)
+    assert args[0] == "redis-server"
+    assert _option(args, "--maxmemory-policy") == "allkeys-lru"
+    assert _option(args, "--save") == "" and _option(args, "--appendonly") == "no"
+    (container,) = _pod(cache)["containers"]
+    (broker_container,) = _pod(broker)["containers"]
+    assert container["image"] == broker_container["image"]
+    # The server's own memory above the data bound fits in the pod's limit.
+    limit = _mebibytes(container["resources"]["limits"]["memory"])
+    assert _mebibytes(_option(args, "--maxmemory")) * 1.5 <= limit
+    assert "redis-cli" in container["readinessProbe"]["exec"]["command"]
+    volumes = _pod(cache)["volumes"]
+    assert [v["secret"]["secretName"] for v in volumes] == ["forgerybench-cache"]
+    acl = _option(args, "--aclfile")
+    (mount,) = container["volumeMounts"]
+    assert acl == f"{mount['mountPath']}/cache_acl"
+    # The same command line as the compose service, which tests/deploy/test_compose.py runs.
+    compose = yaml.safe_load((K8S.parent / "compose.yaml").read_text())["services"]["cache"]
+    same = {"${CACHE_MAXMEMORY:-256mb}": "256mb", "/run/secrets/cache_acl": acl}
+    assert args == [same.get(word, word) for word in compose["command"]]
+
+
+def test_web_and_workers_reach_the_cache_with_its_own_credential_and_agents_do_not() -> None:
+    config = _find("ConfigMap", "forgerybench-config")["data"]
+    assert config["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert "CACHE_LOCATION" not in config, "the cache's URL holds its password: a secret"
+    assert config["CACHE_LOCATION_FILE"] == "/run/secrets/forgerybench/cache_url"
+    service = _find("Service", "cache")
+    assert service["spec"]["ports"][0]["port"] == 6379
+    # Every pod that reads the config map mounts forgerybench-secrets where the file is.
+    readers = set()
+    for doc in DOCS:
+        if doc["kind"] not in ("Deployment", "StatefulSet", "Job", "CronJob"):
+            continue
+        pod = _pod(doc)
+        (container,) = pod["containers"]
+        if not container.get("envFrom"):
+            assert not any(k.startswith("CACHE_") for k in _env(container)), doc["metadata"]
+            continue
+        mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+        secrets = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+        mounted = {secrets[name]: path for name, path in mounts.items() if name in secrets}
+        assert mounted["forgerybench-secrets"] == "/run/secrets/forgerybench", doc["metadata"]
+        spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+        labels = spec["template"]["metadata"]["labels"]
+        readers.add(labels["app.kubernetes.io/component"])
+    assert readers == {"web", "worker-score", "migrate", "sweeper"}
+    holders = {
+        d["metadata"]["name"]
+        for d in DOCS
+        if d["kind"] in ("Deployment", "StatefulSet", "Job", "CronJob")
+        for v in _pod(d).get("volumes", [])
+        if v.get("secret", {}).get("secretName") == "forgerybench-cache"
+    }
+    assert holders == {"cache"}
+    # The network policy lets in exactly the pods that hold the cache's URL: no run agent.
+    (policy,) = [d for d in DOCS if d["kind"] == "NetworkPolicy"]
+    assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "cache"}
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    (rule,) = policy["spec"]["ingress"]
+    (source,) = rule["from"]
+    (expression,) = source["podSelector"]["matchExpressions"]
+    assert expression["key"] == "app.kubernetes.io/component" and expression["operator"] == "In"
+    assert set(expression["values"]) == readers
+    assert not set(expression["values"]) & set(AGENTS)
+    for name in AGENTS:
+        labels = _find("Deployment", name)["spec"]["template"]["metadata"]["labels"]
+        assert labels["app.kubernetes.io/component"] not in expression["values"]
