@@ -318,7 +318,9 @@ FORGERYBENCH_GPU_LOCK_DIR = env_path(
 )
 
 # Operations: health checks (/healthz) and metrics (/metrics).
-FORGERYBENCH_HEALTH_CHECKS = env_list("FORGERYBENCH_HEALTH_CHECKS", ["database", "broker", "disk"])
+FORGERYBENCH_HEALTH_CHECKS = env_list(
+    "FORGERYBENCH_HEALTH_CHECKS", ["database", "broker", "cache", "disk"]
+)
 FORGERYBENCH_HEALTH_MIN_FREE_MB = env_int("FORGERYBENCH_HEALTH_MIN_FREE_MB", 1024, minimum=0)
 FORGERYBENCH_METRICS_TOKEN = env_str("FORGERYBENCH_METRICS_TOKEN", "")
 # Without a token, /metrics answers only clients (lib.clientip) in these networks.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 
 CHECK_TIMEOUT_SECONDS = 3
@@ -36,6 +37,14 @@ def check_broker() -> str:
     with current_app.connection_for_read() as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
         return f"{conn.transport_cls} broker answers"
+
+
+def check_cache() -> str:
+    """A read from the shared cache (sessions, signed-in users, leaderboards): a wrong
+    CACHE_LOCATION, a refused credential or a cache server that is down fails it."""
+    cache = caches["default"]
+    cache.get("health-probe")
+    return f"{type(cache).__name__} answers"
 
 
 def check_docker() -> str:
@@ -63,6 +72,7 @@ def check_disk() -> str:
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "broker": check_broker,
+    "cache": check_cache,
     "docker": check_docker,
     "disk": check_disk,
 }

@@ -303,6 +303,7 @@ def test_web_and_workers_reach_the_cache_with_its_own_credential_and_agents_do_n
         assert "CACHE_LOCATION" not in env, f"{name} names the cache without its credential"
         assert "cache_url" in _secret_names(service), name
         assert "cache" in _networks(service), name
+    assert "cache" in services["web"]["environment"]["FORGERYBENCH_HEALTH_CHECKS"].split(",")
     for name in ("web", "worker-score"):
         depends = services[name]["depends_on"]
         # Directly, or through the migrate step that waits for it.

@@ -254,6 +254,8 @@ def test_the_broker_never_evicts_and_the_cache_is_a_bounded_evicting_server_of_i
 
 
 def test_web_and_workers_reach_the_cache_with_its_own_credential_and_agents_do_not() -> None:
+    (web,) = _pod(_find("Deployment", "web"))["containers"]
+    assert "cache" in _env(web)["FORGERYBENCH_HEALTH_CHECKS"].split(","), "a web pod needs it"
     config = _find("ConfigMap", "forgerybench-config")["data"]
     assert config["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert "CACHE_LOCATION" not in config, "the cache's URL holds its password: a secret"

@@ -45,6 +45,31 @@ def test_a_dead_broker_fails_the_probe_and_names_it(client: Client) -> None:
     assert body["checks"]["database"]["ok"] is True
 
 
+def test_the_cache_check_reads_the_shared_cache_and_names_a_broken_one(client: Client) -> None:
+    assert client.get("/healthz?check=cache").json()["checks"]["cache"]["ok"] is True
+    assert "cache" in client.get("/healthz").json()["checks"], "checked by default"
+    redis = "django.core.cache.backends.redis.RedisCache"
+    with override_settings(CACHES={"default": {"BACKEND": redis, "LOCATION": _redis_url()}}):
+        check = client.get("/healthz?check=cache").json()["checks"]["cache"]
+        assert check["ok"] is True and check["detail"] == "RedisCache answers"
+    for broken in (
+        "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        _redis_url().replace("redis://", "redis://forgerybench-nobody:wrong@"),  # refused user
+    ):
+        with override_settings(CACHES={"default": {"BACKEND": redis, "LOCATION": broken}}):
+            response = client.get("/healthz?check=database,cache")
+        body = response.json()
+        assert response.status_code == 503, broken
+        assert body["checks"]["cache"]["ok"] is False and body["checks"]["database"]["ok"]
+
+
+def _redis_url() -> str:
+    """The test run's own Redis database (the broker's), read only: a GET of an absent key."""
+    url = app.conf.broker_read_url or app.conf.broker_url
+    assert url.startswith("redis://"), url
+    return url
+
+
 def test_a_missing_engine_fails_the_docker_check(client: Client, monkeypatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     body = client.get("/healthz?check=docker").json()
