@@ -8,6 +8,7 @@ errors before the database's own constraints can refuse them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,6 +69,18 @@ def _check_phase(values: PhaseValues) -> None:
         )
 
 
+def _save_changed(row: Phase | Track, fields: Mapping[str, object]) -> list[str]:
+    """Set and save the ``fields`` whose value differs from ``row``'s (their names, in order);
+    none differing is refused."""
+    changed = [name for name, value in fields.items() if getattr(row, name) != value]
+    if not changed:
+        raise ConsoleEditRefused(gettext("nothing changed"))
+    for name in changed:
+        setattr(row, name, fields[name])
+    _save(row, update_fields=changed)
+    return changed
+
+
 def _save(row: Phase | Track, **kwargs: object) -> None:
     """Save in a savepoint: a constraint the checks above missed (a race) becomes a named
     error, not a broken transaction."""
@@ -125,12 +138,7 @@ def phase_update(*, phase: Phase, values: PhaseValues, user: User, reason: str) 
             "final_picks": values.final_picks,
             "one_team_per_person": values.one_team_per_person,
         }
-        changed = [name for name, value in fields.items() if getattr(row, name) != value]
-        if not changed:
-            raise ConsoleEditRefused(gettext("nothing changed"))
-        for name in changed:
-            setattr(row, name, fields[name])
-        _save(row, update_fields=changed)
+        _save_changed(row, fields)
     return row
 
 
@@ -176,12 +184,7 @@ def track_rules_update(
             "total_submission_limit": total_submission_limit,
             "entry_rule": entry_rule,
         }
-        changed = [name for name, value in fields.items() if getattr(row, name) != value]
-        if not changed:
-            raise ConsoleEditRefused(gettext("nothing changed"))
-        for name in changed:
-            setattr(row, name, fields[name])
-        _save(row, update_fields=changed)
+        changed = _save_changed(row, fields)
     if "entry_rule" in changed:
         track_results_changed(track=row)  # the board's row per team may change
     return row

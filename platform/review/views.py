@@ -4,6 +4,7 @@ and its head are the audit app's.)"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +99,7 @@ def result_audit_page(request: HttpRequest, pk: int) -> HttpResponse:
             "show_numbers": show_numbers,
             "show_run_detail": result_can_see_run_detail(result=result, user=request.user),
             "show_samples": result_can_see_sample_outputs(result=result, user=request.user),
-            "runtime_flags": (
-                audit.provenance.runtime_flags
-                if audit.provenance is not None and is_reviewer
-                else runtime_flags_public(
-                    audit.provenance.runtime_flags if audit.provenance else {}
-                )
-            ),
+            "runtime_flags": _flags_for(audit, is_reviewer=is_reviewer),
             "can_download": result_can_download_predictions(result=result, user=request.user),
             "can_comment": result_can_comment(result=result, user=request.user),
             "objecting_teams": teams_that_may_object(result=result, user=request.user),
@@ -123,6 +118,22 @@ def _flags_for(audit: ResultAudit, *, is_reviewer: bool) -> dict[str, Any]:
 
 def _refused(request: HttpRequest, pk: int, exc: Exception) -> HttpResponse:
     messages.error(request, str(exc))
+    return redirect("audit-result", pk=pk)
+
+
+def _act(
+    request: HttpRequest, pk: int, action: Callable[[], object], *, done: str = ""
+) -> HttpResponse:
+    """Run one review service for result ``pk``: a denial is a 403, a refusal goes back to the
+    result's page as a message, success too (with ``done`` as its message, if any)."""
+    try:
+        action()
+    except AuditPermissionDenied as exc:
+        return HttpResponseForbidden(str(exc))
+    except AuditActionRefused as exc:
+        return _refused(request, pk, exc)
+    if done:
+        messages.success(request, done)
     return redirect("audit-result", pk=pk)
 
 
@@ -151,18 +162,16 @@ def result_status_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _refused(request, pk, ValueError("choose a status"))
-    try:
-        result_set_status(
+    return _act(
+        request,
+        pk,
+        lambda: result_set_status(
             result=result,
             status=form.cleaned_data["status"],
             user=_user(request),
             reason=form.cleaned_data["reason"],
-        )
-    except AuditPermissionDenied as exc:
-        return HttpResponseForbidden(str(exc))
-    except AuditActionRefused as exc:
-        return _refused(request, pk, exc)
-    return redirect("audit-result", pk=pk)
+        ),
+    )
 
 
 @login_required
@@ -174,11 +183,11 @@ def result_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _refused(request, pk, ValueError("a comment cannot be empty"))
-    try:
-        comment_add(result=result, user=_user(request), body=form.cleaned_data["body"])
-    except AuditActionRefused as exc:
-        return _refused(request, pk, exc)
-    return redirect("audit-result", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda: comment_add(result=result, user=_user(request), body=form.cleaned_data["body"]),
+    )
 
 
 @login_required
@@ -191,20 +200,18 @@ def result_object_view(request: HttpRequest, pk: int) -> HttpResponse:
     team = Team.objects.filter(pk=form.cleaned_data["team"]).first()
     if team is None or team not in teams_that_may_object(result=result, user=request.user):
         return HttpResponseForbidden("you may not object on behalf of that team")
-    try:
-        objection_raise(
+    return _act(
+        request,
+        pk,
+        lambda: objection_raise(
             result=result,
             team=team,
             user=_user(request),
             rule=form.cleaned_data["rule"],
             evidence=form.cleaned_data["evidence"],
-        )
-    except AuditPermissionDenied as exc:
-        return HttpResponseForbidden(str(exc))
-    except AuditActionRefused as exc:
-        return _refused(request, pk, exc)
-    messages.success(request, gettext("Objection raised; reviewers will resolve it here."))
-    return redirect("audit-result", pk=pk)
+        ),
+        done=gettext("Objection raised; reviewers will resolve it here."),
+    )
 
 
 @login_required
@@ -221,33 +228,29 @@ def objection_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
             request, objection.result_id, ValueError("a resolution needs a decision and a reason")
         )
     decision = form.cleaned_data["decision"]
-    try:
-        objection_resolve(
+    return _act(
+        request,
+        objection.result_id,
+        lambda: objection_resolve(
             objection=objection,
             user=_user(request),
             upheld=decision != "reject",
             remove=decision == "remove",
             resolution=form.cleaned_data["resolution"],
-        )
-    except AuditPermissionDenied as exc:
-        return HttpResponseForbidden(str(exc))
-    except AuditActionRefused as exc:
-        return _refused(request, objection.result_id, exc)
-    return redirect("audit-result", pk=objection.result_id)
+        ),
+    )
 
 
 @login_required
 @require_POST
 def result_audit_tests_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = _result_or_404(pk, request)
-    try:
-        audit_tests_request(result=result, user=_user(request))
-    except AuditPermissionDenied as exc:
-        return HttpResponseForbidden(str(exc))
-    messages.success(
-        request, gettext("Audit tests queued; their reports appear here when they finish.")
+    return _act(
+        request,
+        pk,
+        lambda: audit_tests_request(result=result, user=_user(request)),
+        done=gettext("Audit tests queued; their reports appear here when they finish."),
     )
-    return redirect("audit-result", pk=pk)
 
 
 @login_required
@@ -268,7 +271,13 @@ def result_predictions_download(request: HttpRequest, pk: int) -> HttpResponseBa
     return FileResponse(path.open("rb"), as_attachment=True, filename=name)
 
 
-def _zip(data: bytes, name: str) -> HttpResponse:
+def _bundle_download(*, results: list[Result], title: str, name: str) -> HttpResponse:
+    """The audit bundle of ``results`` as a zip attachment, or the reason it cannot be built
+    (409)."""
+    try:
+        data = bundle_build(results=results, title=title)
+    except (BundleError, StoredPredictionsError) as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain")
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -279,11 +288,9 @@ def result_bundle_download(request: HttpRequest, pk: int) -> HttpResponse:
     result = _result_or_404(pk, request)
     if not user_is_reviewer(request.user):
         return HttpResponseForbidden("audit bundles are for reviewers and organizers")
-    try:
-        data = bundle_build(results=[result], title=f"result {result.pk}")
-    except (BundleError, StoredPredictionsError) as exc:
-        return HttpResponse(str(exc), status=409, content_type="text/plain")
-    return _zip(data, f"audit-result{result.pk}.zip")
+    return _bundle_download(
+        results=[result], title=f"result {result.pk}", name=f"audit-result{result.pk}.zip"
+    )
 
 
 @login_required
@@ -291,13 +298,11 @@ def split_bundle_download(request: HttpRequest, pk: int) -> HttpResponse:
     if not user_is_reviewer(request.user):
         return HttpResponseForbidden("audit bundles are for reviewers and organizers")
     split = get_object_or_404(Split.objects.select_related("track"), pk=pk)
-    try:
-        data = bundle_build(
-            results=results_for_moves(split_id=split.pk), title=f"leaderboard {split}"
-        )
-    except (BundleError, StoredPredictionsError) as exc:
-        return HttpResponse(str(exc), status=409, content_type="text/plain")
-    return _zip(data, f"audit-split{split.pk}.zip")
+    return _bundle_download(
+        results=results_for_moves(split_id=split.pk),
+        title=f"leaderboard {split}",
+        name=f"audit-split{split.pk}.zip",
+    )
 
 
 @login_required

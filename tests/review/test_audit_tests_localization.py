@@ -7,13 +7,8 @@ from benchmarks.models import Track
 from benchmarks.smoke_install import smoke_install
 from review.audit_tests import plan_same
 from review.masks import LocalizationOutput, compare_localization, mask_flipped
-from review.models import AuditTestReport, TrackAuditPolicy
-from submissions.models import Result, Status
-from submissions.pipeline import submission_score
-from submissions.services import submission_create_from_image
-from tests.agents import audit_tests_here, submission_run_here
-
-PASSED, FAILED = AuditTestReport.Outcome.PASSED, AuditTestReport.Outcome.FAILED
+from review.models import TrackAuditPolicy
+from tests.review.audit_support import honest_passes_cheat_fails
 
 
 def _mask(shape: tuple[int, int], on: int = 0) -> np.ndarray:
@@ -56,35 +51,19 @@ def localize_track(db) -> Track:  # type: ignore[no-untyped-def]
     return track
 
 
-def _scored_test_result(people, track: Track, image: str) -> Result:  # type: ignore[no-untyped-def]
-    submission = submission_create_from_image(
-        team=people.team,
-        track=track,
-        user=people.owner,
-        image_reference=image,
-        method_name=image,
-        training_data="other: nothing",
-    )
-    submission_run_here(submission_id=submission.pk)
-    submission_score(submission_id=submission.pk)
-    submission.refresh_from_db()
-    assert submission.status == Status.FINISHED, submission.failure_reason
-    return Result.objects.get(submission=submission, split__name="test")
-
-
 @pytest.mark.docker
 @pytest.mark.django_db
 def test_a_pixel_localizer_passes_and_an_id_reader_fails(
     people, localize_track, baseline_image
 ) -> None:
-    honest = _scored_test_result(people, localize_track, baseline_image("noi"))
-    reports = audit_tests_here(result=honest, seed=5)
-    assert [(r.kind, r.outcome) for r in reports] == [("determinism", PASSED), ("no_cues", PASSED)]
-    assert "8 of 8 outputs" in reports[1].summary
     # The chance baseline draws each mask's grey level from the image id: renamed inputs get
     # other masks.
-    cheat = _scored_test_result(people, localize_track, baseline_image("sanity-localization"))
-    determinism, no_cues = audit_tests_here(result=cheat, seed=5)
-    assert determinism.outcome == PASSED
-    assert no_cues.outcome == FAILED and no_cues.moved
+    honest, no_cues = honest_passes_cheat_fails(
+        people,
+        localize_track,
+        honest=baseline_image("noi"),
+        cheat=baseline_image("sanity-localization"),
+        seed=5,
+    )
+    assert "8 of 8 outputs" in honest[1].summary
     assert all(m["as"] and m["why"] for m in no_cues.moved)

@@ -16,14 +16,9 @@ from benchmarks.models import Track
 from benchmarks.smoke_install import smoke_install
 from benchmarks.spec import parse_definition
 from review.audit_tests import plan_disguised
-from review.models import AuditTestReport, TrackAuditPolicy
-from submissions.models import Result, Status
-from submissions.pipeline import submission_score
-from submissions.services import submission_create_from_image
-from tests.agents import audit_tests_here, submission_run_here
+from review.models import TrackAuditPolicy
 from tests.benchmarks import media
-
-PASSED, FAILED = AuditTestReport.Outcome.PASSED, AuditTestReport.Outcome.FAILED
+from tests.review.audit_support import honest_passes_cheat_fails
 
 
 def test_disguised_frames_keep_their_video_together_under_a_new_name() -> None:
@@ -47,22 +42,6 @@ def test_disguised_frames_keep_their_video_together_under_a_new_name() -> None:
         )
     assert len(names) == 4 and all(len(v) == 1 for v in names.values())
     assert sorted(len([i for i in plan.manifest if i["video"] == n]) for n in names) == [3] * 4
-
-
-def _scored_test_result(people, track: Track, image: str) -> Result:  # type: ignore[no-untyped-def]
-    submission = submission_create_from_image(
-        team=people.team,
-        track=track,
-        user=people.owner,
-        image_reference=image,
-        method_name=image,
-        training_data="other: nothing",
-    )
-    submission_run_here(submission_id=submission.pk)
-    submission_score(submission_id=submission.pk)
-    submission.refresh_from_db()
-    assert submission.status == Status.FINISHED, submission.failure_reason
-    return Result.objects.get(submission=submission, split__name="test")
 
 
 FRAME_TRACK = """
@@ -107,15 +86,16 @@ def frame_track(db) -> Track:  # type: ignore[no-untyped-def]
 def test_frame_tracks_pixel_model_passes_id_reader_fails(
     people, frame_track, baseline_image
 ) -> None:
-    honest = _scored_test_result(people, frame_track, baseline_image("highfreq"))
-    reports = audit_tests_here(result=honest, seed=3)
-    assert [(r.kind, r.outcome) for r in reports] == [("determinism", PASSED), ("no_cues", PASSED)]
-    assert len(reports[1].subset) == 6, "two whole videos of three frames"
-    assert "12 of 12 outputs" in reports[1].summary
-    cheat = _scored_test_result(people, frame_track, baseline_image("sanity"))
-    determinism, no_cues = audit_tests_here(result=cheat, seed=3)
-    assert determinism.outcome == PASSED
-    assert no_cues.outcome == FAILED and len(no_cues.moved) == 12
+    honest, no_cues = honest_passes_cheat_fails(
+        people,
+        frame_track,
+        honest=baseline_image("highfreq"),
+        cheat=baseline_image("sanity"),
+        seed=3,
+    )
+    assert len(honest[1].subset) == 6, "two whole videos of three frames"
+    assert "12 of 12 outputs" in honest[1].summary
+    assert len(no_cues.moved) == 12
 
 
 @pytest.fixture
@@ -131,15 +111,13 @@ def video_localize_track(db) -> Track:  # type: ignore[no-untyped-def]
 def test_video_localization_pixel_model_passes_id_reader_fails(
     people, video_localize_track, baseline_image
 ) -> None:
-    honest = _scored_test_result(people, video_localize_track, baseline_image("ela"))
-    reports = audit_tests_here(result=honest, seed=4)
-    assert [(r.kind, r.outcome) for r in reports] == [("determinism", PASSED), ("no_cues", PASSED)]
-    frames = len(reports[1].subset)
-    assert frames >= 2 and f"{2 * frames} of {2 * frames} outputs" in reports[1].summary
-    cheat = _scored_test_result(
-        people, video_localize_track, baseline_image("sanity-video-localization")
+    honest, no_cues = honest_passes_cheat_fails(
+        people,
+        video_localize_track,
+        honest=baseline_image("ela"),
+        cheat=baseline_image("sanity-video-localization"),
+        seed=4,
     )
-    determinism, no_cues = audit_tests_here(result=cheat, seed=4)
-    assert determinism.outcome == PASSED
-    assert no_cues.outcome == FAILED and no_cues.moved
+    frames = len(honest[1].subset)
+    assert frames >= 2 and f"{2 * frames} of {2 * frames} outputs" in honest[1].summary
     assert all(m["as"] and m["why"] for m in no_cues.moved)

@@ -31,6 +31,14 @@ def _page(user, result) -> str:  # type: ignore[no-untyped-def]
     return response.content.decode()
 
 
+def _audited_test_result(score, image: str, track):  # type: ignore[no-untyped-def]
+    """``image`` scored on the smoke track, its hidden result audit-tested (six samples)."""
+    TrackAuditPolicy.objects.create(track=track, subset_size=6, tolerance=1e-6)
+    test = results_of(score(image)).test
+    audit_tests_here(result=test, seed=11)
+    return test
+
+
 def _hidden_numbers(result) -> list[str]:  # type: ignore[no-untyped-def]
     """Strings that would give away the stored numbers or the run's exact timing."""
     prov = Provenance.objects.get(result=result)
@@ -43,9 +51,7 @@ def _hidden_numbers(result) -> list[str]:  # type: ignore[no-untyped-def]
 def test_team_reads_no_number_of_its_withheld_hidden_result(
     score, baseline_image, smoke_track, people, reviewer
 ) -> None:
-    TrackAuditPolicy.objects.create(track=smoke_track, subset_size=6, tolerance=1e-6)
-    test = results_of(score(baseline_image("highfreq"))).test
-    audit_tests_here(result=test, seed=11)
+    test = _audited_test_result(score, baseline_image("highfreq"), smoke_track)
     assert not test.split.results_visible
     report = AuditTestReport.objects.filter(result=test).first()
     assert report is not None and report.summary
@@ -91,9 +97,7 @@ def test_brier_probe_decodes_no_label_from_the_teams_page(score, test_image, peo
 def test_other_teams_read_no_per_sample_output_after_publication(
     score, baseline_image, smoke_track, people, reviewer
 ) -> None:
-    TrackAuditPolicy.objects.create(track=smoke_track, subset_size=6, tolerance=1e-6)
-    test = results_of(score(baseline_image("sanity"))).test
-    audit_tests_here(result=test, seed=11)
+    test = _audited_test_result(score, baseline_image("sanity"), smoke_track)
     split_publish_results(split=test.split, published=True, actor="organizer")
     moved = [m for r in AuditTestReport.objects.filter(result=test) for m in r.moved]
     assert moved, "the sanity baseline moves under the audit tests"
