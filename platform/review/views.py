@@ -94,7 +94,8 @@ def result_audit_page(request: HttpRequest, pk: int) -> HttpResponse:
             "result": result,
             "is_reviewer": is_reviewer,
             # Hidden numbers wait for publication (the metrics' digest and the audit tests'
-            # values too); a hidden run's exact exit code and times, and per-sample outputs,
+            # values too; of a rescore, only whether it matched: no count, metric name or
+            # error text); a hidden run's exact exit code and times, and per-sample outputs,
             # are for reviewers only; host paths are for reviewers only.
             "show_numbers": show_numbers,
             "show_run_detail": result_can_see_run_detail(result=result, user=request.user),

@@ -1,18 +1,22 @@
 """The audit page follows the disclosure policy: before publication the team reads no number
 of its hidden result (no metric, no digest of them, no exact exit code or step time, no audit
-test value), so a container cannot turn the page into a channel for the hidden labels; after
-publication no other team reads the team's per-sample outputs. Reviewers keep everything."""
+test value, of a rescore only whether it matched), so a container cannot turn the page into a
+channel for the hidden labels; after publication no other team reads the team's per-sample
+outputs. Reviewers keep everything."""
 
 import json
 import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.utils.html import escape
 
 from audit.chain import sha256_json
 from benchmarks.services import split_publish_results
 from review.models import AuditTestReport, TrackAuditPolicy
+from review.rescoring import result_rescore
 from submissions.models import Provenance
 from tests.agents import audit_tests_here
 from tests.support import results_of
@@ -110,3 +114,41 @@ def test_other_teams_read_no_per_sample_output_after_publication(
 
     assert sample.findall(_page(reviewer, test))
     assert sample.findall(_page(people.owner, test))
+
+
+def test_team_reads_only_the_state_of_a_rescore_until_disclosure(
+    score, baseline_image, people, reviewer
+) -> None:
+    test = results_of(score(baseline_image("highfreq"))).test
+    assert not test.split.results_visible
+    # A score edited behind the platform's back: the rescore names the metric that differs.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE submissions_result SET metrics = jsonb_set(metrics, '{auc}', '0.999') "
+            "WHERE id = %s",
+            [test.pk],
+        )
+    test.refresh_from_db()
+    differ = result_rescore(result=test, actor="reviewer")
+    assert [d["metric"] for d in differ.differences] == ["auc"]
+    # Stored predictions changed since scoring: the rescore fails with the platform's words.
+    archive = Path(Provenance.objects.get(result=test).predictions_path)
+    archive.write_bytes(archive.read_bytes() + b"\0")
+    failed = result_rescore(result=test, actor="reviewer")
+    assert "changed since scoring" in failed.error
+    count, error = "1 differ", escape(failed.error)
+
+    owner = _page(people.owner, test)
+    assert count not in owner and error not in owner and "changed since scoring" not in owner
+    assert 'id="rescores"' in owner and owner.count('class="rescore-under-review"') == 2
+    assert "<code>auc</code>" not in owner
+
+    for user in (reviewer, people.organizer):
+        full = _page(user, test)
+        assert count in full and error in full and "<code>auc</code>" in full
+        assert "rescore-under-review" not in full
+
+    split_publish_results(split=test.split, published=True, actor="organizer")
+    owner = _page(people.owner, test)
+    assert count in owner and error in owner and "<code>auc</code>" in owner
+    assert "rescore-under-review" not in owner
