@@ -1,6 +1,7 @@
 """deploy/compose.yaml: valid for Docker Compose itself, and wired the way operations need."""
 
 import contextlib
+import hashlib
 import shutil
 import socket
 import subprocess
@@ -186,19 +187,79 @@ def test_only_agents_hold_the_engine_web_and_the_score_worker_do_not(resolved) -
         assert not service.get("privileged"), name
 
 
-def test_the_agents_broker_account_is_an_acl_user_of_their_own(resolved, secrets_dir) -> None:
+def _acl_users(acl: str) -> dict[str, list[str]]:
+    """The rules of each user line of an ACL file, by user name."""
+    users = {}
+    for line in acl.splitlines():
+        words = line.split()
+        assert words[0] == "user", line
+        users[words[1]] = words[2:]
+    return users
+
+
+def test_the_broker_acl_closes_the_default_user_and_stores_no_password(
+    resolved, secrets_dir
+) -> None:
     redis = resolved["services"]["redis"]
     command = redis["command"]
     assert command[command.index("--aclfile") + 1] == "/run/secrets/redis_acl"
     acl = (secrets_dir / "redis_acl").read_text()
-    rules = (ROOT / "deploy" / "redis" / "agent-acl.rules").read_text().strip()
-    assert acl.startswith(f"user forgerybench-agent {rules} >")
-    assert "user default" not in acl, "the default user is left as it is"
-    url = (secrets_dir / "agent_broker_url").read_text()
-    assert url.startswith("redis://forgerybench-agent:")
+    users = _acl_users(acl)
+    assert set(users) == {"default", "forgerybench-platform", "forgerybench-agent"}
+    assert users["default"] == ["on", "nopass", "resetkeys", "resetchannels", "-@all", "+ping"]
+    rules = (ROOT / "deploy" / "redis" / "agent-acl.rules").read_text().split()
+    platform_rules = (ROOT / "deploy" / "redis" / "platform-acl.rules").read_text().split()
+    for user, password_file, expected in (
+        ("forgerybench-agent", "agent_broker_password", rules),
+        ("forgerybench-platform", "broker_password", platform_rules),
+    ):
+        password = (secrets_dir / password_file).read_text().strip()
+        assert password not in acl, f"{user}'s password is stored in clear"
+        digest = hashlib.sha256(password.encode()).hexdigest()
+        assert users[user] == [*expected, f"#{digest}"], user
+    agent_url = (secrets_dir / "agent_broker_url").read_text().strip()
+    agent_password = (secrets_dir / "agent_broker_password").read_text().strip()
+    assert agent_url == f"redis://forgerybench-agent:{agent_password}@redis:6379/0"
+    platform_url = (secrets_dir / "broker_url").read_text().strip()
+    platform_password = (secrets_dir / "broker_password").read_text().strip()
+    assert platform_url == f"redis://forgerybench-platform:{platform_password}@redis:6379/0"
     migrate = " ".join(resolved["services"]["migrate"]["command"])
     register = "agent_credential_create compose-agents --queues cpu,gpu --token-file"
     assert f"{register} /run/secrets/agent_token" in " ".join(migrate.split())
+
+
+def test_an_old_broker_acl_with_an_open_default_user_is_refused(tmp_path: Path) -> None:
+    """A redis_acl written before the default user was closed is named, and left as it was."""
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    old = "user forgerybench-agent on ~cpu +rpush >agentpassword\n"
+    (folder / "redis_acl").write_text(old)
+    completed = subprocess.run(
+        [str(MAKE_SECRETS), str(folder)], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 1
+    assert "redis_acl defines no default user" in completed.stderr
+    assert (folder / "redis_acl").read_text() == old
+
+
+def test_the_platform_reaches_the_broker_as_its_own_user_and_the_agents_do_not(
+    resolved: dict,
+) -> None:
+    services = resolved["services"]
+    for name in PLATFORM:
+        env = services[name]["environment"]
+        assert env["CELERY_BROKER_URL_FILE"] == "/run/secrets/broker_url", name
+        assert "CELERY_BROKER_URL" not in env, f"{name} names the broker without a password"
+        assert "broker_url" in _secret_names(services[name]), name
+    for name in AGENTS:
+        service = services[name]
+        assert not _secret_names(service) & {"broker_url", "broker_password", "redis_acl"}, name
+        env = service.get("environment") or {}
+        assert not {k for k in env if k.startswith("CELERY_")}, name
+    holders = {name for name, s in services.items() if "broker_url" in _secret_names(s)}
+    assert holders == set(PLATFORM)
+    # The broker's health check is an unauthenticated PING, the one thing the default user may.
+    assert services["redis"]["healthcheck"]["test"][-2:] == ["redis-cli", "ping"]
 
 
 def _queues(service: dict) -> set[str]:
@@ -433,14 +494,91 @@ def test_the_cache_server_evicts_keeps_nothing_and_lets_in_only_its_user(
     assert {path.name for path in workdir.iterdir()} == {"redis.log"}, "the cache kept files"
 
 
+def _broker_users(secrets_dir: Path) -> dict[str, tuple[str, ...]]:
+    """The AUTH command of each broker user make-secrets.sh made."""
+    platform = (secrets_dir / "broker_password").read_text().strip()
+    agent = (secrets_dir / "agent_broker_password").read_text().strip()
+    return {
+        "platform": ("AUTH", "forgerybench-platform", platform),
+        "agent": ("AUTH", "forgerybench-agent", agent),
+    }
+
+
 def test_the_broker_command_starts_and_refuses_to_evict(secrets_dir: Path, tmp_path: Path) -> None:
     """The broker's command line, run for real with a small bound added: a full broker refuses
     a new message instead of dropping a queued one."""
     command = _resolve(secrets_dir)["services"]["redis"]["command"]
+    platform = _broker_users(secrets_dir)["platform"]
     with _serve([*command, "--maxmemory", "2mb"], secrets_dir, tmp_path) as port:
         blob = "x" * 100_000
-        answers = [_reply(port, ("RPUSH", "cpu", blob))[0] for _ in range(60)]
+        answers = [_reply(port, platform, ("RPUSH", "cpu", blob))[1] for _ in range(60)]
         assert answers[0] == ":1"
         assert answers[-1].startswith("-OOM"), answers[-1]
-        queued = int(_reply(port, ("LLEN", "cpu"))[0].lstrip(":"))
+        queued = int(_reply(port, platform, ("LLEN", "cpu"))[1].lstrip(":"))
         assert queued == sum(answer.startswith(":") for answer in answers), "a message was dropped"
+
+
+# What an account that is not the platform's must never do on the broker: read or push a score
+# task, list or scan keys, read or change the server's configuration, its users or its data.
+PLATFORM_ONLY = (
+    ("LPUSH", "score", "forged"),
+    ("RPUSH", "score:3", "forged"),
+    ("RPOP", "score"),
+    ("LRANGE", "score", "0", "-1"),
+    ("LLEN", "score"),
+    ("HSET", "unacked", "tag", "forged"),
+    ("HGETALL", "unacked"),
+    ("KEYS", "*"),
+    ("SCAN", "0"),
+    ("CONFIG", "GET", "maxmemory"),
+    ("CONFIG", "SET", "appendonly", "no"),
+    ("ACL", "LIST"),
+    ("ACL", "SETUSER", "default", "+@all"),
+    ("FLUSHALL",),
+    ("SELECT", "1"),
+)
+
+
+def test_only_the_platform_user_reaches_the_score_queue_and_the_server(
+    secrets_dir: Path, tmp_path: Path
+) -> None:
+    """The broker's command line with the ACL file make-secrets.sh wrote, run for real: an
+    unauthenticated client may only PING; the agents' user cannot read or push a score task,
+    list keys or touch the configuration, but still does its run-queue work; the platform's
+    user does everything, through the platform's own client (kombu, its broker URL)."""
+    from django.conf import settings
+    from kombu import Connection
+
+    command = _resolve(secrets_dir)["services"]["redis"]["command"]
+    users = _broker_users(secrets_dir)
+    with _serve(command, secrets_dir, tmp_path) as port:
+        url = (secrets_dir / "broker_url").read_text().strip()
+        url = url.replace("@redis:6379/", f"@127.0.0.1:{port}/")
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        if not options:  # the suite may run on the filesystem broker: the Redis settings
+            options = {"priority_steps": list(range(10)), "sep": ":"}
+        with Connection(url, transport_options=options) as conn:
+            queue = conn.SimpleQueue("score")
+            try:
+                queue.put({"task": "scoring"})
+                message = queue.get(timeout=5)
+                assert message.payload == {"task": "scoring"}
+                message.ack()
+            finally:
+                queue.close()
+        assert _reply(port, ("PING",)) == ["+PONG"]
+        for words in PLATFORM_ONLY:
+            (anonymous,) = _reply(port, words)
+            assert anonymous.startswith("-NOPERM"), ("default", words, anonymous)
+            auth, agent = _reply(port, users["agent"], words)
+            assert auth == "+OK" and agent.startswith("-NOPERM"), ("agent", words, agent)
+        # What agent-acl.rules allows the agents still works under the generated file.
+        auth, pushed, popped = _reply(
+            port, users["agent"], ("RPUSH", "cpu", "run-1"), ("RPOP", "cpu")
+        )
+        assert (auth, pushed, popped) == ("+OK", ":1", "$5"), (auth, pushed, popped)
+        assert _reply(port, ("AUTH", "forgerybench-agent", "wrong"))[0].startswith("-WRONGPASS")
+        # The platform's user: everything the others were refused.
+        for words in PLATFORM_ONLY[:-3]:
+            auth, answer = _reply(port, users["platform"], words)
+            assert auth == "+OK" and not answer.startswith("-"), (words, answer)

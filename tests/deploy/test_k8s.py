@@ -301,3 +301,26 @@ def test_web_and_workers_reach_the_cache_with_its_own_credential_and_agents_do_n
     for name in AGENTS:
         labels = _find("Deployment", name)["spec"]["template"]["metadata"]["labels"]
         assert labels["app.kubernetes.io/component"] not in expression["values"]
+
+
+def test_the_platform_reaches_the_broker_as_its_own_user_from_a_secret() -> None:
+    """The broker URL holds the platform user's password: a file of forgerybench-secrets, never
+    a value of the config map; the agents keep their own restricted URL."""
+    config = _find("ConfigMap", "forgerybench-config")["data"]
+    assert "CELERY_BROKER_URL" not in config, "the broker's URL holds its password: a secret"
+    assert config["CELERY_BROKER_URL_FILE"] == "/run/secrets/forgerybench/broker_url"
+    for doc in DOCS:
+        if doc["kind"] not in ("Deployment", "StatefulSet", "Job", "CronJob"):
+            continue
+        (container,) = _pod(doc)["containers"]
+        env = _env(container)
+        assert "CELERY_BROKER_URL" not in env, doc["metadata"]["name"]
+        if container.get("envFrom"):
+            mounts = {m["mountPath"] for m in container["volumeMounts"]}
+            assert "/run/secrets/forgerybench" in mounts, doc["metadata"]["name"]
+    for name in AGENTS:
+        (container,) = _pod(_find("Deployment", name))["containers"]
+        url_file = _env(container)["FORGERYBENCH_AGENT_BROKER_URL_FILE"]
+        assert url_file == "/run/secrets/forgerybench-agent/agent_broker_url"
+    (broker,) = _pod(_find("StatefulSet", "redis"))["containers"]
+    assert broker["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
