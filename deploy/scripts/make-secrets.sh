@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Write the secrets deploy/compose.yaml reads, once: random values, files readable by the
-# owner only. An existing file is never overwritten (rotating a secret is a deliberate act).
+# owner only, but for the Redis servers' ACL files (redis_acl, cache_acl: password hashes only),
+# readable by all: compose mounts a file secret with the host file's owner and mode, and the
+# redis image runs the server as its own user (uid 999), not root. An existing file is never
+# overwritten (rotating a secret is a deliberate act).
 # Usage: make-secrets.sh [DIR]   (default deploy/secrets)
 set -euo pipefail
 dir="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/secrets}"
@@ -10,6 +13,16 @@ random() { head -c 48 /dev/urandom | base64 | tr -d '/+=\n' | cut -c1-"$1"; }
 # The SHA-256 (hex) of a password file's content, the form ACL files hold passwords in.
 sha256() { tr -d '\n' < "$1" | sha256sum | cut -d' ' -f1; }
 redis_rules="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/redis"
+# An ACL file made readable by the redis server's user, once it holds no password in clear
+# (a `>password` rule, possible in a line added by hand): such a file stays the owner's.
+acl_readable() {
+    if grep -Eq '(^|[[:space:]])>' "$1"; then
+        echo "make-secrets.sh: $1 holds a password in clear (a '>' rule); left readable by its" \
+            "owner only, so the redis image's user cannot read it: store it as #<sha256>." >&2
+    else
+        chmod 0644 "$1"
+    fi
+}
 # The owner role (postgres_password, database_owner_url) runs migrations only; every other
 # process connects as the application role (app_db_password, database_url), which cannot
 # switch off or empty the audit log (platform/ops/dbroles.py).
@@ -47,6 +60,7 @@ fi
         "$platform_rules" "$(sha256 "$dir/broker_password")" \
         "$rules" "$(sha256 "$dir/agent_broker_password")" \
         > "$dir/redis_acl"
+acl_readable "$dir/redis_acl"
 [ -f "$dir/broker_url" ] ||
     printf 'redis://forgerybench-platform:%s@redis:6379/0\n' "$(cat "$dir/broker_password")" \
         > "$dir/broker_url"
@@ -63,6 +77,7 @@ cache_rules="$(cat "$redis_rules/cache-acl.rules")"
     printf 'user default on nopass resetkeys resetchannels -@all +ping\nuser forgerybench-cache %s #%s\n' \
         "$cache_rules" "$(sha256 "$dir/cache_password")" \
         > "$dir/cache_acl"
+acl_readable "$dir/cache_acl"
 [ -f "$dir/cache_url" ] ||
     printf 'redis://forgerybench-cache:%s@cache:6379/0\n' "$(cat "$dir/cache_password")" \
         > "$dir/cache_url"

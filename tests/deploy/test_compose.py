@@ -2,9 +2,12 @@
 
 import contextlib
 import hashlib
+import os
 import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,7 +102,11 @@ def test_a_broken_file_is_refused(tmp_path: Path, secrets_dir: Path) -> None:
 def test_secrets_come_from_files_never_from_the_file_itself(resolved: dict, secrets_dir) -> None:
     for name, secret in resolved["secrets"].items():
         assert Path(secret["file"]) == secrets_dir / name
-        assert (secrets_dir / name).stat().st_mode & 0o077 == 0, f"{name} is readable by others"
+    for path in secrets_dir.iterdir():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if path.name in ACL_FILES:
+            continue
+        assert mode & 0o077 == 0, f"{path.name} is readable by others ({mode:o})"
     url = (secrets_dir / "database_url").read_text()
     owner_url = (secrets_dir / "database_owner_url").read_text()
     assert url.startswith("postgres://forgerybench_app:")
@@ -110,6 +117,42 @@ def test_secrets_come_from_files_never_from_the_file_itself(resolved: dict, secr
         env = resolved["services"][name]["environment"]
         assert env["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
         assert not any("PASSWORD" in key and not key.endswith("_FILE") for key in env)
+
+
+# The Redis servers' ACL files: password hashes only, read by the redis image's own user.
+ACL_FILES = ("redis_acl", "cache_acl")
+
+
+def test_the_acl_files_hold_hashes_only_and_the_redis_user_can_read_them(
+    resolved: dict, secrets_dir: Path
+) -> None:
+    """Compose mounts a file secret with the host file's owner and mode, and the redis image
+    runs the server as uid 999: the ACL files are readable by all, and hold no password."""
+    passwords = [
+        (secrets_dir / name).read_text().strip()
+        for name in ("broker_password", "agent_broker_password", "cache_password")
+    ]
+    for name in ACL_FILES:
+        assert name in resolved["secrets"]
+        path = secrets_dir / name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, name
+        text = path.read_text()
+        assert not any(password in text for password in passwords), name
+        assert not any(word.startswith(">") for word in text.split()), name
+
+
+def test_an_acl_file_with_a_password_in_clear_stays_the_owners(tmp_path: Path) -> None:
+    folder = tmp_path / "secrets"
+    subprocess.run([str(MAKE_SECRETS), str(folder)], check=True, capture_output=True)
+    cache_acl = folder / "cache_acl"
+    cache_acl.write_text(cache_acl.read_text() + "user someone on ~* +get >inclear\n")
+    cache_acl.chmod(0o600)
+    completed = subprocess.run(
+        [str(MAKE_SECRETS), str(folder)], capture_output=True, text=True, check=True
+    )
+    assert "cache_acl holds a password in clear" in completed.stderr
+    assert stat.S_IMODE(cache_acl.stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "redis_acl").stat().st_mode) == 0o644
 
 
 def _secret_names(service: dict) -> set[str]:
@@ -400,10 +443,16 @@ def _reply(port: int, *commands: tuple[str, ...]) -> list[str]:
     return data.decode(errors="replace").split("\r\n")[: len(commands)]
 
 
+REDIS_IMAGE_UID = 999  # the official redis image's `redis` user, which runs the server
+
+
 @contextlib.contextmanager
-def _serve(command: list[str], secrets_dir: Path, workdir: Path) -> Iterator[int]:
+def _serve(
+    command: list[str], secrets_dir: Path, workdir: Path, *, acl_file: Path | None = None
+) -> Iterator[int]:
     """The service's own redis-server command line, on a free local port, its ACL file the one
-    make-secrets.sh wrote and its working folder `workdir`; stopped (SIGTERM) when done."""
+    make-secrets.sh wrote (or `acl_file`) and its working folder `workdir`; stopped (SIGTERM)
+    when done."""
     if not shutil.which("redis-server"):
         from tests.support import unavailable
 
@@ -413,7 +462,7 @@ def _serve(command: list[str], secrets_dir: Path, workdir: Path) -> Iterator[int
     acl = Path(_option(command, "--aclfile"))
     assert acl.parent == Path("/run/secrets")
     args = list(command)
-    args[args.index("--aclfile") + 1] = str(secrets_dir / acl.name)
+    args[args.index("--aclfile") + 1] = str(acl_file or secrets_dir / acl.name)
     port = free_port(6390)
     args += ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir)]
     with (workdir / "redis.log").open("ab") as log:
@@ -582,3 +631,45 @@ def test_only_the_platform_user_reaches_the_score_queue_and_the_server(
         for words in PLATFORM_ONLY[:-3]:
             auth, answer = _reply(port, users["platform"], words)
             assert auth == "+OK" and not answer.startswith("-"), (words, answer)
+
+
+@contextlib.contextmanager
+def _as_the_redis_image_user(command: list[str], secrets_dir: Path) -> Iterator[int]:
+    """The service's command line run as the redis image runs it, as uid 999, its ACL file
+    mounted as compose mounts a file secret: the host file itself (a hard link: same owner,
+    same mode) in a folder anyone may enter."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("running a server as another user needs root and setpriv")
+    name = Path(_option(command, "--aclfile")).name
+    base = Path(tempfile.mkdtemp(prefix="forgerybench-acl-"))
+    try:
+        base.chmod(0o755)
+        mounted = base / "run-secrets"
+        mounted.mkdir(mode=0o755)
+        os.link(secrets_dir / name, mounted / name)
+        data = base / "data"
+        data.mkdir()
+        os.chown(data, REDIS_IMAGE_UID, REDIS_IMAGE_UID)
+        uid = str(REDIS_IMAGE_UID)
+        wrapped = ["setpriv", "--reuid", uid, "--regid", uid, "--clear-groups", *command]
+        with _serve(wrapped, secrets_dir, data, acl_file=mounted / name) as port:
+            yield port
+    finally:
+        shutil.rmtree(base)
+
+
+@pytest.mark.parametrize("service", ["redis", "cache"])
+def test_the_servers_start_as_the_redis_image_user_with_the_acl_file(
+    service: str, resolved: dict, secrets_dir: Path
+) -> None:
+    """The broker and the cache, as the image runs them (uid 999, not root), read the ACL file
+    make-secrets.sh wrote: they start and know its users."""
+    command = resolved["services"][service]["command"]
+    with _as_the_redis_image_user(command, secrets_dir) as port:
+        assert _reply(port, ("PING",)) == ["+PONG"]
+        user, password_file = {
+            "redis": ("forgerybench-platform", "broker_password"),
+            "cache": ("forgerybench-cache", "cache_password"),
+        }[service]
+        password = (secrets_dir / password_file).read_text().strip()
+        assert _reply(port, ("AUTH", user, password), ("SET", "k", "v")) == ["+OK", "+OK"]

@@ -324,3 +324,37 @@ def test_the_platform_reaches_the_broker_as_its_own_user_from_a_secret() -> None
         assert url_file == "/run/secrets/forgerybench-agent/agent_broker_url"
     (broker,) = _pod(_find("StatefulSet", "redis"))["containers"]
     assert broker["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+
+
+REDIS_IMAGE_UID = 999  # the official redis image's `redis` user, which runs the server
+
+
+def _reads(pod: dict, mode: int) -> bool:
+    """Whether the server of a redis pod can read a file of its Secret volume: the kubelet
+    writes them root's, of group fsGroup when the pod has one, with the volume's mode; the
+    image runs the server as uid 999 (from the start with runAsUser, else it drops to it)."""
+    context = pod.get("securityContext", {})
+    uid = context.get("runAsUser", REDIS_IMAGE_UID)
+    assert uid == REDIS_IMAGE_UID, "the image's entry point expects its own user or root"
+    groups = {context.get("runAsGroup", REDIS_IMAGE_UID)}
+    if "fsGroup" in context:
+        groups.add(context["fsGroup"])
+        group = context["fsGroup"]
+    else:
+        group = 0
+    return bool(mode & 0o004 or (group in groups and mode & 0o040))
+
+
+@pytest.mark.parametrize(("kind", "name"), [("StatefulSet", "redis"), ("Deployment", "cache")])
+def test_the_redis_servers_user_can_read_its_acl_file(kind: str, name: str) -> None:
+    pod = _pod(_find(kind, name))
+    (container,) = pod["containers"]
+    acl = Path(_option(container["args"], "--aclfile"))
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == str(acl.parent))
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    mode = volume["secret"]["defaultMode"]
+    assert _reads(pod, mode), f"uid 999 cannot read {acl} (mode {mode:o})"
+    assert mode & 0o007 == 0, "no other user of the node's pods needs it"
+    # Had the pod no fsGroup, root's 0400 files would be unreadable to the server.
+    assert not _reads({}, 0o400)
+    assert not _reads({"securityContext": {"runAsUser": 999}}, 0o440)
