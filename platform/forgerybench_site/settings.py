@@ -13,7 +13,7 @@ from typing import Any
 import dj_database_url
 from celery.schedules import crontab
 
-from .env import ConfigError, env_bool, env_int, env_list, env_path, env_str
+from .env import ConfigError, env_bool, env_float, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = env_path("FORGERYBENCH_DATA_DIR", BASE_DIR / "var")
@@ -203,10 +203,19 @@ if _cache_backend.endswith(".LocMemCache"):
         f"CACHE_BACKEND={_cache_backend} is not shared between processes: a logout or a "
         "password change would not reach the others; use the file cache or Redis"
     )
+_cache_options: dict[str, object] = {}
+if _cache_backend == "django.core.cache.backends.redis.RedisCache":
+    # A cache server that stops answering (without refusing) must fail a request in about a
+    # second, never hang it: bounds on connecting and on each reply (seconds; no retry).
+    _cache_options = {
+        "socket_connect_timeout": env_float("CACHE_SOCKET_CONNECT_TIMEOUT", 1.0, minimum=0.01),
+        "socket_timeout": env_float("CACHE_SOCKET_TIMEOUT", 1.0, minimum=0.01),
+    }
 CACHES = {
     "default": {
         "BACKEND": _cache_backend,
         "LOCATION": env_str("CACHE_LOCATION", str(DATA_DIR / "cache")),
+        "OPTIONS": _cache_options,
     },
     # Each process's own copy of the hottest entries (the anonymous leaderboard pages), under
     # keys that carry the shared generation counter, so a change is seen at the next request.

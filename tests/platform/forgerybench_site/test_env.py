@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from forgerybench_site.env import ConfigError, env_bool, env_int, env_list, env_str
+from forgerybench_site.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 
 def test_bad_values_fail_loudly_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,3 +35,17 @@ def test_secrets_are_read_from_name_file(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("FB_SECRET_FILE", str(tmp_path / "absent"))
     with pytest.raises(ConfigError, match="FB_SECRET_FILE="):
         env_str("FB_SECRET", "")
+
+
+def test_numbers_with_a_fraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FB_SECONDS", raising=False)
+    assert env_float("FB_SECONDS", 1.0) == 1.0
+    monkeypatch.setenv("FB_SECONDS", "0.25")
+    assert env_float("FB_SECONDS", 1.0, minimum=0.01) == 0.25
+    for bad, message in (("1s", "is not a number"), ("nan", "is not a finite number")):
+        monkeypatch.setenv("FB_SECONDS", bad)
+        with pytest.raises(ConfigError, match=f"FB_SECONDS='{bad}' {message}"):
+            env_float("FB_SECONDS", 1.0)
+    monkeypatch.setenv("FB_SECONDS", "0")
+    with pytest.raises(ConfigError, match=r"FB_SECONDS=0 is below its minimum 0\.01"):
+        env_float("FB_SECONDS", 1.0, minimum=0.01)
