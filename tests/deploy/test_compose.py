@@ -285,6 +285,34 @@ def test_an_old_broker_acl_with_an_open_default_user_is_refused(tmp_path: Path) 
     assert (folder / "redis_acl").read_text() == old
 
 
+def test_an_old_installation_moves_to_the_closed_broker_keeping_the_agents_url(
+    tmp_path: Path,
+) -> None:
+    """The upgrade docs/operations.md gives: an old redis_acl (agents' user only, password in
+    clear, no platform user yet) is refused; moved aside, the file is written again from the
+    kept passwords, so the agents' URL stays valid, and the platform's user is added."""
+    folder = tmp_path / "secrets"
+    subprocess.run([str(MAKE_SECRETS), str(folder)], check=True, capture_output=True)
+    for name in ("broker_password", "broker_url"):
+        (folder / name).unlink()
+    agent_password = (folder / "agent_broker_password").read_text().strip()
+    agent_url = (folder / "agent_broker_url").read_text()
+    rules = (ROOT / "deploy" / "redis" / "agent-acl.rules").read_text().strip()
+    (folder / "redis_acl").write_text(f"user forgerybench-agent {rules} >{agent_password}\n")
+    refused = subprocess.run([str(MAKE_SECRETS), str(folder)], capture_output=True, check=False)
+    assert refused.returncode == 1 and not (folder / "broker_url").exists()
+    (folder / "redis_acl").rename(tmp_path / "redis_acl.old")
+    subprocess.run([str(MAKE_SECRETS), str(folder)], check=True, capture_output=True)
+    users = _acl_users((folder / "redis_acl").read_text())
+    digest = hashlib.sha256(agent_password.encode()).hexdigest()
+    assert users["forgerybench-agent"][-1] == f"#{digest}"
+    assert (folder / "agent_broker_url").read_text() == agent_url
+    platform_password = (folder / "broker_password").read_text().strip()
+    platform_digest = hashlib.sha256(platform_password.encode()).hexdigest()
+    assert users["forgerybench-platform"][-1] == f"#{platform_digest}"
+    assert platform_password in (folder / "broker_url").read_text()
+
+
 def test_the_platform_reaches_the_broker_as_its_own_user_and_the_agents_do_not(
     resolved: dict,
 ) -> None:
