@@ -198,7 +198,7 @@ else:
 # users and unread counts under keys their writers delete: the cache must be shared by every
 # web process and worker (a file cache on one machine, Redis across nodes), never per process.
 _cache_backend = env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache")
-if _cache_backend.endswith(".LocMemCache"):
+if _cache_backend.endswith((".LocMemCache", ".ProcessCache")):
     raise ConfigError(
         f"CACHE_BACKEND={_cache_backend} is not shared between processes: a logout or a "
         "password change would not reach the others; use the file cache or Redis"
@@ -220,14 +220,14 @@ CACHES = {
     # Each process's own copy of the hottest entries (the anonymous leaderboard pages), under
     # keys that carry the shared generation counter, so a change is seen at the next request.
     "local": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "lib.processcache.ProcessCache",
         "LOCATION": "forgerybench-local",
         "OPTIONS": {"MAX_ENTRIES": 256},
     },
     # Each process's copy of signed-in readers' page frames (leaderboards.pagecache; a few KB
     # each): apart, so many readers never push the pages and contents above out.
     "frames": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "lib.processcache.ProcessCache",
         "LOCATION": "forgerybench-frames",
         "OPTIONS": {"MAX_ENTRIES": 2048},
     },

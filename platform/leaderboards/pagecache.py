@@ -7,9 +7,12 @@
 - The whole page of an anonymous reader with nothing to be told: the same key and lifetimes.
 - A signed-in reader's frame (header and footer around the content): this process only (the
   `frames` cache), for LOCAL_SECONDS, keyed by the content's key and everything the frame
-  shows of the reader (their id, name, whether staff, their unread count, the page's path for
-  the language switch). The CSRF token is never cached: a placeholder in the frame takes each
-  request's own.
+  shows of the reader (their id, name, whether staff, their unread count; the language switch
+  returns to the page's canonical address, which the content's key already names). The CSRF
+  token is never cached: a placeholder in the frame takes each request's own.
+
+The per-process caches keep values unpickled (lib.processcache): a read hands back the same
+bytes, never a copy of the page.
 
 Nothing a reader sees about themselves is in a key another reader can reach, and the content
 holds no number the disclosure policy keeps from anyone (it is rendered for every reader).
@@ -57,11 +60,11 @@ def shared_set(key: str, value: object) -> None:
 
 
 def frame_key(*, version: str, request: HttpRequest, unread: int) -> str:
-    """The key of a signed-in reader's frame: the content's version and all the frame shows."""
+    """The key of a signed-in reader's frame: the content's version (language, track, sort,
+    order, columns: all the language switch's address holds) and all the frame shows of them."""
     user = request.user
     reader = f"{user.pk}\0{user.get_username()}\0{int(user.is_staff)}\0{unread}"
-    path = request.get_full_path()
-    digest = hashlib.sha256(f"{version}\0{reader}\0{path}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{version}\0{reader}".encode()).hexdigest()
     return f"leaderboard-frame:{digest}"
 
 

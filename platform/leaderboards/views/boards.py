@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,6 +25,7 @@ from benchmarks.selectors import (
 )
 from benchmarks.terms import terms_current
 from evaluator.metrics.registry import METRIC_NAMES, task_spec
+from lib.csrf import csrf_token
 from notifications.selectors import notification_unread_count
 from submissions.selectors import phase_is_open
 
@@ -102,19 +102,23 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
     plain = not len(messages.get_messages(request))  # else the messages are shown (and used)
     if not signed_in and plain and (page := pagecache.shared_get(page_key)) is not None:
         return HttpResponse(page)
-    content_key = f"leaderboard-content-utf8:{version}"
+    content_key = f"leaderboard-content:{version}"
     parts = pagecache.shared_get(content_key)
     if parts is None:
         parts = _track_leaderboard_content(benchmark_slug, track_slug, sort, order, extra)
         pagecache.shared_set(content_key, parts)
-    assert isinstance(parts, dict)
-    context = {
-        "title": parts["title"],
-        "protocol": evaluator.PROTOCOL_VERSION,
-        # The page is shared: the language switch returns to its canonical address, never to
-        # the query string of whoever made the cached copy.
-        "language_next": _canonical_address(benchmark_slug, track_slug, sort, order, extra),
-    }
+    assert isinstance(parts, tuple)
+    title, content = parts
+
+    def context() -> dict[str, Any]:
+        return {
+            "title": title,
+            "protocol": evaluator.PROTOCOL_VERSION,
+            # The page is shared: the language switch returns to its canonical address, never
+            # to the query string of whoever made the cached copy.
+            "language_next": _canonical_address(benchmark_slug, track_slug, sort, order, extra),
+        }
+
     if signed_in and plain:
         # The reader's frame, rendered once per change of what it shows, around the content.
         unread = notification_unread_count(user=request.user)
@@ -124,19 +128,19 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
             frame = render_to_string(
                 "leaderboards/track.html",
                 {
-                    **context,
+                    **context(),
                     "content": pagecache.CONTENT_MARK,
                     "csrf_token": pagecache.CSRF_MARK,
                 },
                 request=request,
             )
             pagecache.frame_set(key, frame)
-        head, tail = frame.replace(pagecache.CSRF_MARK, get_token(request)).split(
+        head, tail = frame.replace(pagecache.CSRF_MARK, csrf_token(request)).split(
             pagecache.CONTENT_MARK
         )
-        return HttpResponse(b"".join((head.encode(), parts["content"], tail.encode())))
-    content = mark_safe(parts["content"].decode())  # our own template's output, escaped there
-    response = render(request, "leaderboards/track.html", {**context, "content": content})
+        return HttpResponse(b"".join((head.encode(), content, tail.encode())))
+    shown = mark_safe(content.decode())  # our own template's output, escaped there
+    response = render(request, "leaderboards/track.html", {**context(), "content": shown})
     if not signed_in and plain:
         pagecache.shared_set(page_key, response.content)
     return response
@@ -158,7 +162,7 @@ def _track_leaderboard_content(
     sort: str | None,
     order: str | None,
     extra: bool = False,
-) -> dict[str, Any]:
+) -> tuple[str, bytes]:
     """The page's title and content (UTF-8), for any reader in the active language."""
     track = _track_or_404(benchmark_slug, track_slug)
     boards = []
@@ -196,7 +200,7 @@ def _track_leaderboard_content(
         },
     )
     # Kept encoded: the response's bytes as they are (no decoding when read back, no encoding).
-    return {"title": f"{track.name} · {track.benchmark.name}", "content": content.encode()}
+    return f"{track.name} · {track.benchmark.name}", content.encode()
 
 
 def _tier_order(split: Split) -> int:

@@ -1,0 +1,75 @@
+"""lib.csrf: the leaderboard's CSRF token is one Django's middleware accepts, masked afresh on
+every request, and a tampered one is refused."""
+
+import re
+from collections import Counter
+
+import pytest
+from django.conf import settings
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.test import Client, RequestFactory
+
+from lib.csrf import csrf_token
+
+BOARD = "/b/smoke-detect/image/"
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="(\w+)"')
+
+
+def _unmask_cipher_token(token: str) -> str:
+    """The secret under a masked token (the first half is the mask), as Django unmasks it."""
+    mask, cipher, chars = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:], CSRF_ALLOWED_CHARS
+    return "".join(
+        chars[(chars.index(c) - chars.index(m)) % len(chars)]
+        for c, m in zip(cipher, mask, strict=True)
+    )
+
+
+def _request_with_secret(secret: str):  # type: ignore[no-untyped-def]
+    request = RequestFactory().get("/")
+    request.META["CSRF_COOKIE"] = secret
+    return request
+
+
+def test_the_token_unmasks_to_the_cookies_secret_and_renews_the_cookie() -> None:
+    secret = ("a1B2" * 8)[:CSRF_SECRET_LENGTH]
+    request = _request_with_secret(secret)
+    tokens = {csrf_token(request) for _ in range(200)}
+    assert len(tokens) == 200, "masked afresh every time"
+    for token in tokens:
+        assert len(token) == 2 * CSRF_SECRET_LENGTH and set(token) <= set(CSRF_ALLOWED_CHARS)
+        assert _unmask_cipher_token(token) == secret
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+
+
+def test_the_mask_uses_every_character_evenly() -> None:
+    request = _request_with_secret("x" * CSRF_SECRET_LENGTH)
+    counts = Counter("".join(csrf_token(request)[:CSRF_SECRET_LENGTH] for _ in range(4000)))
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    expected = 4000 * CSRF_SECRET_LENGTH / len(CSRF_ALLOWED_CHARS)  # about 2065 each
+    # A modulo bias (bytes 248-255 folded onto the first 8 characters) would put those near
+    # 2330; uniform draws stay within a few standard deviations (about 45) of the mean.
+    assert max(abs(count - expected) for count in counts.values()) < 250
+
+
+def test_without_a_secret_django_makes_one() -> None:
+    request = RequestFactory().get("/")
+    token = csrf_token(request)
+    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+
+
+@pytest.mark.django_db
+def test_the_boards_logout_form_posts_with_its_token_and_not_with_a_tampered_one(
+    people, smoke_track
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people.owner)
+    client.get(BOARD)  # the first page sets the CSRF cookie
+    page = client.get(BOARD).content.decode()  # the frame from the cache
+    token = TOKEN.search(page)
+    assert token and "Log out owner" in page
+    tampered = token.group(1)[:-1] + ("a" if token.group(1)[-1] != "a" else "b")
+    assert client.post("/logout/", {"csrfmiddlewaretoken": tampered}).status_code == 403
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value
+    response = client.post("/logout/", {"csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
+    assert "Log in" in client.get(BOARD).content.decode()
