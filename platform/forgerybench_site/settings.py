@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A cookieless reader's board page from the shared cache, before sessions, CSRF and the rest.
+    "leaderboards.middleware.AnonymousBoardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The page's language: the language cookie (the switch in every page's header), else the
     # browser's Accept-Language, else LANGUAGE_CODE. URLs carry no language prefix.

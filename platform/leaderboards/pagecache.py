@@ -4,7 +4,8 @@
   track, sort, columns and the track's results generation (`track_results_changed` bumps it;
   a publication, a new result, a pick, a disqualification). Shared cache for CONTENT_SECONDS,
   and each web process's own copy for LOCAL_SECONDS under the same key.
-- The whole page of an anonymous reader with nothing to be told: the same key and lifetimes.
+- The whole page of an anonymous reader with nothing to be told, with its headers: the same key
+  and lifetimes (stored and served by leaderboards.middleware, before the session is loaded).
 - A signed-in reader's frame (header and footer around the content): this process only (the
   `frames` cache), for LOCAL_SECONDS, keyed by the content's key and everything the frame
   shows of the reader (their id, name, whether staff, their unread count; the language switch
@@ -57,6 +58,20 @@ def shared_get(key: str) -> object | None:
 
 def shared_set(key: str, value: object) -> None:
     cache.set(key, value, timeout=CONTENT_SECONDS)
+
+
+# An anonymous reader's whole page: the response's headers, as the middlewares made them, and
+# its body (leaderboards.middleware).
+Page = tuple[tuple[tuple[str, str], ...], bytes]
+
+
+def page_get(key: str) -> Page | None:
+    page = shared_get(key)
+    return page if isinstance(page, tuple) else None
+
+
+def page_set(key: str, page: Page) -> None:
+    shared_set(key, page)
 
 
 def frame_key(*, version: str, request: HttpRequest, unread: int) -> str:

@@ -4,6 +4,8 @@ LocMemCache pickles every value on set and unpickles it on get, so each read of 
 leaderboard page copied its 100+ KB. Values here are shared between readers, so only immutable
 ones are accepted (bytes, str, numbers, None and tuples of them): no reader can change what the
 next one gets. Least recently used entries go first past MAX_ENTRIES; expired ones on read.
+As with LocMemCache, every thread's instance of one LOCATION shares one store (Django makes a
+cache instance per thread).
 """
 
 import threading
@@ -15,6 +17,10 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
 _IMMUTABLE = (bytes, str, int, float, bool, type(None))
 
+_Entries = OrderedDict[str, tuple[float | None, object]]
+_stores: dict[str, tuple[_Entries, threading.Lock]] = {}
+_stores_lock = threading.Lock()
+
 
 def _immutable(value: object) -> bool:
     if isinstance(value, tuple):
@@ -25,8 +31,8 @@ def _immutable(value: object) -> bool:
 class ProcessCache(BaseCache):
     def __init__(self, name: str, params: dict[str, Any]) -> None:
         super().__init__(params)
-        self._entries: OrderedDict[str, tuple[float | None, object]] = OrderedDict()
-        self._lock = threading.Lock()
+        with _stores_lock:
+            self._entries, self._lock = _stores.setdefault(name, (OrderedDict(), threading.Lock()))
 
     def _live(self, key: str) -> tuple[float | None, object] | None:
         entry = self._entries.get(key)

@@ -1,15 +1,20 @@
 """lib.processcache: values kept as they are (the same object back), only immutable ones,
 expiry, least recently used out first, and Django's cache API."""
 
+import threading
 import time
+import uuid
 
 import pytest
 
 from lib.processcache import ProcessCache
 
 
-def _cache(max_entries: int = 3) -> ProcessCache:
-    return ProcessCache("test", {"OPTIONS": {"MAX_ENTRIES": max_entries}})
+def _cache(max_entries: int = 3, location: str = "") -> ProcessCache:
+    cache = ProcessCache(
+        location or f"test-{uuid.uuid4()}", {"OPTIONS": {"MAX_ENTRIES": max_entries}}
+    )
+    return cache
 
 
 def test_a_value_comes_back_as_the_same_object_never_a_copy() -> None:
@@ -49,3 +54,16 @@ def test_the_least_recently_used_entry_goes_first() -> None:
     cache.get("a")  # now b is the least recently used
     cache.set("d", "d")
     assert [cache.get(key) for key in "abcd"] == ["a", None, "c", "d"]
+
+
+def test_every_threads_instance_of_one_location_shares_its_store() -> None:
+    mine = _cache(location="shared-location")
+    mine.clear()
+    theirs: list[ProcessCache] = []
+    thread = threading.Thread(target=lambda: theirs.append(_cache(location="shared-location")))
+    thread.start()
+    thread.join()
+    theirs[0].set("k", "v")
+    assert mine.get("k") == "v"
+    mine.clear()
+    assert theirs[0].get("k") is None

@@ -1,5 +1,5 @@
 import hashlib
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -79,29 +78,49 @@ def _track_or_404(benchmark_slug: str, track_slug: str) -> Track:
         raise Http404("no such track") from None
 
 
+class BoardQuery(NamedTuple):
+    """What of a board's query string reaches a cache key: known values only, so any other
+    query makes no entry of its own."""
+
+    sort: str | None
+    order: str | None
+    extra: bool  # deployment metrics (optional columns): ?columns=all
+
+
+def board_query(request: HttpRequest) -> BoardQuery:
+    if not request.META.get("QUERY_STRING"):
+        return BoardQuery(None, None, False)
+    sort, order = request.GET.get("sort"), request.GET.get("order")
+    return BoardQuery(
+        sort if sort in SORT_KEYS else None,
+        order if order in ("asc", "desc") else None,
+        request.GET.get("columns") == "all",
+    )
+
+
+def board_version(benchmark_slug: str, track_slug: str, query: BoardQuery, language: str) -> str:
+    """The key of everything a board page shows that is the same for every reader: the
+    language, the track, the query and the track's results generation (bumped by each change)."""
+    generation = track_results_generation(benchmark_slug=benchmark_slug, track_slug=track_slug)
+    sort, order, extra = query
+    return f"{language}:{benchmark_slug}:{track_slug}:{sort}:{order}:{int(extra)}:{generation}"
+
+
+def board_page_key(version: str) -> str:
+    """The anonymous reader's whole page (leaderboards.middleware stores and serves it)."""
+    return f"leaderboard-page:{version}"
+
+
 def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str) -> HttpResponse:
     """The track's boards: cached content in each reader's frame (leaderboards.pagecache)."""
-    # Only known values reach a cache key: any other query makes no entry of its own.
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORT_KEYS else None
-    order = request.GET.get("order") if request.GET.get("order") in ("asc", "desc") else None
-    # Deployment metrics (optional columns) on request: ?columns=all
-    extra = request.GET.get("columns") == "all"
-    generation = track_results_generation(benchmark_slug=benchmark_slug, track_slug=track_slug)
-    version = (
-        f"{get_language()}:{benchmark_slug}:{track_slug}:{sort}:{order}:{int(extra)}:{generation}"
-    )
-    page_key = f"leaderboard-page:{version}"
-    if pagecache.cookieless(request):
-        # No session, so no user and no messages: the shared page, without loading either.
-        page = pagecache.shared_get(page_key)
-        if page is not None:
-            response = HttpResponse(page)
-            patch_vary_headers(response, ("Cookie",))  # as reading the session would add
-            return response
+    query = board_query(request)
+    sort, order, extra = query
+    version = board_version(benchmark_slug, track_slug, query, get_language())
+    page_key = board_page_key(version)
     signed_in = request.user.is_authenticated
     plain = not len(messages.get_messages(request))  # else the messages are shown (and used)
-    if not signed_in and plain and (page := pagecache.shared_get(page_key)) is not None:
-        return HttpResponse(page)
+    if not signed_in and plain and (page := pagecache.page_get(page_key)) is not None:
+        return HttpResponse(page[1])  # an anonymous reader holding a session: the shared body
     content_key = f"leaderboard-content:{version}"
     parts = pagecache.shared_get(content_key)
     if parts is None:
@@ -141,8 +160,9 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
         return HttpResponse(b"".join((head.encode(), content, tail.encode())))
     shown = mark_safe(content.decode())  # our own template's output, escaped there
     response = render(request, "leaderboards/track.html", {**context(), "content": shown})
-    if not signed_in and plain:
-        pagecache.shared_set(page_key, response.content)
+    if not signed_in and plain and pagecache.cookieless(request):
+        # The same for every reader with no cookie: the middleware keeps it with its headers.
+        response.shared_page_key = page_key  # type: ignore[attr-defined]
     return response
 
 
