@@ -1,6 +1,7 @@
 """deploy/k8s: every manifest valid against the Kubernetes schemas, and wired consistently."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -156,6 +157,17 @@ def test_the_sweeper_cronjob_queues_a_registered_task() -> None:
     task = command[command.index("call") + 1]
     app.loader.import_default_modules()
     assert task in app.tasks, f"{task} is not a registered Celery task"
+    # Sent where the platform's worker reads, never to a run agent's queue (an agent knows no
+    # platform task and drops it), and where compose's beat sends it.
+    from django.conf import settings
+
+    queue = command[command.index("--queue") + 1]
+    (scorer,) = _pod(_find("Deployment", "worker-score"))["containers"]
+    worker = scorer["command"]
+    assert queue in worker[worker.index("-Q") + 1].split(","), queue
+    schedule: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE
+    beat = {entry["task"]: entry["options"]["queue"] for entry in schedule.values()}
+    assert beat[task] == queue
 
 
 def test_services_select_their_pods_and_secrets_are_one_named_secret() -> None:
