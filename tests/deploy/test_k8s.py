@@ -1,12 +1,22 @@
 """deploy/k8s: every manifest valid against the Kubernetes schemas, and wired consistently."""
 
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import yaml
 
 from forgerybench_site.celery import app
+from tests.support import unavailable
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 
@@ -151,23 +161,160 @@ def test_every_queue_has_a_consumer_and_runs_go_only_to_agents() -> None:
     assert scorer["livenessProbe"]["exec"]["command"][:3] == ["python", "manage.py", "health"]
 
 
-def test_the_sweeper_cronjob_queues_a_registered_task() -> None:
-    (container,) = _pod(_find("CronJob", "sweeper"))["containers"]
+CRONJOBS = [d for d in DOCS if d["kind"] == "CronJob"]
+SETTINGS = Path(__file__).resolve().parents[2] / "platform" / "forgerybench_site" / "settings.py"
+
+
+def _call(doc: dict) -> tuple[str, str, float]:
+    """The task a CronJob queues, the queue it sends it to and the message's expiry (s)."""
+    (container,) = _pod(doc)["containers"]
     command = container["command"]
-    task = command[command.index("call") + 1]
-    app.loader.import_default_modules()
-    assert task in app.tasks, f"{task} is not a registered Celery task"
-    # Sent where the platform's worker reads, never to a run agent's queue (an agent knows no
-    # platform task and drops it), and where compose's beat sends it.
+    assert command[:4] == ["celery", "-A", "forgerybench_site", "call"], command
+    return command[4], _option(command, "--queue"), float(_option(command, "--expires"))
+
+
+def _cron(doc: dict) -> tuple[str, str]:
+    """The minute and hour fields of a CronJob's schedule (any day of any month)."""
+    minute, hour, *days = doc["spec"]["schedule"].split()
+    assert days == ["*", "*", "*"], doc["spec"]["schedule"]
+    return minute, hour
+
+
+def _beat() -> dict[str, Any]:
     from django.conf import settings
 
-    queue = command[command.index("--queue") + 1]
+    schedule: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE
+    return schedule
+
+
+def test_every_beat_entry_has_a_cronjob_that_queues_its_task_where_beat_does() -> None:
+    """Kubernetes runs no beat: each periodic task of CELERY_BEAT_SCHEDULE is a CronJob that
+    sends it to the queue beat sends it to, which the score worker reads (never a run agent's
+    queue: an agent knows no platform task and drops it). A beat entry added without its
+    CronJob fails here; so does a CronJob that queues what beat does not."""
+    app.loader.import_default_modules()
     (scorer,) = _pod(_find("Deployment", "worker-score"))["containers"]
     worker = scorer["command"]
-    assert queue in worker[worker.index("-Q") + 1].split(","), queue
-    schedule: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE
-    beat = {entry["task"]: entry["options"]["queue"] for entry in schedule.values()}
-    assert beat[task] == queue
+    consumed = worker[worker.index("-Q") + 1].split(",")
+    calls: dict[str, str] = {}
+    for doc in CRONJOBS:
+        task, queue, _ = _call(doc)
+        assert task in app.tasks, f"{task} is not a registered Celery task"
+        assert task not in calls, f"two CronJobs queue {task}"
+        assert queue in consumed, f"{doc['metadata']['name']} sends {task} to {queue}"
+        calls[task] = queue
+    beat = {entry["task"]: entry["options"]["queue"] for entry in _beat().values()}
+    for task, queue in beat.items():
+        assert task in calls, f"no CronJob queues {task} (a CELERY_BEAT_SCHEDULE entry)"
+        assert calls[task] == queue, f"{task}: beat sends it to {queue}, k8s to {calls[task]}"
+    assert set(calls) == set(beat)
+
+
+def _default_digest_hour() -> int:
+    """FORGERYBENCH_DIGEST_HOUR's default, as settings.py writes it (whatever this process's
+    environment says)."""
+    for node in ast.walk(ast.parse(SETTINGS.read_text())):
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", None) for t in node.targets] == ["FORGERYBENCH_DIGEST_HOUR"]
+            and isinstance(node.value, ast.Call)
+        ):
+            default = node.value.args[1]
+            assert isinstance(default, ast.Constant) and isinstance(default.value, int)
+            return default.value
+    raise AssertionError(f"no FORGERYBENCH_DIGEST_HOUR = env_int(...) in {SETTINGS}")
+
+
+def test_the_cronjobs_fire_when_beat_would_and_their_messages_expire_as_beats() -> None:
+    """Interval entries: the message expires when the CronJob's next one is due (beat's rule:
+    expiry = its interval), so a score worker that was down finds one, not a pile; the flush
+    keeps beat's five minutes. Daily entries: beat's minute, beat's expiry, in UTC, at the hour
+    the k8s config gives FORGERYBENCH_DIGEST_HOUR (unset there: the setting's default)."""
+    from celery.schedules import crontab
+
+    jobs = {_call(doc)[0]: doc for doc in CRONJOBS}
+    for name, entry in _beat().items():
+        doc = jobs[entry["task"]]
+        minute, hour = _cron(doc)
+        expires = _call(doc)[2]
+        if isinstance(entry["schedule"], float):
+            assert hour == "*" and minute.startswith("*/"), f"{name}: {minute} {hour}"
+            assert expires == int(minute[2:]) * 60, f"{name}: expires {expires}"
+        else:
+            assert isinstance(entry["schedule"], crontab), name
+            assert doc["spec"]["timeZone"] == "Etc/UTC", "beat's crontab is in UTC (TIME_ZONE)"
+            beat_minutes: set[int] = entry["schedule"].minute  # type: ignore[attr-defined]
+            assert {int(minute)} == beat_minutes, name
+            assert expires == entry["options"]["expires"], name
+    flush = jobs["notifications.flush"]
+    assert _cron(flush) == ("*/5", "*") and _beat()["flush-notifications"]["schedule"] == 300
+    config = _find("ConfigMap", "forgerybench-config")["data"]
+    digest_hour = int(config.get("FORGERYBENCH_DIGEST_HOUR", _default_digest_hour()))
+    assert _cron(jobs["notifications.digest"]) == ("0", str(digest_hour))
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis server of this module's own (no test worker reads it), on a free local port."""
+    if not shutil.which("redis-server"):
+        unavailable("redis-server is not installed")
+    from tests.reliability.conftest import free_port, wait_for
+
+    workdir = tmp_path_factory.mktemp("broker")
+    port = free_port(6420)
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    args += ["--appendonly", "no", "--dir", str(workdir)]
+    with (workdir / "redis.log").open("ab") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                assert process.poll() is None, (workdir / "redis.log").read_text()
+                return False
+
+        wait_for(answers, 10, f"redis-server on port {port}")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("doc", CRONJOBS, ids=lambda d: d["metadata"]["name"])
+def test_the_cronjobs_command_queues_its_task_on_the_broker(doc: dict, broker: str) -> None:
+    """The CronJob's command line, run for real against a Redis broker: one message for its
+    task lands in its queue, with its expiry."""
+    task, queue, expires = _call(doc)
+    (container,) = _pod(doc)["containers"]
+    env = {**os.environ, "CELERY_BROKER_URL": broker}
+    done = subprocess.run(
+        [sys.executable, "-m", "celery", *container["command"][1:]],
+        cwd=K8S.parents[1] / "platform",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    task_id = done.stdout.strip()
+    client = redis.Redis.from_url(broker)
+    try:
+        raw = client.lrange(queue, 0, -1)
+        client.delete(queue)
+    finally:
+        client.close()
+    messages = [json.loads(m) for m in raw]
+    (message,) = [m for m in messages if m["headers"]["id"] == task_id]
+    assert message["headers"]["task"] == task
+    assert message["properties"]["delivery_info"]["routing_key"] == queue
+    sent = datetime.fromisoformat(message["headers"]["expires"]) - datetime.now(UTC)
+    assert expires - 30 < sent.total_seconds() <= expires
 
 
 def test_services_select_their_pods_and_secrets_are_one_named_secret() -> None:
@@ -291,7 +438,14 @@ def test_web_and_workers_reach_the_cache_with_its_own_credential_and_agents_do_n
         spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
         labels = spec["template"]["metadata"]["labels"]
         readers.add(labels["app.kubernetes.io/component"])
-    assert readers == {"web", "worker-score", "migrate", "sweeper"}
+    assert readers == {
+        "web",
+        "worker-score",
+        "migrate",
+        "sweeper",
+        "notifications-flush",
+        "notifications-digest",
+    }
     holders = {
         d["metadata"]["name"]
         for d in DOCS
