@@ -199,7 +199,7 @@ else:
 # Leaderboards are cached under keys that change with their data, and sessions, signed-in
 # users and unread counts under keys their writers delete: the cache must be shared by every
 # web process and worker (a file cache on one machine, Redis across nodes), never per process.
-_cache_backend = env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache")
+_cache_backend = env_str("CACHE_BACKEND", "lib.filecache.FileCache")
 if _cache_backend.endswith((".LocMemCache", ".ProcessCache")):
     raise ConfigError(
         f"CACHE_BACKEND={_cache_backend} is not shared between processes: a logout or a "
