@@ -9,6 +9,7 @@ Django's own). Same files, same format, same expiry rule (an empty file counts a
 deleted, as an expired one), so both classes read each other's entries.
 """
 
+import contextlib
 import io
 import os
 import pickle
@@ -21,9 +22,13 @@ from django.core.cache.backends.filebased import FileBasedCache
 
 
 class FileCache(FileBasedCache):
+    def __init__(self, dir: str, params: dict[str, Any]) -> None:
+        super().__init__(dir, params)
+        self._folder = os.path.abspath(dir)  # as FileBasedCache keeps it
+
     def _read_path(self, key: Any, version: int | None) -> str:
         digest = md5(self.make_key(key, version).encode(), usedforsecurity=False).hexdigest()
-        return os.path.join(self._dir, digest + self.cache_suffix)
+        return os.path.join(self._folder, digest + self.cache_suffix)
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         path = self._read_path(key, version)
@@ -38,6 +43,7 @@ class FileCache(FileBasedCache):
         except EOFError:
             expiry = 0
         if expiry is not None and expiry < time.time():
-            self._delete(path)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
             return default
         return pickle.loads(zlib.decompress(data[stream.tell() :]))
