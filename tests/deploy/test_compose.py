@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -451,6 +452,36 @@ def test_web_and_workers_reach_the_cache_with_its_own_credential_and_agents_do_n
     assert resolved["networks"]["cache"]["internal"] is True
     joined = {name for name, service in services.items() if "cache" in _networks(service)}
     assert joined == {"cache", *PLATFORM}
+
+
+def test_postgres_answers_the_platform_services_alone_on_a_network_with_no_way_out(
+    resolved: dict,
+) -> None:
+    services = resolved["services"]
+    assert _networks(services["postgres"]) == {"database"}
+    assert resolved["networks"]["database"]["internal"] is True
+    joined = {name for name, service in services.items() if "database" in _networks(service)}
+    assert joined == {"postgres", *PLATFORM}
+
+
+def test_the_agents_join_only_the_network_of_web_and_the_broker(
+    resolved: dict, secrets_dir: Path
+) -> None:
+    """What an agent connects to (web's agent API, the broker) and nothing else: neither
+    PostgreSQL nor the cache shares a network with it."""
+    services = resolved["services"]
+    broker = urlsplit((secrets_dir / "agent_broker_url").read_text().strip()).hostname
+    assert broker == "redis"
+    for name in AGENTS:
+        service = services[name]
+        joined = _networks(service)
+        assert joined == {"default"}, name
+        web = urlsplit(service["environment"]["FORGERYBENCH_AGENT_PLATFORM_URL"]).hostname
+        assert web == "web", name
+        for peer in (web, broker):
+            assert joined & _networks(services[peer]), f"{name} cannot reach {peer}"
+        for data in ("postgres", "cache"):
+            assert not joined & _networks(services[data]), f"{name} can reach {data}"
 
 
 def _reply(port: int, *commands: tuple[str, ...]) -> list[str]:

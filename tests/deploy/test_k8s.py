@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -291,7 +292,9 @@ def test_the_cronjobs_command_queues_its_task_on_the_broker(doc: dict, broker: s
     task lands in its queue, with its expiry."""
     task, queue, expires = _call(doc)
     (container,) = _pod(doc)["containers"]
-    env = {**os.environ, "CELERY_BROKER_URL": broker}
+    # No database: postgres' NetworkPolicy does not let the CronJobs in (port 1: refused).
+    unreachable = "postgres://nobody:nothing@127.0.0.1:1/nothing"
+    env = {**os.environ, "CELERY_BROKER_URL": broker, "DATABASE_URL": unreachable}
     done = subprocess.run(
         [sys.executable, "-m", "celery", *container["command"][1:]],
         cwd=K8S.parents[1] / "platform",
@@ -455,7 +458,7 @@ def test_web_and_workers_reach_the_cache_with_its_own_credential_and_agents_do_n
     }
     assert holders == {"cache"}
     # The network policy lets in exactly the pods that hold the cache's URL: no run agent.
-    (policy,) = [d for d in DOCS if d["kind"] == "NetworkPolicy"]
+    policy = _find("NetworkPolicy", "cache")
     assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "cache"}
     assert policy["spec"]["policyTypes"] == ["Ingress"]
     (rule,) = policy["spec"]["ingress"]
@@ -524,3 +527,189 @@ def test_the_redis_servers_user_can_read_its_acl_file(kind: str, name: str) -> N
     # Had the pod no fsGroup, root's 0400 files would be unreadable to the server.
     assert not _reads({}, 0o400)
     assert not _reads({"securityContext": {"runAsUser": 999}}, 0o440)
+
+
+WORKLOADS = ("Deployment", "StatefulSet", "Job", "CronJob")
+
+
+def _template(doc: dict) -> dict:
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    template: dict = spec["template"]
+    return template
+
+
+def _component(doc: dict) -> str:
+    labels = _template(doc)["metadata"]["labels"]
+    return str(labels.get("app.kubernetes.io/component", labels["app.kubernetes.io/name"]))
+
+
+def _admitted(policy: dict) -> tuple[dict, set[str], set[int]]:
+    """What a NetworkPolicy guards (its pod selector), the components it lets in, and on
+    which ports: one ingress rule, pods of this namespace picked by component."""
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    (rule,) = policy["spec"]["ingress"]
+    (source,) = rule["from"]
+    assert set(source) == {"podSelector"}, "pods of this namespace only"
+    (expression,) = source["podSelector"]["matchExpressions"]
+    assert expression["key"] == "app.kubernetes.io/component" and expression["operator"] == "In"
+    ports = {p["port"] for p in rule["ports"]}
+    assert all(p["protocol"] == "TCP" for p in rule["ports"])
+    return policy["spec"]["podSelector"]["matchLabels"], set(expression["values"]), ports
+
+
+def _guarded(kind: str, name: str) -> set[str]:
+    """The components the NetworkPolicy named `name` lets into the pods of kind/name, checked
+    to guard those pods (and no other) on every port of their Service."""
+    selector, admitted, ports = _admitted(_find("NetworkPolicy", name))
+    workload = _find(kind, name)
+    guarded = [
+        d["metadata"]["name"]
+        for d in DOCS
+        if d["kind"] in WORKLOADS and selector.items() <= _template(d)["metadata"]["labels"].items()
+    ]
+    assert guarded == [name], guarded
+    assert workload["spec"]["selector"]["matchLabels"] == selector
+    assert ports == {p["port"] for p in _find("Service", name)["spec"]["ports"]}
+    components = {_component(d) for d in DOCS if d["kind"] in WORKLOADS}
+    assert admitted <= components, f"{admitted - components}: no such pods"
+    return admitted
+
+
+def test_postgres_admits_exactly_the_pods_that_query_the_database() -> None:
+    """The run agents hold no database URL (the agent API is theirs) and the CronJobs only
+    queue a task (their command runs without a database: the broker test above)."""
+    admitted = _guarded("StatefulSet", "postgres")
+    assert admitted == {"web", "worker-score", "migrate"}
+    assert not admitted & set(AGENTS)
+    assert not admitted & {_component(d) for d in CRONJOBS}
+
+
+def test_the_broker_admits_exactly_the_pods_that_hold_a_broker_url() -> None:
+    """The platform's pods (broker_url, through the config map's CELERY_BROKER_URL_FILE) and
+    the run agents (agent_broker_url); nothing else, the cache and the database included."""
+    config = _find("ConfigMap", "forgerybench-config")["data"]
+    assert config["CELERY_BROKER_URL_FILE"].startswith("/run/secrets/forgerybench/")
+    holders = set()
+    for doc in DOCS:
+        if doc["kind"] not in WORKLOADS:
+            continue
+        (container,) = _pod(doc)["containers"]
+        if container.get("envFrom") or "FORGERYBENCH_AGENT_BROKER_URL_FILE" in _env(container):
+            holders.add(_component(doc))
+    admitted = _guarded("StatefulSet", "redis")
+    assert admitted == holders
+    assert admitted == {
+        "web",
+        "worker-score",
+        "migrate",
+        "sweeper",
+        "notifications-flush",
+        "notifications-digest",
+        "agent-cpu",
+        "agent-gpu",
+    }
+
+
+def test_every_data_server_has_a_network_policy() -> None:
+    policies = {d["metadata"]["name"] for d in DOCS if d["kind"] == "NetworkPolicy"}
+    assert policies == {"postgres", "redis", "cache"}
+
+
+def test_the_agents_reach_web_on_a_port_its_service_serves() -> None:
+    service = _find("Service", "web")
+    ports = {p["port"] for p in service["spec"]["ports"]}
+    for name in AGENTS:
+        (container,) = _pod(_find("Deployment", name))["containers"]
+        url = urlsplit(_env(container)["FORGERYBENCH_AGENT_PLATFORM_URL"])
+        assert url.hostname == "web", name
+        assert (url.port or {"http": 80, "https": 443}[url.scheme]) in ports, name
+
+
+DOCKER_LABEL = "forgerybench.org/docker"
+DOCKER_TAINT = {"key": DOCKER_LABEL, "value": "true", "effect": "NoExecute"}
+GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}
+PLAIN_NODE: dict = {"labels": {}, "taints": []}
+DOCKER_NODE = {"labels": {DOCKER_LABEL: "true"}, "taints": [DOCKER_TAINT]}
+GPU_DOCKER_NODE = {
+    "labels": {DOCKER_LABEL: "true", "nvidia.com/gpu.present": "true"},
+    "taints": [DOCKER_TAINT, GPU_TAINT],
+}
+# A docker node whose operator forgot the taint: node affinity alone keeps platform pods off.
+UNTAINTED_DOCKER_NODE = {"labels": {DOCKER_LABEL: "true"}, "taints": []}
+
+
+def _matches(expression: dict, labels: dict[str, str]) -> bool:
+    key, operator = expression["key"], expression["operator"]
+    values = expression.get("values", [])
+    if operator == "In":
+        return labels.get(key) in values
+    if operator == "NotIn":
+        return labels.get(key) not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    raise AssertionError(f"operator {operator} not modelled here")
+
+
+def _tolerates(toleration: dict, taint: dict) -> bool:
+    if toleration.get("effect") not in (None, taint["effect"]):
+        return False
+    if toleration.get("operator", "Equal") == "Exists":
+        return toleration.get("key") in (None, taint["key"])
+    return bool(toleration.get("key") == taint["key"] and toleration.get("value") == taint["value"])
+
+
+def _may_run_on(pod: dict, node: dict) -> bool:
+    """The scheduler's hard rules for a pod template on a node: nodeSelector, required node
+    affinity (any term, every expression of it) and NoSchedule/NoExecute taints."""
+    labels = node["labels"]
+    if not pod.get("nodeSelector", {}).items() <= labels.items():
+        return False
+    required = (
+        pod.get("affinity", {})
+        .get("nodeAffinity", {})
+        .get("requiredDuringSchedulingIgnoredDuringExecution")
+    )
+    if required and not any(
+        all(_matches(e, labels) for e in term.get("matchExpressions", []))
+        for term in required["nodeSelectorTerms"]
+    ):
+        return False
+    return all(
+        any(_tolerates(t, taint) for t in pod.get("tolerations", []))
+        for taint in node["taints"]
+        if taint["effect"] in ("NoSchedule", "NoExecute")
+    )
+
+
+def test_the_scheduling_model_tells_nodes_apart() -> None:
+    """A pod that says nothing runs on an untainted docker node (what the affinity is for)
+    and on no tainted one."""
+    assert _may_run_on({}, PLAIN_NODE) and _may_run_on({}, UNTAINTED_DOCKER_NODE)
+    assert not _may_run_on({}, DOCKER_NODE) and not _may_run_on({}, GPU_DOCKER_NODE)
+    gpu_only = {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists"}]}
+    assert not _may_run_on(gpu_only, GPU_DOCKER_NODE)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [d for d in DOCS if d["kind"] in WORKLOADS and d["metadata"]["name"] not in AGENTS],
+    ids=lambda d: f"{d['kind']}/{d['metadata']['name']}",
+)
+def test_every_pod_but_the_agents_is_kept_off_the_docker_nodes(doc: dict) -> None:
+    """A privileged agent with the node's engine is root on its node: no platform or data pod
+    may share one, tainted or not (a CronJob's or the migrate Job's pods included)."""
+    pod = _pod(doc)
+    assert _may_run_on(pod, PLAIN_NODE)
+    for node in (DOCKER_NODE, GPU_DOCKER_NODE, UNTAINTED_DOCKER_NODE):
+        assert not _may_run_on(pod, node), node
+    assert not any(t.get("key") in (None, DOCKER_LABEL) for t in pod.get("tolerations", []))
+
+
+def test_the_agents_run_on_docker_nodes_only() -> None:
+    cpu, gpu = (_pod(_find("Deployment", name)) for name in AGENTS)
+    assert _may_run_on(cpu, DOCKER_NODE) and not _may_run_on(cpu, PLAIN_NODE)
+    assert _may_run_on(gpu, GPU_DOCKER_NODE)
+    for node in (PLAIN_NODE, DOCKER_NODE):
+        assert not _may_run_on(gpu, node), node
