@@ -14,6 +14,12 @@ def generation_key(*, benchmark_slug: str, track_slug: str) -> str:
     return f"track-results-generation:{benchmark_slug}:{track_slug}"
 
 
+def generation_peek(key: str) -> int | None:
+    """The counter if the cache holds it; starts nothing."""
+    value = cache.get(key)
+    return int(value) if value is not None else None
+
+
 def generation_read(key: str) -> int:
     value = cache.get(key)
     if value is None:

@@ -3,7 +3,7 @@ from django.db.models import Count, Max, QuerySet
 from evaluator.metrics import task_spec
 
 from .models import Benchmark, Split, Track
-from .results_generation import generation_key, generation_read
+from .results_generation import generation_key, generation_peek, generation_read
 
 
 def benchmark_list() -> QuerySet[Benchmark]:
@@ -41,6 +41,16 @@ def selection_split(*, track: Track) -> Split | None:
     return min(public, key=lambda s: (s.name != "val", s.name), default=None)
 
 
-def track_results_generation(*, benchmark_slug: str, track_slug: str) -> int:
-    """A counter bumped by every write that changes what a track's leaderboards show."""
-    return generation_read(generation_key(benchmark_slug=benchmark_slug, track_slug=track_slug))
+def track_results_generation(*, benchmark_slug: str, track_slug: str) -> int | None:
+    """A counter bumped by every write that changes what a track's leaderboards show; None
+    when there is no such track. Whether the track exists is asked only when the counter is
+    missing, so an address naming no track (anyone can make up thousands) starts no counter in
+    the shared cache, where it would push sessions and pages out."""
+    key = generation_key(benchmark_slug=benchmark_slug, track_slug=track_slug)
+    missing = generation_peek(key) is None
+    if (
+        missing
+        and not Track.objects.filter(benchmark__slug=benchmark_slug, slug=track_slug).exists()
+    ):
+        return None
+    return generation_read(key)

@@ -87,3 +87,17 @@ class Invitation(models.Model):
     @property
     def is_link(self) -> bool:
         return not self.email
+
+
+class ThrottleHistory(models.Model):
+    """The attempts one throttle counted under one key (accounts.throttles: signups per client
+    address, API tokens per account). In the database, not the shared cache: the cache evicts
+    (it holds sessions and pages anyone can make more of), and an evicted count would let the
+    next attempts through."""
+
+    key = models.CharField(max_length=200, unique=True)
+    history = models.JSONField(default=list)  # attempt times (seconds), newest first
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -8,6 +8,9 @@ response from here: no session, no user, no CSRF or message machinery, no URL di
 recognising the board. Placed after SecurityMiddleware (whose headers are added on the way out
 as for any page) and before SessionMiddleware.
 
+The page's key holds the script prefix (SCRIPT_NAME) its links were made with, so a reader
+behind another prefix never gets links made for it.
+
 Checked here as the skipped middlewares would: the Host header (CommonMiddleware, so a
 disallowed host still gets 400) and the reader's language (LocaleMiddleware: the language
 cookie, else Accept-Language; the site has no language prefixes in its URLs). A response that
@@ -17,7 +20,7 @@ sets a cookie, is not a 200, or is not marked by the view as the shared page is 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.utils import translation
 
 from . import pagecache
@@ -32,10 +35,12 @@ class AnonymousBoardMiddleware:
         self._prefix: str | None = None
 
     def _board_prefix(self) -> str:
-        # The part of every board's path before its benchmark slug ("/b/"): other paths are
-        # passed on without being resolved twice.
+        # The part of every board's path_info before its benchmark slug ("/b/"): other paths
+        # are passed on without being resolved twice. path_info never holds the script prefix
+        # (SCRIPT_NAME), which reverse() puts in front.
         if self._prefix is None:
-            self._prefix = reverse(_BOARD_VIEW, args=["benchmark", "track"]).split("benchmark")[0]
+            path = reverse(_BOARD_VIEW, args=["benchmark", "track"])
+            self._prefix = "/" + path[len(get_script_prefix()) :].split("benchmark")[0]
         return self._prefix
 
     def _page_key(self, request: HttpRequest) -> str | None:
@@ -48,14 +53,13 @@ class AnonymousBoardMiddleware:
         if match.url_name != _BOARD_VIEW:
             return None
         language = translation.get_language_from_request(request, check_path=False)
-        return board_page_key(
-            board_version(
-                match.kwargs["benchmark_slug"],
-                match.kwargs["track_slug"],
-                board_query(request),
-                language,
-            )
+        version = board_version(
+            match.kwargs["benchmark_slug"],
+            match.kwargs["track_slug"],
+            board_query(request),
+            language,
         )
+        return board_page_key(version) if version is not None else None
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method != "GET" or not pagecache.cookieless(request):

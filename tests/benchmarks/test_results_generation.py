@@ -17,11 +17,29 @@ def _track() -> Track:
     )
 
 
+def _generation() -> int:
+    generation = track_results_generation(benchmark_slug="gen", track_slug="image")
+    assert generation is not None
+    return generation
+
+
+def test_an_address_naming_no_track_starts_no_counter() -> None:
+    from django.core.cache import cache
+
+    from benchmarks.results_generation import generation_key
+
+    _track()
+    assert track_results_generation(benchmark_slug="gen", track_slug="made-up") is None
+    assert track_results_generation(benchmark_slug="made-up", track_slug="image") is None
+    assert cache.get(generation_key(benchmark_slug="gen", track_slug="made-up")) is None
+    assert _generation() > 0, "a real track's counter starts on its first read"
+
+
 def test_a_write_outside_a_transaction_bumps_once() -> None:
     track = _track()
-    before = track_results_generation(benchmark_slug="gen", track_slug="image")
+    before = _generation()
     track_results_changed(track=track)
-    assert track_results_generation(benchmark_slug="gen", track_slug="image") == before + 1
+    assert _generation() == before + 1
 
 
 def test_a_board_cached_between_the_write_and_its_commit_is_left_behind(
@@ -32,8 +50,8 @@ def test_a_board_cached_between_the_write_and_its_commit_is_left_behind(
     track = _track()
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         track_results_changed(track=track)
-        read_mid_write = track_results_generation(benchmark_slug="gen", track_slug="image")
-    after_commit = track_results_generation(benchmark_slug="gen", track_slug="image")
+        read_mid_write = _generation()
+    after_commit = _generation()
     assert after_commit > read_mid_write
 
 
@@ -44,9 +62,9 @@ def test_a_lost_counter_starts_past_every_value_it_had() -> None:
     track = _track()
     for _ in range(3):
         track_results_changed(track=track)
-    before = track_results_generation(benchmark_slug="gen", track_slug="image")
+    before = _generation()
     cache.delete("track-results-generation:gen:image")
-    assert track_results_generation(benchmark_slug="gen", track_slug="image") > before
+    assert _generation() > before
     cache.delete("track-results-generation:gen:image")
     track_results_changed(track=track)
-    assert track_results_generation(benchmark_slug="gen", track_slug="image") > before
+    assert _generation() > before

@@ -143,3 +143,77 @@ def test_a_response_that_sets_a_cookie_is_never_kept(smoke_track, monkeypatch) -
     assert "planted" in _served(Client()).cookies
     assert stored and not [key for key in stored if key.startswith("leaderboard-page:")]
     assert "planted" in _served(Client()).cookies, "made again, never served from a copy"
+
+
+def test_made_up_board_addresses_write_nothing_to_the_shared_cache(
+    smoke_track, monkeypatch
+) -> None:
+    """Anyone can make up board addresses by the thousand: none may leave an entry behind
+    (a counter or a page), or they would push sessions and pages out of the cache."""
+    from django.core.cache import cache
+
+    from leaderboards import views
+
+    written: list[str] = []
+    for method in ("set", "add", "incr"):
+        original = getattr(cache, method)
+
+        def recording(key, *args, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            written.append(key)
+            return _original(key, *args, **kwargs)
+
+        monkeypatch.setattr(cache, method, recording)
+    assert views  # the board view and middleware read through this same cache object
+    for n in range(5):
+        assert Client().get(f"/b/made-up-{n}/image/").status_code == 404
+        assert Client().get(f"/b/smoke-detect/made-up-{n}/").status_code == 404
+    assert not written
+
+
+def _wsgi_get(path: str, script_name: str) -> bytes:
+    """One request through Django's real WSGI handler, which takes the script prefix from
+    SCRIPT_NAME as under gunicorn (the test client never sets one)."""
+    from io import BytesIO
+
+    from django.core import signals
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import close_old_connections
+    from django.urls import set_script_prefix
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "SCRIPT_NAME": script_name,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "localhost",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": BytesIO(b""),
+            "wsgi.errors": BytesIO(),
+        }
+        status: list[str] = []
+        body = b"".join(WSGIHandler()(environ, lambda s, h, *a: status.append(s)))  # type: ignore[arg-type]
+        assert status[0].startswith("200"), status
+        return body
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+        set_script_prefix("/")
+
+
+def test_a_reader_behind_another_script_prefix_never_gets_its_links(
+    smoke_track, monkeypatch
+) -> None:
+    _result(smoke_track, "kestrel", 0.91234)
+    assert b'"/mounted/b/smoke-detect/' in _wsgi_get(URL, "/mounted")
+    plain = _wsgi_get(URL, "")
+    assert b'"/mounted/' not in plain and b'"/b/smoke-detect/' in plain
+    seen = _calls_through(monkeypatch)
+    assert b'"/mounted/b/smoke-detect/' in _wsgi_get(URL, "/mounted")
+    assert b'"/mounted/' not in _wsgi_get(URL, "")
+    assert not seen, "both served from their own kept pages, by the middleware"

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -98,12 +98,18 @@ def board_query(request: HttpRequest) -> BoardQuery:
     )
 
 
-def board_version(benchmark_slug: str, track_slug: str, query: BoardQuery, language: str) -> str:
+def board_version(
+    benchmark_slug: str, track_slug: str, query: BoardQuery, language: str
+) -> str | None:
     """The key of everything a board page shows that is the same for every reader: the
-    language, the track, the query and the track's results generation (bumped by each change)."""
+    language, the script prefix its links start with, the track, the query and the track's
+    results generation (bumped by each change). None when there is no such track."""
     generation = track_results_generation(benchmark_slug=benchmark_slug, track_slug=track_slug)
+    if generation is None:
+        return None
     sort, order, extra = query
-    return f"{language}:{benchmark_slug}:{track_slug}:{sort}:{order}:{int(extra)}:{generation}"
+    where = f"{get_script_prefix()}:{benchmark_slug}:{track_slug}"
+    return f"{language}:{where}:{sort}:{order}:{int(extra)}:{generation}"
 
 
 def board_page_key(version: str) -> str:
@@ -116,6 +122,8 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
     query = board_query(request)
     sort, order, extra = query
     version = board_version(benchmark_slug, track_slug, query, get_language())
+    if version is None:
+        raise Http404("no such track")
     page_key = board_page_key(version)
     signed_in = request.user.is_authenticated
     plain = not len(messages.get_messages(request))  # else the messages are shown (and used)
@@ -265,8 +273,11 @@ def _board_html(
     """One split's table, rendered once per content change and sort order (rendering 100 rows
     costs far more than serving them)."""
     board_key = leaderboard_cache_key(split=split, track=track)
-    # The rendered table is in the reader's language: one copy per language.
-    html_key = f"{board_key}:html:{get_language()}:{sort}:{order}:{int(extra)}"
+    # The rendered table is in the reader's language and its links start with the script
+    # prefix: one copy per language and prefix.
+    html_key = (
+        f"{board_key}:html:{get_language()}:{get_script_prefix()}:{sort}:{order}:{int(extra)}"
+    )
     html = cache.get(html_key)
     if html is None:
         rows, columns = leaderboard_for_split(split=split, track=track, cache_key=board_key)

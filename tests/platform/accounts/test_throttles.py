@@ -18,7 +18,7 @@ LIMIT = 3
 
 @pytest.fixture(autouse=True)
 def fresh_counts() -> Iterator[None]:
-    cache.clear()  # the signup/token throttles count in the cache; axes counts in the database
+    cache.clear()  # nothing of the throttles is in the cache (the database), nor of axes
     with override_settings(AXES_FAILURE_LIMIT=LIMIT, FORGERYBENCH_TRUSTED_PROXY_COUNT=1):
         yield
     cache.clear()
@@ -105,6 +105,27 @@ def test_signups_are_throttled_per_client_address(db) -> None:
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert b"Too many signups" in refused.content
     assert signup("third", "203.0.113.8").status_code == 302  # another client
+    # An eviction of the shared cache (anyone can fill it with sessions and pages) forgets
+    # nothing: the counts are in the database.
+    cache.clear()
+    assert signup("fourth", "203.0.113.7").status_code == 429
+
+
+def test_expired_histories_count_as_none_and_are_deleted(db) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import ThrottleHistory
+    from accounts.throttles import DatabaseHistory
+
+    store = DatabaseHistory()
+    store.set("old", [1.0], 60)
+    ThrottleHistory.objects.filter(key="old").update(expires_at=timezone.now() - timedelta(1))
+    assert store.get("old", []) == []
+    store.set("x" * 500, [2.0, 1.0], 60)  # a long key is kept under its digest
+    assert store.get("x" * 500) == [2.0, 1.0]
+    assert not ThrottleHistory.objects.filter(key="old").exists()
 
 
 @override_settings(FORGERYBENCH_TOKEN_CREATE_RATE="2/hour")
