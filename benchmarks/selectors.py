@@ -47,10 +47,9 @@ def track_results_generation(*, benchmark_slug: str, track_slug: str) -> int | N
     missing, so an address naming no track (anyone can make up thousands) starts no counter in
     the shared cache, where it would push sessions and pages out."""
     key = generation_key(benchmark_slug=benchmark_slug, track_slug=track_slug)
-    missing = generation_peek(key) is None
-    if (
-        missing
-        and not Track.objects.filter(benchmark__slug=benchmark_slug, slug=track_slug).exists()
-    ):
+    generation = generation_peek(key)
+    if generation is not None:
+        return generation
+    if not Track.objects.filter(benchmark__slug=benchmark_slug, slug=track_slug).exists():
         return None
     return generation_read(key)

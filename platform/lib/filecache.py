@@ -28,7 +28,7 @@ class FileCache(FileBasedCache):
 
     def _read_path(self, key: Any, version: int | None) -> str:
         digest = md5(self.make_key(key, version).encode(), usedforsecurity=False).hexdigest()
-        return os.path.join(self._folder, digest + self.cache_suffix)
+        return f"{self._folder}{os.sep}{digest}{self.cache_suffix}"  # os.path.join, faster
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         path = self._read_path(key, version)
