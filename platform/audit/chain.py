@@ -3,18 +3,33 @@
 An entry's hash is the SHA-256 of a canonical JSON object holding every stored field and the
 previous entry's hash, so a changed field, a removed entry or a reordered pair each breaks the
 chain at a nameable place. Pure functions: no database access here.
+
+Every entry written since the nonce was introduced carries a random 128-bit value under the
+payload's ``nonce`` key (drawn by ``audit_append``), hashed with the rest of the payload: the
+chain head is public, and without a secret part an entry whose other fields are mostly known (a
+team's own result page shows seq, time, action and actor) could be recovered by trying the few
+unknown payload values against the published hash. The nonce is shown wherever the payload is
+(reviewers only). Entries written before carry none and hash exactly as they always did.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 GENESIS_HASH = "0" * 64
+NONCE_KEY = "nonce"  # the payload key the log itself fills (writers may not)
+NONCE_BYTES = 16  # 128 bits: no brute force of a public head against guessed fields
+
+
+def new_nonce() -> str:
+    """A fresh unguessable value for one entry's payload (32 hex digits)."""
+    return secrets.token_hex(NONCE_BYTES)
 
 
 def canonical_json(value: Any) -> str:

@@ -38,6 +38,9 @@ class AuditAction(models.TextChoices):
 class AuditEntry(models.Model):
     """One link of the append-only log. ``entry_hash`` covers every field and ``prev_hash``.
 
+    Since entries hash a random ``payload["nonce"]`` (audit.chain), the public head confirms no
+    guess of an entry; the payload, nonce and all, is for reviewers.
+
     The chain is the tamper evidence: editing any stored field breaks that entry's hash,
     removing an entry breaks the next one's link. On PostgreSQL a trigger also refuses UPDATE
     and DELETE on this table.

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .anchor import Anchor, anchor_mac, anchor_mac_matches
-from .chain import GENESIS_HASH, ChainBreak, entry_hash, first_break
+from .chain import GENESIS_HASH, NONCE_KEY, ChainBreak, entry_hash, first_break, new_nonce
 from .models import AuditAction, AuditChainHead, AuditEntry
 
 
@@ -47,9 +47,15 @@ def audit_append(
     reason: str = "",
     payload: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry; the head row lock makes concurrent appends take turns."""
+    """Append one entry; the head row lock makes concurrent appends take turns.
+
+    The stored payload gets a fresh random ``nonce`` (audit.chain), so the public head cannot
+    be checked against guesses of the entry's fields.
+    """
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
+    if payload and NONCE_KEY in payload:
+        raise ValueError(f"the payload key {NONCE_KEY!r} is the audit log's own")
     with transaction.atomic():
         head = _head()
         fields: dict[str, Any] = {
@@ -60,7 +66,7 @@ def audit_append(
             "target_type": target_type,
             "target_id": str(target_id),
             "reason": reason,
-            "payload": payload or {},
+            "payload": {**(payload or {}), NONCE_KEY: new_nonce()},
             "prev_hash": head.last_hash,
         }
         digest = entry_hash(**fields)

@@ -87,7 +87,7 @@ def test_rehashing_an_edited_row_moves_the_break_to_the_next_row() -> None:
         "target_type": "result",
         "target_id": "1",
         "reason": "note 1",
-        "payload": {"i": 1, "value": 1 / 7},
+        "payload": entries[1].payload,  # nonce and all
         "prev_hash": entries[1].prev_hash,
     }
     _tamper(
