@@ -27,7 +27,7 @@ import secrets
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache, caches
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 CONTENT_SECONDS = 30
 LOCAL_SECONDS = 10
@@ -83,9 +83,38 @@ def frame_key(*, version: str, request: HttpRequest, unread: int) -> str:
     return f"leaderboard-frame:{digest}"
 
 
-def frame_get(key: str) -> str | None:
-    return caches["frames"].get(key)
+# A frame kept as the UTF-8 pieces between its CSRF tokens: those before the content and
+# those after it. A request puts its own token between the pieces and the content in the middle.
+Frame = tuple[tuple[bytes, ...], tuple[bytes, ...]]
 
 
-def frame_set(key: str, frame: str) -> None:
+def frame_split(frame: str) -> Frame:
+    head, tail = frame.split(CONTENT_MARK)
+    return (
+        tuple(piece.encode() for piece in head.split(CSRF_MARK)),
+        tuple(piece.encode() for piece in tail.split(CSRF_MARK)),
+    )
+
+
+def frame_response(frame: Frame, *, content: bytes, csrf_token: str) -> HttpResponse:
+    """The page: the frame's pieces with the token between them, around the content (one
+    join of bytes: the server sends it in one write)."""
+    token = csrf_token.encode()
+    head, tail = frame
+    return HttpResponse(b"".join([*_between(head, token), content, *_between(tail, token)]))
+
+
+def _between(pieces: tuple[bytes, ...], token: bytes) -> list[bytes]:
+    chunks = [pieces[0]]
+    for piece in pieces[1:]:
+        chunks += [token, piece]
+    return chunks
+
+
+def frame_get(key: str) -> Frame | None:
+    frame = caches["frames"].get(key)
+    return frame if isinstance(frame, tuple) else None
+
+
+def frame_set(key: str, frame: Frame) -> None:
     caches["frames"].set(key, frame, timeout=LOCAL_SECONDS)

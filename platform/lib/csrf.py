@@ -4,8 +4,13 @@ random source instead of one per character.
 Django's `get_token` draws its 32-character mask with `secrets.choice`, one system call per
 character; a signed-in leaderboard request spent more on that than on its page. The token is
 the same format (mask + cipher of the cookie's secret over CSRF_ALLOWED_CHARS), masked afresh on
-every request (BREACH), and the cookie is renewed as `get_token` renews it, so
-CsrfViewMiddleware accepts it as its own.
+every request (BREACH), so CsrfViewMiddleware accepts it as its own.
+
+Unlike `get_token`, it does not re-send the CSRF cookie to renew its expiry when the browser
+already holds it: the cookie lives CSRF_COOKIE_AGE (a year), far longer than the session
+(SESSION_COOKIE_AGE) of the signed-in reader whose forms use it, and every other page's
+`{% csrf_token %}` renews it as Django does. A request without the cookie gets Django's own
+(`get_token`: a new secret, and its cookie set).
 """
 
 import secrets
@@ -35,7 +40,6 @@ def csrf_token(request: HttpRequest) -> str:
         or not all(char in _INDEX for char in secret)
     ):
         return get_token(request)  # no usable secret: Django's own way (a new one, its cookie)
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: renew the cookie's expiry
     mask = _mask()
     cipher = (
         CSRF_ALLOWED_CHARS[(_INDEX[char] + m) % _COUNT]

@@ -152,20 +152,19 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
         key = pagecache.frame_key(version=version, request=request, unread=unread)
         frame = pagecache.frame_get(key)
         if frame is None:
-            frame = render_to_string(
-                "leaderboards/track.html",
-                {
-                    **context(),
-                    "content": pagecache.CONTENT_MARK,
-                    "csrf_token": pagecache.CSRF_MARK,
-                },
-                request=request,
+            frame = pagecache.frame_split(
+                render_to_string(
+                    "leaderboards/track.html",
+                    {
+                        **context(),
+                        "content": pagecache.CONTENT_MARK,
+                        "csrf_token": pagecache.CSRF_MARK,
+                    },
+                    request=request,
+                )
             )
             pagecache.frame_set(key, frame)
-        head, tail = frame.replace(pagecache.CSRF_MARK, csrf_token(request)).split(
-            pagecache.CONTENT_MARK
-        )
-        return HttpResponse(b"".join((head.encode(), content, tail.encode())))
+        return pagecache.frame_response(frame, content=content, csrf_token=csrf_token(request))
     shown = mark_safe(content.decode())  # our own template's output, escaped there
     response = render(request, "leaderboards/track.html", {**context(), "content": shown})
     if not signed_in and plain and pagecache.cookieless(request):
