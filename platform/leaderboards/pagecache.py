@@ -101,14 +101,7 @@ def frame_response(frame: Frame, *, content: bytes, csrf_token: str) -> HttpResp
     join of bytes: the server sends it in one write)."""
     token = csrf_token.encode()
     head, tail = frame
-    return HttpResponse(b"".join([*_between(head, token), content, *_between(tail, token)]))
-
-
-def _between(pieces: tuple[bytes, ...], token: bytes) -> list[bytes]:
-    chunks = [pieces[0]]
-    for piece in pieces[1:]:
-        chunks += [token, piece]
-    return chunks
+    return HttpResponse(b"".join((token.join(head), content, token.join(tail))))
 
 
 def frame_get(key: str) -> Frame | None:
