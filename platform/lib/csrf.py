@@ -13,22 +13,35 @@ already holds it: the cookie lives CSRF_COOKIE_AGE (a year), far longer than the
 (`get_token`: a new secret, and its cookie set).
 """
 
+import operator
 import secrets
+import string
 
 from django.http import HttpRequest
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 
+# The characters are ASCII letters and digits, so a secret is checked with str methods (in C).
+if sorted(CSRF_ALLOWED_CHARS) != sorted(string.ascii_letters + string.digits):
+    raise ImportError("lib.csrf expects Django's CSRF characters to be ASCII letters and digits")
 _COUNT = len(CSRF_ALLOWED_CHARS)
-_INDEX = {char: number for number, char in enumerate(CSRF_ALLOWED_CHARS)}
-# Bytes below this map onto the characters uniformly (248 = 4 * 62); the rest are drawn again.
+# Random bytes below this map onto the characters uniformly (248 = 4 * 62); the rest are
+# dropped and drawn again. The table maps a byte to its mask character in one C call.
 _UNIFORM_BELOW = 256 - 256 % _COUNT
+_MASK_CHARS = bytes(ord(CSRF_ALLOWED_CHARS[b % _COUNT]) for b in range(256))
+_NOT_UNIFORM = bytes(range(_UNIFORM_BELOW, 256))
+# A secret's character and its mask's character (two-character key) -> the cipher's character.
+_CIPHER = {
+    a + b: CSRF_ALLOWED_CHARS[(i + j) % _COUNT]
+    for i, a in enumerate(CSRF_ALLOWED_CHARS)
+    for j, b in enumerate(CSRF_ALLOWED_CHARS)
+}
 
 
-def _mask() -> list[int]:
-    drawn: list[int] = []
+def _mask() -> str:
+    drawn = b""
     while len(drawn) < CSRF_SECRET_LENGTH:
-        drawn.extend(b % _COUNT for b in secrets.token_bytes(48) if b < _UNIFORM_BELOW)
-    return drawn[:CSRF_SECRET_LENGTH]
+        drawn += secrets.token_bytes(48).translate(_MASK_CHARS, _NOT_UNIFORM)
+    return drawn[:CSRF_SECRET_LENGTH].decode("ascii")
 
 
 def csrf_token(request: HttpRequest) -> str:
@@ -37,12 +50,8 @@ def csrf_token(request: HttpRequest) -> str:
     if (
         not isinstance(secret, str)
         or len(secret) != CSRF_SECRET_LENGTH
-        or not all(char in _INDEX for char in secret)
+        or not (secret.isascii() and secret.isalnum())
     ):
         return get_token(request)  # no usable secret: Django's own way (a new one, its cookie)
     mask = _mask()
-    cipher = (
-        CSRF_ALLOWED_CHARS[(_INDEX[char] + m) % _COUNT]
-        for char, m in zip(secret, mask, strict=True)
-    )
-    return "".join(CSRF_ALLOWED_CHARS[m] for m in mask) + "".join(cipher)
+    return mask + "".join(map(_CIPHER.__getitem__, map(operator.add, secret, mask)))

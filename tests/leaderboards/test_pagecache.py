@@ -2,6 +2,8 @@
 shows a hidden number before its publication, and a publication or a new result shows at the
 next request to every reader."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -148,3 +150,23 @@ def test_an_unknown_sort_makes_no_cache_entry_of_its_own(smoke_track, monkeypatc
     written = len(recording.keys)
     assert Client().get(f"{URL}?sort=junk9").status_code == 200
     assert len(recording.keys) == written, "served from the entry of the unsorted page"
+
+
+def test_compact_cuts_line_breaking_whitespace_and_keeps_the_rest() -> None:
+    from leaderboards.pagecache import compact
+
+    html = "<tr>\n      <td>a  b</td>\n\n   \t<td>c</td> <span>d</span>\r\n  </tr>\n"
+    assert compact(html) == "<tr>\n<td>a  b</td>\n<td>c</td> <span>d</span>\n</tr>\n"
+
+
+def test_the_board_page_carries_no_indentation_and_reads_the_same(smoke_track, readers) -> None:
+    _result(smoke_track, team_create(name="Owls"), "owl", "val", 0.91234)
+    for role in ("anonymous", "owner"):
+        page = _page(readers[role])
+        indented = re.findall(r".{0,60}\n[ \t]+.{0,20}", page)
+        assert not indented, (role, indented[:3])
+        assert "0.9123" in page and "owl" in page
+        # The whisker is drawn by the stylesheet and hidden from screen readers (the cell's
+        # text says the same: the value, and the interval under "(95% CI)").
+        assert '<svg class="whisker" width="120" height="14" aria-hidden="true">' in page
+        assert 'class="ci"' in page and "stroke=" not in page.split('class="whisker"')[1][:300]

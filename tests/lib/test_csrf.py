@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.test import Client, RequestFactory
 
 from lib.csrf import csrf_token
@@ -77,3 +77,13 @@ def test_the_boards_logout_form_posts_with_its_token_and_not_with_a_tampered_one
     response = client.post("/logout/", {"csrfmiddlewaretoken": token.group(1)})
     assert response.status_code == 302
     assert "Log in" in client.get(BOARD).content.decode()
+
+
+@pytest.mark.parametrize("secret", ["é" * CSRF_SECRET_LENGTH, "-" * CSRF_SECRET_LENGTH])
+def test_a_secret_outside_the_token_characters_is_left_to_django(secret: str) -> None:
+    """ "é" is alphanumeric to Python but not a token character: no token is ciphered from it
+    here; Django's own get_token decides (the middleware never lets such a secret through)."""
+    with pytest.raises(ValueError):
+        get_token(_request_with_secret(secret))
+    with pytest.raises(ValueError):
+        csrf_token(_request_with_secret(secret))

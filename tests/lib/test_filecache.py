@@ -45,3 +45,12 @@ def test_a_missing_entry_and_a_deleted_one_give_the_default(pair) -> None:  # ty
     ours.set("k", "v")
     ours.delete("k")
     assert ours.get("k") is None
+
+
+def test_an_entry_larger_than_one_read_comes_back_whole(pair) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    django, ours = pair
+    value = os.urandom(300_000)  # incompressible: the file is several reads long
+    django.set("big", value)
+    assert ours.get("big") == value

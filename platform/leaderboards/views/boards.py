@@ -167,6 +167,7 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
         return pagecache.frame_response(frame, content=content, csrf_token=csrf_token(request))
     shown = mark_safe(content.decode())  # our own template's output, escaped there
     response = render(request, "leaderboards/track.html", {**context(), "content": shown})
+    response.content = pagecache.compact(response.content.decode()).encode()
     if not signed_in and plain and pagecache.cookieless(request):
         # The same for every reader with no cookie: the middleware keeps it with its headers.
         response.shared_page_key = page_key  # type: ignore[attr-defined]
@@ -227,7 +228,7 @@ def _track_leaderboard_content(
         },
     )
     # Kept encoded: the response's bytes as they are (no decoding when read back, no encoding).
-    return f"{track.name} · {track.benchmark.name}", content.encode()
+    return f"{track.name} · {track.benchmark.name}", pagecache.compact(content).encode()
 
 
 def _tier_order(split: Split) -> int:
