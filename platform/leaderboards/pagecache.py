@@ -8,7 +8,8 @@
   and lifetimes (stored and served by leaderboards.middleware, before the session is loaded).
 - A signed-in reader's frame (header and footer around the content): this process only (the
   `frames` cache), for LOCAL_SECONDS, keyed by the content's key and everything the frame
-  shows of the reader (their id, name, whether staff, their unread count; the language switch
+  shows of the reader (their id, name, whether staff, the version of their unread count, which
+  moves with every change of the count (notifications.unread); the language switch
   returns to the page's canonical address, which the content's key already names). The CSRF
   token is never cached: a placeholder in the frame takes each request's own.
 
@@ -88,7 +89,8 @@ def page_set(key: str, page: Page) -> None:
 
 def frame_key(*, version: str, request: HttpRequest, unread: int) -> str:
     """The key of a signed-in reader's frame: the content's version (language, track, sort,
-    order, columns: all the language switch's address holds) and all the frame shows of them."""
+    order, columns: all the language switch's address holds) and all the frame shows of them
+    (`unread`: the version of their unread count)."""
     user = request.user
     reader = f"{user.pk}\0{user.get_username()}\0{int(user.is_staff)}\0{unread}"
     digest = hashlib.sha256(f"{version}\0{reader}".encode()).hexdigest()

@@ -7,11 +7,12 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from benchmarks.models import Benchmark
+from lib.versiontable import versions
 from submissions.disclosure import result_is_disclosed
 from submissions.models import Result, Submission
 
 from .models import Kind, Notification, Preference
-from .unread import UNREAD_SECONDS, unread_cache_key
+from .unread import UNREAD_SECONDS, unread_cache_key, unread_version_key
 
 
 def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
@@ -28,6 +29,14 @@ def notification_unread_count(*, user: User | AnonymousUser) -> int:
         count = Notification.objects.filter(user=user, read_at__isnull=True).count()
         cache.set(key, count, timeout=UNREAD_SECONDS)
     return int(count)
+
+
+def notification_unread_version(*, user: User | AnonymousUser) -> int:
+    """A number that moves whenever the person's unread count may have (0 for no one): what
+    a page that keeps its header between requests is keyed by, instead of the count itself."""
+    if not user.is_authenticated:
+        return 0
+    return versions().get(unread_version_key(user.pk))
 
 
 def preference_for_user(*, user: User) -> Preference:

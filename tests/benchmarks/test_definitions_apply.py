@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from accounts.services import team_create
 from audit.models import AuditAction, AuditEntry
 from benchmarks.definitions_apply import DefinitionConflict, definitions_apply
 from benchmarks.models import Benchmark, Phase, Split, Track
+from benchmarks.selectors import track_results_generation
 from benchmarks.spec import parse_definition
 from leaderboards.robustness import robustness_results
 from submissions.models import Result, Submission
@@ -253,8 +253,7 @@ def test_entry_rule_and_an_ood_split_load_and_change_in_place(
     }
     assert kinds == {"authentic", "inpaint"}, "another forgery recipe than val and test"
     _score(test, 0.7)  # a scored track: its entry rule may still change in place
-    generation = "track-results-generation:tiny:image"
-    cache.set(generation, 5, timeout=None)
+    before = track_results_generation(benchmark_slug="tiny", track_slug="image")
     with django_capture_on_commit_callbacks(execute=True):
         _apply(with_ood.replace("entry_rule: last", "entry_rule: best"))
     track.refresh_from_db()
@@ -265,4 +264,4 @@ def test_entry_rule_and_an_ood_split_load_and_change_in_place(
     ).latest("seq")
     assert entry.payload["before"]["entry_rule"] == "last"
     assert entry.payload["after"]["entry_rule"] == "best"
-    assert cache.get(generation) > 5
+    assert track_results_generation(benchmark_slug="tiny", track_slug="image") > before

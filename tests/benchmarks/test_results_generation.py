@@ -24,14 +24,13 @@ def _generation() -> int:
 
 
 def test_an_address_naming_no_track_starts_no_counter() -> None:
-    from django.core.cache import cache
-
     from benchmarks.results_generation import generation_key
+    from lib.versiontable import versions
 
     _track()
     assert track_results_generation(benchmark_slug="gen", track_slug="made-up") is None
     assert track_results_generation(benchmark_slug="made-up", track_slug="image") is None
-    assert cache.get(generation_key(benchmark_slug="gen", track_slug="made-up")) is None
+    assert versions().get(generation_key(benchmark_slug="gen", track_slug="made-up")) == 0
     assert _generation() > 0, "a real track's counter starts on its first read"
 
 
@@ -56,15 +55,20 @@ def test_a_board_cached_between_the_write_and_its_commit_is_left_behind(
 
 
 def test_a_lost_counter_starts_past_every_value_it_had() -> None:
-    """Evicted or flushed, the counter must not name a board cached long ago again."""
-    from django.core.cache import cache
+    """Lost with its file (or evicted from a cache), the counter must not name a board cached
+    long ago again."""
+    import os
+
+    from lib.versiontable import VersionTable, versions
 
     track = _track()
     for _ in range(3):
         track_results_changed(track=track)
     before = _generation()
-    cache.delete("track-results-generation:gen:image")
+    table = versions()
+    assert isinstance(table, VersionTable)
+    os.remove(table.path)
     assert _generation() > before
-    cache.delete("track-results-generation:gen:image")
+    os.remove(table.path)
     track_results_changed(track=track)
     assert _generation() > before

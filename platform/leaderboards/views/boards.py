@@ -25,7 +25,7 @@ from benchmarks.selectors import (
 from benchmarks.terms import terms_current
 from evaluator.metrics.registry import METRIC_NAMES, task_spec
 from lib.csrf import csrf_token
-from notifications.selectors import notification_unread_count
+from notifications.selectors import notification_unread_version
 from submissions.selectors import phase_is_open
 
 from .. import pagecache
@@ -148,7 +148,7 @@ def track_leaderboard(request: HttpRequest, benchmark_slug: str, track_slug: str
 
     if signed_in and plain:
         # The reader's frame, rendered once per change of what it shows, around the content.
-        unread = notification_unread_count(user=request.user)
+        unread = notification_unread_version(user=request.user)  # the frame shows the count
         key = pagecache.frame_key(version=version, request=request, unread=unread)
         frame = pagecache.frame_get(key)
         if frame is None:
