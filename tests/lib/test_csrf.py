@@ -87,3 +87,24 @@ def test_a_secret_outside_the_token_characters_is_left_to_django(secret: str) ->
         get_token(_request_with_secret(secret))
     with pytest.raises(ValueError):
         csrf_token(_request_with_secret(secret))
+
+
+def test_a_forked_worker_never_hands_out_its_parents_masks() -> None:
+    """Masks come from a per-process pool: a gunicorn worker forked from a process holding one
+    must draw its own, or two workers would mask with the same characters."""
+    import os
+
+    from lib import csrf
+
+    csrf._mask()  # the parent's pool holds masks not yet handed out
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        os.write(write, csrf._mask().encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert len(child) == CSRF_SECRET_LENGTH and child != csrf._mask()
