@@ -10,11 +10,12 @@ middleware (locale middleware included):
   (the session and the user, as any page for a signed-in reader must: Django loads them lazily,
   so a view that never looks at the user never pays for them), and, for reference, against the
   bare view that never reads the session at all.
-Each round measures every view in turn; each ratio is the median of the rounds' ratios. Goal:
-the leaderboard reaches at least 80% of its bare view, both ways.
+Each round measures every view in turn; each ratio is the median of the rounds' ratios (five
+by default: rounds swing by about ±5% on a shared 2-core machine). Goal: the leaderboard reaches
+at least 80% of its bare view, both ways.
 
     .venv/bin/python perf/bench_leaderboard.py [--submissions 10000] [--teams 100] [--seconds 10]
-        [--rounds 3]
+        [--rounds 5]
 """
 
 import argparse
@@ -125,7 +126,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=10_000)
     parser.add_argument("--teams", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: deploy/scripts/ensure-services.sh wrk")

@@ -7,15 +7,21 @@ it costs four system calls and two unpicklings; here the counters are a table of
 in a file of that folder, mapped into every process's memory, so a read is a memory load.
 Elsewhere (Redis across nodes) they stay in the shared cache (`CacheVersions`).
 
-- A key is hashed onto one of SLOTS slots. Two keys may share a slot: a bump of one then moves
-  the other as well, which only costs a needless recompute, never a stale page.
+- A key is hashed onto one of SLOTS slots with a hash keyed by the site's SECRET_KEY, so no one
+  outside can tell which keys share a slot (a person's unread version with a track's
+  generation, say, to make every bump of one throw away the other's cached pages). Two keys
+  that do share one move together: a needless recompute, never a stale page.
 - 0 means "never started". A counter starts from the clock in nanoseconds and a bump adds one,
   so a counter lost with its file (the folder deleted) starts again past every value it had,
   and no value names a page cached long ago.
-- Bumps take an exclusive flock on the file; reads take no lock: a slot is one aligned 8-byte
-  word, loaded and stored whole. Each read checks (one fstat) that the file it maps is still
-  linked, and maps the folder's current file when it is not. A child process (a fork) opens
-  the file afresh: an inherited descriptor would share its flock with the parent.
+- Bumps take an exclusive flock on the file and check, holding it, that the file is still the
+  linked one (else they map the new one and write there); reads take no lock: a slot is one
+  aligned 8-byte word, loaded and stored whole. Each read checks (one fstat) that the file it
+  maps is still linked, and maps the folder's current file when it is not. A mapping is never
+  closed under a thread that holds it: a dropped one is closed when the last user lets go. A
+  child process (a fork) opens the file afresh: an inherited descriptor would share its flock
+  with the parent. Deleting the file while the site runs is noticed at each process's next read;
+  a bump that races the deletion itself can be lost, which the page caches' lifetimes bound.
 - The file is not a cache entry (it does not end in .djcache), so culling and `cache.clear()`
   leave it alone.
 """
@@ -28,6 +34,7 @@ import threading
 import time
 from typing import Protocol
 
+from django.conf import settings
 from django.core.cache import cache, caches
 
 from .filecache import FileCache
@@ -47,67 +54,68 @@ class Versions(Protocol):
         """Move the counter past its value (start it if it never was); the new value."""
 
 
-def _slot(key: str) -> int:
-    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") % SLOTS
+class _Mapping:
+    """One open, mapped table file; its descriptor and map close when it is dropped."""
+
+    def __init__(self, path: str) -> None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self.file = open(fd, "r+b", buffering=0)  # noqa: SIM115 (kept open with the map)
+        size = SLOTS * 8
+        if os.fstat(self.file.fileno()).st_size < size:
+            os.ftruncate(self.file.fileno(), size)  # grows with zeros; never cuts a slot
+        self.words = memoryview(mmap.mmap(self.file.fileno(), size)).cast("Q")
+
+    def linked(self) -> bool:
+        return os.fstat(self.file.fileno()).st_nlink > 0
 
 
 class VersionTable:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, secret: bytes) -> None:
         self.path = path
+        self._hash_key = hashlib.blake2b(secret, person=b"fb-versions").digest()
         self._lock = threading.Lock()
-        self._fd = -1
-        self._map: mmap.mmap | None = None
-        self._words: memoryview | None = None
+        self._mapping: _Mapping | None = None
         os.register_at_fork(after_in_child=self._forget)
 
     def _forget(self) -> None:
-        """Drop this process's mapping (the file stays); the next call maps the file again."""
-        if self._words is not None:
-            self._words.release()
-        if self._map is not None:
-            self._map.close()
-        if self._fd >= 0:
-            os.close(self._fd)
-        self._fd, self._map, self._words = -1, None, None
+        self._lock = threading.Lock()  # the parent's could have been held at the fork
+        self._mapping = None
 
-    def _open(self) -> memoryview:
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        size = SLOTS * 8
-        if os.fstat(fd).st_size < size:
-            os.ftruncate(fd, size)  # grows with zeros; never cuts what another process wrote
-        self._fd, self._map = fd, mmap.mmap(fd, size)
-        self._words = memoryview(self._map).cast("Q")
-        return self._words
+    def _slot(self, key: str) -> int:
+        digest = hashlib.blake2b(key.encode(), digest_size=8, key=self._hash_key).digest()
+        return int.from_bytes(digest, "little") % SLOTS
 
-    def _table(self) -> memoryview:
-        words = self._words
-        if words is not None and os.fstat(self._fd).st_nlink:
-            return words
+    def _current(self) -> _Mapping:
+        mapping = self._mapping
+        if mapping is not None and mapping.linked():
+            return mapping
         with self._lock:
-            if self._words is not None and os.fstat(self._fd).st_nlink:
-                return self._words
-            self._forget()
-            return self._open()
+            if self._mapping is None or not self._mapping.linked():
+                self._mapping = _Mapping(self.path)
+            return self._mapping
 
     def get(self, key: str) -> int:
-        return int(self._table()[_slot(key)])
+        return int(self._current().words[self._slot(key)])
 
     def _write(self, key: str, *, bump: bool) -> int:
-        words, slot = self._table(), _slot(key)
-        with self._lock:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            try:
-                value = words[slot]
-                if value == 0:
-                    value = time.time_ns()
-                elif bump:
-                    value += 1
-                words[slot] = value
-                return int(value)
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        slot = self._slot(key)
+        while True:
+            mapping = self._current()
+            with self._lock:
+                fcntl.flock(mapping.file, fcntl.LOCK_EX)
+                try:
+                    if not mapping.linked():
+                        continue  # deleted since: write into the file that replaced it
+                    value = mapping.words[slot]
+                    if value == 0:
+                        value = time.time_ns()
+                    elif bump:
+                        value += 1
+                    mapping.words[slot] = value
+                    return int(value)
+                finally:
+                    fcntl.flock(mapping.file, fcntl.LOCK_UN)
 
     def start(self, key: str) -> int:
         value = self.get(key)
@@ -154,5 +162,9 @@ def versions() -> Versions:
     table = _tables.get(folder)
     if table is None:
         with _tables_lock:
-            table = _tables.setdefault(folder, VersionTable(os.path.join(folder, FILENAME)))
+            table = _tables.get(folder)
+            if table is None:
+                secret = settings.SECRET_KEY.encode()
+                table = VersionTable(os.path.join(folder, FILENAME), secret=secret)
+                _tables[folder] = table
     return table

@@ -36,7 +36,9 @@ def notification_unread_version(*, user: User | AnonymousUser) -> int:
     a page that keeps its header between requests is keyed by, instead of the count itself."""
     if not user.is_authenticated:
         return 0
-    return versions().get(unread_version_key(user.pk))
+    # Started, not only read: a version lost (its file deleted, evicted) comes back past every
+    # value it had, so a header kept under an older one is never shown again.
+    return versions().start(unread_version_key(user.pk))
 
 
 def preference_for_user(*, user: User) -> Preference:

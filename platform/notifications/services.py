@@ -215,7 +215,8 @@ def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None
     if notification_ids is not None:
         rows = rows.filter(pk__in=list(notification_ids))
     marked = rows.update(read_at=timezone.now())
-    unread_forget(user_ids=[user.pk])
+    if marked:  # nothing changed, nothing to drop (a caller cannot make bumps for free)
+        unread_forget(user_ids=[user.pk])
     return marked
 
 
