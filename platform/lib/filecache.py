@@ -1,12 +1,13 @@
-"""Django's file cache, with each read done in one system call.
+"""Django's file cache, with each read done in as few system calls as the kernel allows.
 
-The shared cache of a single-machine installation: every signed-in page reads four entries from
-it (the session, the user, the unread count, the board's generation). Django's FileBasedCache
+The shared cache of a single-machine installation: every signed-in page reads entries from it
+(the session and the user, and other pages' headers the unread count). Django's FileBasedCache
 reads an entry through a buffered file in several calls (the expiry with pickle.load on the
 file, then the rest) and checks the key's characters for memcached on every read; here the file
-is read whole, unbuffered, and the key is checked when it is written (as before: writes are
-Django's own). Same files, same format, same expiry rule (an empty file counts as expired and is
-deleted, as an expired one), so both classes read each other's entries.
+is read whole with open, read and close (a buffered file object adds two fstat and an lseek),
+and the key is checked when it is written (as before: writes are Django's own). Same files, same
+format, same expiry rule (an empty file counts as expired and is deleted, as an expired one), so
+both classes read each other's entries.
 """
 
 import contextlib
