@@ -29,13 +29,10 @@ def _read_whole(path: str) -> bytes:
     nothing, close (a buffered file object adds two fstat and an lseek to every read)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        data = os.read(fd, _CHUNK)
-        if data:
-            pieces = [data]
-            while piece := os.read(fd, _CHUNK):
-                pieces.append(piece)
-            data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        return data
+        pieces = []
+        while piece := os.read(fd, _CHUNK):
+            pieces.append(piece)
+        return b"".join(pieces)  # one piece comes back as it is, not copied
     finally:
         os.close(fd)
 
