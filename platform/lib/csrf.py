@@ -27,7 +27,7 @@ if sorted(CSRF_ALLOWED_CHARS) != sorted(string.ascii_letters + string.digits):
     raise ImportError("lib.csrf expects Django's CSRF characters to be ASCII letters and digits")
 _COUNT = len(CSRF_ALLOWED_CHARS)
 # Random bytes below this map onto the characters uniformly (248 = 4 * 62); the rest are
-# dropped and drawn again. The table maps a byte to its mask character in one C call.
+# dropped (the pool draws more). The table maps a byte to its mask character in one C call.
 _UNIFORM_BELOW = 256 - 256 % _COUNT
 _MASK_CHARS = bytes(ord(CSRF_ALLOWED_CHARS[b % _COUNT]) for b in range(256))
 _NOT_UNIFORM = bytes(range(_UNIFORM_BELOW, 256))
@@ -52,6 +52,7 @@ class _MaskPool:
         os.register_at_fork(after_in_child=self._drop)
 
     def _drop(self) -> None:
+        self._lock = threading.Lock()  # the parent's could have been held at the fork
         self._chars, self._at = b"", 0
 
     def take(self) -> str:
@@ -67,10 +68,6 @@ class _MaskPool:
 _masks = _MaskPool()
 
 
-def _mask() -> str:
-    return _masks.take()
-
-
 def csrf_token(request: HttpRequest) -> str:
     """What `django.middleware.csrf.get_token(request)` returns, drawn faster."""
     secret = request.META.get("CSRF_COOKIE")
@@ -80,5 +77,5 @@ def csrf_token(request: HttpRequest) -> str:
         or not (secret.isascii() and secret.isalnum())
     ):
         return get_token(request)  # no usable secret: Django's own way (a new one, its cookie)
-    mask = _mask()
+    mask = _masks.take()
     return mask + "".join(map(_CIPHER.__getitem__, map(operator.add, secret, mask)))

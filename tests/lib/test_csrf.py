@@ -96,15 +96,15 @@ def test_a_forked_worker_never_hands_out_its_parents_masks() -> None:
 
     from lib import csrf
 
-    csrf._mask()  # the parent's pool holds masks not yet handed out
+    csrf._masks.take()  # the parent's pool holds masks not yet handed out
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read)
-        os.write(write, csrf._mask().encode())
+        os.write(write, csrf._masks.take().encode())
         os._exit(0)
     os.close(write)
     child = os.read(read, 64).decode()
     os.close(read)
     os.waitpid(pid, 0)
-    assert len(child) == CSRF_SECRET_LENGTH and child != csrf._mask()
+    assert len(child) == CSRF_SECRET_LENGTH and child != csrf._masks.take()
