@@ -87,7 +87,7 @@ def test_a_lost_file_starts_every_counter_past_what_it_was(table: VersionTable) 
     assert other.get("k") == table.get("k")
 
 
-def test_the_cache_folder_table_survives_clearing_the_cache(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_cache_folder_table_survives_clearing_the_cache() -> None:
     table = versions()
     assert isinstance(table, VersionTable)
     value = table.bump("survives")
